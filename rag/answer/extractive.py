@@ -1,0 +1,274 @@
+"""The default answerer: verbatim sentences from the briefings, attributed and cited.
+
+No LLM: every sentence of an answer is a span of an article, so it cannot invent.
+Sentences are ranked by embedding similarity to the question's topic (which works
+across languages) plus a lexical bonus; a question about a person uses only quotes
+attributed to that person at ingest.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from rag.answer.models import Answer, Claim, Source
+from rag.chunking import split_sentences
+from rag.lexical import fold, tokenize
+from rag.query import QuestionInfo
+from rag.quotes import quotes_from_metadata
+from rag.retrieval import Hit
+
+# Calibrated on the dev splits of ../shared/bench (see bench/BENCHMARKS.md).
+MIN_TOPIC_SIMILARITY = 0.82  # best quote vs. topic, for "what did X say about Y"
+MIN_SENTENCE_SIMILARITY = 0.81  # best sentence vs. question, for other questions
+KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one
+MAX_QUOTES = 3
+
+_MONTHS = {
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+    "novembre dicembre".split(),
+}
+
+
+def human_date(iso: str, lang: str) -> str:
+    if not iso:
+        return ""
+    y, m, d = iso.split("-")
+    return f"{int(d)} {_MONTHS['it' if lang == 'it' else 'en'][int(m) - 1]} {y}"
+
+
+@dataclass
+class _Candidate:
+    hit: Hit
+    text: str
+    start: int  # offsets in the article
+    end: int
+    speaker: str
+    quoted: bool
+    score: float = 0.0
+
+
+class ExtractiveAnswerer:
+    """Answers from retrieved hits. ``has_term`` says whether a word occurs in the corpus."""
+
+    def __init__(self, embeddings: Embeddings, *, has_term: Callable[[str], bool]) -> None:
+        self.embeddings = embeddings
+        self.has_term = has_term
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- embeddings of sentences, cached: the same passages come back question after question
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vecs = self.embeddings.embed_documents(missing)
+            with self._lock:
+                for t, v in zip(missing, vecs, strict=True):
+                    self._cache[t] = np.asarray(v, dtype=np.float32)
+                while len(self._cache) > 20000:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            return np.stack([self._cache[t] for t in texts])
+
+    def answer(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
+        if info.speaker and info.speaker_key not in ("he", "she", "they", "lui", "lei"):
+            return self._about_speaker(info, hits)
+        return self._general(info, hits)
+
+    # -- "what did X say about Y"
+    def _about_speaker(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
+        if not self.has_term(info.speaker_key):
+            return _refusal(info, _no_person(info))
+        candidates = [c for c in _candidates(hits) if c.speaker and _same_person(c.speaker, info)]
+        if not candidates:
+            return _refusal(info, _no_quote(info, hits))
+        topic = info.topic or info.text
+        self._score(topic, candidates)
+        best = max(c.score for c in candidates)
+        if info.topic and best < MIN_TOPIC_SIMILARITY:
+            return _refusal(info, _no_topic(info, candidates))
+        limit = 6 if info.timeline else MAX_QUOTES
+        chosen = _pick(candidates, best, limit)
+        return _compose(info, chosen)
+
+    # -- any other question
+    def _general(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
+        candidates = [c for c in _candidates(hits[:4], sentences=True) if len(c.text) > 25]
+        if not candidates:
+            return _refusal(info, _nothing(info))
+        self._score(info.text, candidates)
+        best = max(c.score for c in candidates)
+        if best < MIN_SENTENCE_SIMILARITY:
+            return _refusal(info, _nothing(info))
+        return _compose(info, _pick(candidates, best, 2))
+
+    def _score(self, topic: str, candidates: list[_Candidate]) -> None:
+        qv = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
+        sims = self._vectors([c.text for c in candidates]) @ qv
+        topic_terms = {t[:6] for t in tokenize(topic)}
+        for c, sim in zip(candidates, sims, strict=True):
+            # Shared word stems (deterrence/deterrenza share "deterr") nudge ties.
+            overlap = len(topic_terms & {t[:6] for t in tokenize(c.text)})
+            c.score = float(sim) + 0.01 * min(overlap, 3)
+
+
+def _same_person(speaker: str, info: QuestionInfo) -> bool:
+    asked = [fold(t) for t in info.speaker.split()]
+    said = [fold(t) for t in speaker.split()]
+    return asked[-1] == said[-1] and all(t in said for t in asked)
+
+
+def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]:
+    """Quote sentences (or every sentence) of the hits, with article offsets."""
+    out: list[_Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    for hit in hits:
+        base = int(hit.metadata.get("char_start", 0) or 0)
+        doc_id = str(hit.metadata.get("doc_id", ""))
+        if sentences:
+            quotes = quotes_from_metadata(hit.metadata.get("quotes"))
+            for s in split_sentences(hit.text):
+                speaker = next(
+                    (q.speaker for q in quotes if q.start <= s.start < q.end and q.speaker), ""
+                )
+                _add(out, seen, hit, doc_id, base, s.start, s.end, speaker, False)
+            continue
+        for q in quotes_from_metadata(hit.metadata.get("quotes")):
+            quote_text = hit.text[q.start : q.end]
+            for s in split_sentences(quote_text):
+                _add(
+                    out,
+                    seen,
+                    hit,
+                    doc_id,
+                    base,
+                    q.start + s.start,
+                    q.start + s.end,
+                    q.speaker,
+                    True,
+                )
+    return out
+
+
+def _add(
+    out: list[_Candidate],
+    seen: set[tuple[str, int]],
+    hit: Hit,
+    doc_id: str,
+    base: int,
+    start: int,
+    end: int,
+    speaker: str,
+    quoted: bool,
+) -> None:
+    text = hit.text[start:end].strip()
+    # Overlapping chunks repeat sentences: keep each article position once.
+    if not text or (doc_id, base + start) in seen:
+        return
+    seen.add((doc_id, base + start))
+    out.append(_Candidate(hit, text, base + start, base + end, speaker, quoted))
+
+
+def _pick(candidates: list[_Candidate], best: float, limit: int) -> list[_Candidate]:
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    return [c for c in ranked if c.score >= best - KEEP_WITHIN][:limit]
+
+
+def _compose(info: QuestionInfo, chosen: list[_Candidate]) -> Answer:
+    """Group by article, order articles by date, number the citations in reading order."""
+    groups: OrderedDict[str, list[_Candidate]] = OrderedDict()
+    for c in sorted(
+        chosen, key=lambda c: (str(c.hit.metadata.get("published_at") or "9999"), c.start)
+    ):
+        groups.setdefault(str(c.hit.metadata.get("doc_id")), []).append(c)
+    lines: list[str] = []
+    sources: list[Source] = []
+    claims: list[Claim] = []
+    speaker = ""
+    for cands in groups.values():
+        meta = cands[0].hit.metadata
+        when = human_date(str(meta.get("published_at", "")), info.lang)
+        cite = ", ".join(p for p in (str(meta.get("source", "")), when) if p) or str(
+            meta.get("title")
+        )
+        who = cands[0].speaker if info.speaker else ""
+        speaker = speaker or who
+        if who:
+            verb = "ha detto" if info.lang == "it" else "said"
+            lines.append(f"{who} {verb} ({cite}):")
+        else:
+            lines.append(f"{'Secondo' if info.lang == 'it' else 'According to'} {cite}:")
+        for c in sorted(cands, key=lambda c: c.start):
+            n = len(sources) + 1
+            text = f"“{c.text}”" if c.quoted else c.text
+            lines.append(f"{text} [{n}]")
+            claims.append(Claim(text=c.text, citations=[n]))
+            sources.append(
+                Source(
+                    n=n,
+                    doc_id=str(meta.get("doc_id", "")),
+                    title=str(meta.get("title", "")),
+                    source=str(meta.get("source", "")),
+                    published_at=str(meta.get("published_at", "")),
+                    quote=c.text,
+                    score=round(c.score, 4),
+                    speaker=c.speaker,
+                    char_start=c.start,
+                    char_end=c.end,
+                    chunk_id=c.hit.chunk_id,
+                    path=str(meta.get("path", "")),
+                    context=c.hit.text,
+                )
+            )
+    return Answer(
+        question=info.text, text="\n".join(lines), sources=sources, speaker=speaker, claims=claims
+    )
+
+
+def _refusal(info: QuestionInfo, text: str) -> Answer:
+    return Answer(question=info.text, text=text, refused=True)
+
+
+def _no_person(info: QuestionInfo) -> str:
+    if info.lang == "it":
+        return f"Le fonti non menzionano {info.speaker}: non posso dire cosa abbia detto."
+    return (
+        f"The briefings do not mention {info.speaker}, so they do not say what {info.speaker} said."
+    )
+
+
+def _no_quote(info: QuestionInfo, hits: list[Hit]) -> str:
+    if info.lang == "it":
+        return f"Le fonti non riportano dichiarazioni di {info.speaker} su questo tema."
+    return f"The briefings do not quote {info.speaker} on this."
+
+
+def _no_topic(info: QuestionInfo, candidates: list[_Candidate]) -> str:
+    about = _nearest_topic(candidates)
+    if info.lang == "it":
+        return f"Le fonti non riportano dichiarazioni di {info.speaker} su {info.topic}.{about}"
+    return f"The briefings do not report {info.speaker} saying anything about {info.topic}.{about}"
+
+
+def _nearest_topic(candidates: list[_Candidate]) -> str:
+    titles = list(
+        dict.fromkeys(
+            str(c.hit.metadata.get("title", "")) for c in candidates if c.hit.metadata.get("title")
+        )
+    )
+    if not titles:
+        return ""
+    return " They do quote them in: " + "; ".join(titles[:2]) + "."
+
+
+def _nothing(info: QuestionInfo) -> str:
+    if info.lang == "it":
+        return "Le fonti non contengono una risposta a questa domanda."
+    return "The briefings do not answer this question."

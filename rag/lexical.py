@@ -1,0 +1,170 @@
+"""The BM25 side of hybrid search: a ``bm25s`` index kept in step with the store.
+
+The index lives in ``<store>/bm25`` next to a ``meta.json`` naming the store generation it
+was built from; it is rebuilt only when an ingest changed the store, never per query.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_STOPWORDS = frozenset(
+    """
+a ad al alla alle allo agli ai all anche che chi ci come con cosa da dai dal dalla dalle de degli dei
+del della delle dello di dov dove e ed era gli ha hanno ho il in la le lei lo loro lui ma mi ne nei
+nel nella nelle non o per perche piu quale quali quando quanto quella quelle quello questa queste
+questo se si sia sono su sua sue sui sul sulla suo suoi tra un una uno detto dice ha sta stato
+the of and to in is it that for was on are with as his her he she they be at by this have from or
+had not but what which were their has been would did does do about say said says who whom how
+when where why an its i we you our your them than then there so if into can could will
+""".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Capacità' and 'capacita' are the same term."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(text: str) -> list[str]:
+    return [w for w in _WORD.findall(fold(text)) if len(w) > 1 and w not in _STOPWORDS]
+
+
+@dataclass
+class _Entry:
+    chunk_id: str
+    doc_id: str
+    source: str
+    date_key: int
+
+
+class LexicalIndex:
+    """BM25 over chunk texts (title included), with the metadata needed to filter."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.generation = -1
+        self._bm25: Any = None
+        self._entries: list[_Entry] = []
+        self._lock = threading.Lock()
+
+    def _load(self) -> bool:
+        meta_path = self.directory / "meta.json"
+        if not meta_path.exists():
+            return False
+        import bm25s
+
+        try:
+            meta = json.loads(meta_path.read_text())
+            entries = [_Entry(*row) for row in meta["entries"]]
+            bm25 = (
+                bm25s.BM25.load(str(self.directory / "index"), show_progress=False)
+                if entries
+                else None
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return False  # a half-written index is rebuilt
+        self._bm25, self._entries, self.generation = bm25, entries, int(meta["generation"])
+        return True
+
+    def ensure(self, store: Any) -> None:
+        """Load from disk, or rebuild from the store, when the store's generation moved."""
+        gen = store.generation()
+        if gen == self.generation:
+            return
+        with self._lock:
+            if gen == self.generation:
+                return
+            if self._load() and self.generation == gen:
+                return
+            self._rebuild(store, gen)
+
+    def _rebuild(self, store: Any, gen: int) -> None:
+        import bm25s
+
+        entries: list[_Entry] = []
+        corpus: list[list[str]] = []
+        for cid, text, meta in store.iter_chunks():
+            entries.append(
+                _Entry(
+                    cid,
+                    str(meta.get("doc_id", "")),
+                    str(meta.get("source", "")),
+                    int(meta.get("date_key", 0) or 0),
+                )
+            )
+            corpus.append(tokenize(f"{meta.get('title', '')} {text}") or ["_empty_"])
+        bm25 = None
+        tmp = self.directory.with_name(self.directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if corpus:
+            bm25 = bm25s.BM25()
+            bm25.index(corpus, show_progress=False)
+            bm25.save(str(tmp / "index"))
+        (tmp / "meta.json").write_text(
+            json.dumps(
+                {
+                    "generation": gen,
+                    "entries": [[e.chunk_id, e.doc_id, e.source, e.date_key] for e in entries],
+                }
+            )
+        )
+        # Swap in whole: a crash mid-build leaves the old index (or none), never half of one.
+        old = self.directory.with_name(self.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(old)
+        tmp.rename(self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+        self._bm25, self._entries, self.generation = bm25, entries, gen
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int,
+        since: int = 0,
+        until: int = 0,
+        sources: frozenset[str] = frozenset(),
+    ) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score) with a positive score, after metadata filters."""
+        tokens = tokenize(query)
+        if self._bm25 is None or not tokens:
+            return []
+        known = [t for t in tokens if t in self._bm25.vocab_dict]
+        if not known:
+            return []
+        scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        if since or until or sources:
+            mask = np.array(
+                [
+                    (not since or e.date_key >= since)
+                    and (not until or (e.date_key and e.date_key <= until))
+                    and (not sources or e.source in sources)
+                    for e in self._entries
+                ]
+            )
+            scores = np.where(mask, scores, 0.0)
+        n = min(k, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top])]
+        return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
+
+    def has_term(self, term: str) -> bool:
+        """Whether a (folded) word occurs anywhere in the indexed corpus."""
+        return self._bm25 is not None and fold(term) in self._bm25.vocab_dict
+
+    def doc_ids(self) -> set[str]:
+        return {e.doc_id for e in self._entries}

@@ -1,0 +1,175 @@
+"""Hybrid retrieval as a LangChain ``BaseRetriever``: dense (Chroma) + BM25, fused by RRF.
+
+Dense search carries meaning across languages (an English question finds Italian text);
+BM25 carries names and rare terms. Reciprocal-rank fusion needs no score calibration
+between the two, which is why it is the fusion here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field, PrivateAttr
+
+from rag.documents import date_key, normalize_date
+from rag.errors import ConfigError
+from rag.lexical import LexicalIndex
+from rag.store import Store
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters: inclusive ISO date range and a set of outlets."""
+
+    since: str = ""
+    until: str = ""
+    sources: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: str | list[str] | tuple[str, ...] | frozenset[str] | None = None,
+    ) -> Filters:
+        def norm(v: str | date | None, name: str) -> str:
+            if v is None or v == "":
+                return ""
+            iso = normalize_date(v.isoformat() if isinstance(v, date) else v)
+            if not iso:
+                raise ConfigError(f"--{name} {v!r} is not a date; use YYYY-MM-DD")
+            return iso
+
+        if isinstance(sources, str):
+            sources = [sources]
+        return cls(norm(since, "since"), norm(until, "until"), frozenset(sources or ()))
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"date_key": {"$gte": date_key(self.since)}})
+        if self.until:
+            clauses.append({"date_key": {"$lte": date_key(self.until)}})
+            clauses.append({"date_key": {"$gt": 0}})
+        if self.sources:
+            clauses.append({"source": {"$in": sorted(self.sources)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its scores."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # fused (RRF)
+    dense: float = 0.0  # cosine similarity, 0 when dense search did not return it
+    bm25: float = 0.0
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retriever over a ``Store``.
+
+    ``invoke(query, since=..., until=..., sources=[...])`` applies metadata filters for one call;
+    the fields set defaults for every call.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Store
+    k: int = 6
+    fetch_k: int = 40
+    since: str | None = None
+    until: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    _lexical: LexicalIndex = PrivateAttr()
+
+    def model_post_init(self, __context: Any) -> None:
+        self._lexical = LexicalIndex(self.store.dir / "bm25")
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        self._lexical.ensure(self.store)
+        return self._lexical
+
+    def embed_query(self, query: str) -> tuple[float, ...]:
+        return _embed_query_cached(self.store.embeddings, query)
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> list[Hit]:
+        """Fused hits, best first."""
+        k = k or self.k
+        filters = filters or Filters.of(self.since, self.until, self.sources)
+        if not query.strip() or self.store.chunk_count() == 0:
+            return []
+        fetch = max(self.fetch_k, k)
+        dense = self.store.query(self.embed_query(query), k=fetch, where=filters.where())
+        lexical = self.lexical.search(
+            query,
+            k=fetch,
+            since=date_key(filters.since),
+            until=date_key(filters.until),
+            sources=filters.sources,
+        )
+        fused: dict[str, float] = {}
+        for ranked in (dense, lexical):
+            for rank, (cid, _) in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        top = sorted(fused, key=lambda c: -fused[c])[:k]
+        dense_of, bm25_of = dict(dense), dict(lexical)
+        chunks = self.store.get_chunks(top)
+        return [
+            Hit(
+                chunk_id=cid,
+                text=chunks[cid][0],
+                metadata=chunks[cid][1],
+                score=fused[cid],
+                dense=dense_of.get(cid, 0.0),
+                bm25=bm25_of.get(cid, 0.0),
+            )
+            for cid in top
+            if cid in chunks
+        ]
+
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        **kwargs: Any,
+    ) -> list[Document]:
+        filters = Filters.of(
+            kwargs.get("since", self.since),
+            kwargs.get("until", self.until),
+            kwargs.get("sources", self.sources),
+        )
+        hits = self.search(query, k=int(kwargs.get("k", self.k)), filters=filters)
+        return [
+            Document(
+                id=h.chunk_id,
+                page_content=h.text,
+                metadata={**h.metadata, "score": h.score, "dense": h.dense, "bm25": h.bm25},
+            )
+            for h in hits
+        ]
+
+
+@lru_cache(maxsize=512)
+def _embed_query_cached(embeddings: Any, query: str) -> tuple[float, ...]:
+    return tuple(embeddings.embed_query(query))

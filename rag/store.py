@@ -1,0 +1,253 @@
+"""Chroma, and nothing else: embedded ``PersistentClient`` or a ``chroma run`` server.
+
+Two collections per store:
+
+- ``<name>``: one record per chunk (vector, text, metadata), read through
+  ``langchain_chroma.Chroma`` for search.
+- ``<name>-docs``: one record per article (content hash, chunk ids, title, ...), the
+  ingest registry. Keeping it in Chroma, not a side file, means a server-mode store is
+  complete on the server and both modes behave the same.
+
+The chunk collection's metadata records the embedding model (a store never mixes
+vector spaces) and a ``generation`` counter bumped by every change, so other
+processes' BM25 indexes know when to reload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from rag.embeddings import model_name_of
+from rag.errors import EmbeddingMismatchError, StoreError
+
+_PAGE = 2000
+_PLACEHOLDER = [0.0]  # the registry collection holds no meaningful vectors
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    doc_id: str
+    content_hash: str
+    chunk_ids: tuple[str, ...]
+    title: str = ""
+    source: str = ""
+    published_at: str = ""
+    path: str = ""
+    lang: str = ""
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {
+            "content_hash": self.content_hash,
+            "chunk_ids": json.dumps(list(self.chunk_ids)),
+            "title": self.title,
+            "source": self.source,
+            "published_at": self.published_at,
+            "path": self.path,
+            "lang": self.lang,
+        }
+
+    @classmethod
+    def from_metadata(cls, doc_id: str, meta: dict[str, Any]) -> DocRecord:
+        return cls(
+            doc_id=doc_id,
+            content_hash=str(meta.get("content_hash", "")),
+            chunk_ids=tuple(json.loads(str(meta.get("chunk_ids") or "[]"))),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            published_at=str(meta.get("published_at", "")),
+            path=str(meta.get("path", "")),
+            lang=str(meta.get("lang", "")),
+        )
+
+
+def _connect(store_dir: Path, chroma_url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        if not url.hostname:
+            raise StoreError(f"bad --chroma-url {chroma_url!r}; expected http://HOST:PORT")
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants
+            raise StoreError(
+                f"cannot reach Chroma server at {chroma_url} ({type(exc).__name__}); "
+                f"start it with `chroma run --path DIR` or drop --chroma-url"
+            ) from exc
+        return client
+    if store_dir.exists() and not store_dir.is_dir():
+        raise StoreError(f"store path {store_dir} is a file, not a folder; pass --store DIR")
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(store_dir / "chroma"), settings=chroma_settings)
+    except PermissionError as exc:
+        raise StoreError(f"store folder {store_dir} is not writable") from exc
+    except Exception as exc:
+        raise StoreError(f"cannot open the store at {store_dir}: {exc}".splitlines()[0]) from exc
+
+
+class Store:
+    """The chunk and registry collections of one store, bound to one embedding model."""
+
+    def __init__(
+        self,
+        store_dir: str | os.PathLike[str],
+        *,
+        embeddings: Embeddings,
+        chroma_url: str | None = None,
+        collection: str = "briefings",
+        client: Any = None,
+    ) -> None:
+        self.dir = Path(store_dir)
+        self.chroma_url = chroma_url
+        self.collection_name = collection
+        self.embeddings = embeddings
+        self.model_name = model_name_of(embeddings)
+        self.client = client if client is not None else _connect(self.dir, chroma_url)
+        self._chunks = self.client.get_or_create_collection(
+            collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.model_name, "generation": 0},
+            embedding_function=None,
+        )
+        stored = (self._chunks.metadata or {}).get("embedding_model")
+        if stored and stored != self.model_name:
+            raise EmbeddingMismatchError(store_model=str(stored), requested_model=self.model_name)
+        self._docs = self.client.get_or_create_collection(
+            f"{collection}-docs", embedding_function=None
+        )
+        self._vectorstore: Any = None
+
+    @property
+    def mode(self) -> str:
+        return f"server {self.chroma_url}" if self.chroma_url else f"embedded {self.dir}"
+
+    @property
+    def vectorstore(self) -> Any:
+        """``langchain_chroma.Chroma`` over the chunk collection (built on first use)."""
+        if self._vectorstore is None:
+            from langchain_chroma import Chroma
+
+            self._vectorstore = Chroma(
+                client=self.client,
+                collection_name=self.collection_name,
+                embedding_function=self.embeddings,
+                create_collection_if_not_exists=False,
+            )
+        return self._vectorstore
+
+    # -- generation: lets long-lived readers notice changes made by other processes
+    def generation(self) -> int:
+        meta = self.client.get_collection(self.collection_name, embedding_function=None).metadata
+        return int((meta or {}).get("generation", 0))
+
+    def bump_generation(self) -> int:
+        gen = self.generation() + 1
+        self._chunks.modify(metadata={"embedding_model": self.model_name, "generation": gen})
+        return gen
+
+    # -- chunks
+    def upsert_chunks(
+        self,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        if ids:
+            self._chunks.upsert(
+                ids=list(ids),
+                embeddings=[list(v) for v in vectors],
+                documents=list(texts),
+                metadatas=list(metadatas),
+            )
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), _PAGE):
+            self._chunks.delete(ids=list(ids[i : i + _PAGE]))
+
+    def chunk_ids_of(self, doc_id: str) -> list[str]:
+        return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+
+    def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), _PAGE):
+            found.update(self._chunks.get(ids=list(ids[i : i + _PAGE]), include=[])["ids"])
+        return found
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for i in range(0, len(ids), _PAGE):
+            got = self._chunks.get(ids=list(ids[i : i + _PAGE]), include=["documents", "metadatas"])
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                out[cid] = (text, dict(meta or {}))
+        return out
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every chunk (id, text, metadata), paged so memory stays bounded."""
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            offset += len(got["ids"])
+
+    def chunk_count(self) -> int:
+        return int(self._chunks.count())
+
+    def query(
+        self, vector: Sequence[float], *, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks as (chunk id, cosine similarity), best first."""
+        n = min(k, self.chunk_count())
+        if n <= 0:
+            return []
+        res = self._chunks.query(
+            query_embeddings=[list(vector)], n_results=n, where=where or None, include=["distances"]
+        )
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)
+        ]
+
+    # -- document registry
+    def doc_records(self) -> dict[str, DocRecord]:
+        out: dict[str, DocRecord] = {}
+        offset = 0
+        while True:
+            got = self._docs.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return out
+            for did, meta in zip(got["ids"], got["metadatas"], strict=True):
+                out[did] = DocRecord.from_metadata(did, dict(meta or {}))
+            offset += len(got["ids"])
+
+    def put_doc_record(self, record: DocRecord) -> None:
+        self._docs.upsert(
+            ids=[record.doc_id], embeddings=[_PLACEHOLDER], metadatas=[record.to_metadata()]
+        )
+
+    def delete_doc_record(self, doc_id: str) -> None:
+        self._docs.delete(ids=[doc_id])
+
+    def doc_count(self) -> int:
+        return int(self._docs.count())
+
+    def all_doc_ids_in_chunks(self) -> set[str]:
+        return {str(meta.get("doc_id", "")) for _, _, meta in self.iter_chunks()}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up a virtual environment with everything the project needs, offline-model-ready.
+# Usage: bash scripts/setup.sh [VENV_DIR]   (default .venv)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${1:-.venv}
+PY=${PYTHON:-python3}
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+# CPU torch first: a plain resolve would pull a multi-GB CUDA build.
+"$VENV/bin/python" -m pip install --quiet "torch==2.13.0"
+"$VENV/bin/python" -m pip install --quiet -e ".[dev,llm]"
+
+# Headless Chromium for the browser tests (Debian package; Playwright cannot download one here).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+      || echo "setup: could not install chromium; browser tests will fail" >&2
+  else
+    echo "setup: run 'sudo apt-get install chromium' for the browser tests" >&2
+  fi
+fi
+echo "setup: ready ($VENV)"

@@ -1,0 +1,121 @@
+"""Shared fixtures: real Chroma, real models, the real sample corpus.
+
+The e5 embedder is slow on 2 cores, so stores are built once per session and shared;
+tests that change a store build their own small one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = CORPUS / "2026-02-11-italpress-nato-rutte.txt"
+DETERRENCE_QUOTE = (
+    "La deterrenza funziona solo se è credibile, comprensibile e sostenuta da capacità reali"
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's RAG_* settings or writes to ./.rag."""
+    for key in list(os.environ):
+        if key.startswith("RAG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("RAG_STORE", str(tmp_path / "store"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def e5():
+    from rag.embeddings import get_embeddings
+
+    return get_embeddings("e5-small")
+
+
+@pytest.fixture(scope="session")
+def briefings_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample article plus the fictional test briefings, in one folder."""
+    d = tmp_path_factory.mktemp("briefings")
+    shutil.copy(SAMPLE, d / SAMPLE.name)
+    for f in DATA.iterdir():
+        shutil.copy(f, d / f.name)
+    return d
+
+
+@pytest.fixture(scope="session")
+def shared_store(tmp_path_factory: pytest.TempPathFactory, briefings_dir: Path, e5) -> Path:
+    """A store holding every briefing, ingested once. Read-only for tests."""
+    from rag import Assistant
+
+    store = tmp_path_factory.mktemp("shared") / "store"
+    report = Assistant(store=store, embeddings=e5).ingest([briefings_dir], progress=False)
+    assert report.ok, report.failed
+    return store
+
+
+@pytest.fixture(scope="session")
+def assistant(shared_store: Path, e5):
+    from rag import Assistant
+
+    return Assistant(store=shared_store, embeddings=e5)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on loopback, for the whole session."""
+    chroma = Path(sys.executable).with_name("chroma")
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = open(path / "server.log", "w")
+    proc = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(path / "data"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((path / "server.log").read_text()) from None
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("chroma run did not start in 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

