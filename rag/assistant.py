@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,9 +15,9 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.models import Answer
 from rag.config import Settings
 from rag.embeddings import get_embeddings
-from rag.errors import QuestionError
+from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
-from rag.query import analyse, condense
+from rag.query import _history_pairs, analyse, condense
 from rag.retrieval import Filters, HybridRetriever
 from rag.store import Store
 
@@ -50,6 +50,7 @@ class Assistant:
         settings: Settings | None = None,
         embeddings: Embeddings | str | None = None,
         chroma_url: str | None = None,
+        llm: Any = None,
     ) -> None:
         overrides: dict[str, Any] = {}
         if store is not None:
@@ -58,12 +59,16 @@ class Assistant:
             overrides["chroma_url"] = chroma_url
         if isinstance(embeddings, str):
             overrides["embeddings"] = embeddings
+        if isinstance(llm, str):
+            overrides["llm"] = llm
         base = settings or Settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
         self._embeddings = embeddings if isinstance(embeddings, Embeddings) else None
         self._store: Store | None = None
         self._retriever: HybridRetriever | None = None
         self._answerer: ExtractiveAnswerer | None = None
+        self._llm = None if llm is None or isinstance(llm, str) else llm
+        self._generator: Any = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Assistant:
@@ -108,6 +113,15 @@ class Assistant:
             )
         return self._answerer
 
+    @property
+    def generator(self) -> Any:
+        """The ``GenerativeAnswerer`` when an LLM is configured (``llm=`` or ``RAG_LLM``)."""
+        if self._generator is None and (self._llm is not None or self.settings.llm):
+            from rag.answer.generative import GenerativeAnswerer
+
+            self._generator = GenerativeAnswerer(self._llm or _chat_model(self.settings))
+        return self._generator
+
     # -- operations
     def ingest(
         self,
@@ -139,10 +153,40 @@ class Assistant:
         sources: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` (follow-ups resolved against ``chat_history``)."""
-        standalone = condense(self.check_question(question), chat_history or [])
+        standalone = self.condense(self.check_question(question), chat_history or [])
         return self.answer_standalone(
             standalone, filters=Filters.of(since, until, list(sources or []))
         )
+
+    def stream(
+        self,
+        question: str,
+        *,
+        chat_history: Sequence[Any] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas as the answer is produced, then the final ``Answer``.
+
+        With an LLM the deltas are its tokens (unchecked); the final ``Answer`` is checked.
+        """
+        standalone = self.condense(self.check_question(question), chat_history or [])
+        filters = Filters.of(since, until, list(sources or []))
+        if self.generator is None:
+            answer = self.answer_standalone(standalone, filters=filters)
+            yield from answer.text.splitlines(keepends=True)
+            yield answer
+            return
+        hits = self.retriever.search(standalone, filters=filters)
+        yield from self.generator.stream(analyse(standalone), hits)
+
+    def condense(self, question: str, chat_history: Sequence[Any]) -> str:
+        """A standalone question: rules first; an LLM, when configured, for the rest."""
+        standalone = condense(question, chat_history)
+        if standalone == question and chat_history and self.generator is not None:
+            return str(self.generator.condense(question, _history_pairs(chat_history)))
+        return standalone
 
     def check_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
@@ -157,6 +201,8 @@ class Assistant:
     def answer_standalone(self, question: str, *, filters: Filters | None = None) -> Answer:
         info = analyse(question)
         hits = self.retriever.search(question, filters=filters)
+        if self.generator is not None:
+            return self.generator.answer(info, hits)  # type: ignore[no-any-return]
         return self.answerer.answer(info, hits)
 
     def status(self) -> StoreStatus:
@@ -189,3 +235,23 @@ class Assistant:
             out += ("\n\n" if start > pos and out else "") + text[max(0, pos - start) :]
             pos = end
         return out
+
+
+def _chat_model(settings: Settings) -> Any:
+    """``init_chat_model("ollama:llama3.1")`` and friends, from ``RAG_LLM``."""
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError as exc:
+        raise ConfigError(
+            "RAG_LLM needs the optional LLM packages: pip install 'briefings-rag[llm]'"
+        ) from exc
+    provider, sep, model = str(settings.llm).partition(":")
+    if not sep or not model:
+        raise ConfigError(f"RAG_LLM {settings.llm!r} must look like 'provider:model'")
+    kwargs: dict[str, Any] = {}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    try:
+        return init_chat_model(model, model_provider=provider, **kwargs)
+    except (ImportError, ValueError) as exc:
+        raise ConfigError(f"cannot use LLM {settings.llm!r}: {exc}".splitlines()[0]) from exc

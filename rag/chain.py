@@ -13,7 +13,6 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer.models import Answer
 from rag.assistant import Assistant
-from rag.query import condense
 from rag.retrieval import Filters
 
 
@@ -29,7 +28,7 @@ def build_chain(
     def standalone(inputs: dict[str, Any]) -> dict[str, Any]:
         question = asst.check_question(str(inputs.get("question", "")))
         return {
-            "question": condense(question, inputs.get("chat_history") or []),
+            "question": asst.condense(question, inputs.get("chat_history") or []),
             "filters": Filters.of(inputs.get("since"), inputs.get("until"), inputs.get("sources")),
         }
 
