@@ -150,7 +150,14 @@ def system_ours(ctx: dict[str, Any], sysdir: Path) -> tuple[list[dict], dict]:
         before = assistant.store.doc_count()
         log(f"ours: ingest {n_docs} articles ({before} already stored)")
         t0 = time.perf_counter()
-        report = assistant.ingest([ctx["articles_path"]], progress=False)
+        seen = {"next": 0}
+
+        def on_progress(done: int, total: int, what: str) -> None:
+            if done >= seen["next"]:
+                log(f"  ours: {what} {done}/{total} chunks")
+                seen["next"] = done + 256
+
+        report = assistant.ingest([ctx["articles_path"]], progress=False, on_progress=on_progress)
         secs = time.perf_counter() - t0
         if report.failed:
             raise SystemExit(f"ours: ingest failures: {report.failed[:5]}")
@@ -335,11 +342,12 @@ def tables(dataset: str, subset: str, scores: dict[str, dict], perf: dict[str, d
     ]
     for s in systems:
         p = perf[s]
-        note = ", ".join(
-            n
-            for n, on in (("cached store", p.get("cached")), ("resumed ingest", p.get("resumed")))
-            if on
+        flags = (
+            ("cached store", p.get("cached")),
+            ("resumed ingest", p.get("resumed")),
+            ("earlier run", p.get("earlier_run")),
         )
+        note = ", ".join(n for n, on in flags if on)
         lines.append(
             f"| {s} | {p.get('docs')} | {p.get('chunks')} | {fmt(p.get('ingest_s'), '.1f')} "
             f"| {fmt(p.get('docs_per_s'), '.2f')} | {fmt(p.get('chunks_per_s'), '.2f')} "
@@ -400,6 +408,18 @@ def main(argv: list[str] | None = None) -> int:
 
     scores: dict[str, dict] = {}
     perf: dict[str, dict] = {}
+    # Systems run earlier on the same subset and question file (not in this run) stay in the
+    # summary, re-scored from their ranked files and flagged as such.
+    for s in SYSTEMS:
+        ranked = run_dir / f"ranked.{s}{qtag}.jsonl"
+        perf_path = run_dir / f"perf.{s}{qtag}.json"
+        if s not in systems and ranked.exists() and perf_path.exists():
+            perf[s] = {**json.loads(perf_path.read_text()), "earlier_run": True}
+            scores[s] = score(
+                scorer, q_path, ranked, run_dir / f"scores.{s}{qtag}.json",
+                f"{args.dataset}/{subset} {s}",
+            )  # fmt: skip
+    md = ""
     for s in systems:
         sysdir = run_dir / s
         sysdir.mkdir(exist_ok=True)
@@ -419,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         md = tables(args.dataset, subset, scores, perf)
         (run_dir / f"summary{qtag}.md").write_text(md + "\n")
         log(f"system {s} done: H@1 {scores[s]['overall']['hits@1']:.3f}")
+    md = tables(args.dataset, subset, scores, perf) if scores else md
+    (run_dir / f"summary{qtag}.md").write_text(md + "\n")
     print(md)
     return 0
 
