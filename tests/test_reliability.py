@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant
-from tests.conftest import DATA, SAMPLE
+from tests.conftest import SAMPLE
 
 
 def _state(store: Path, e5) -> tuple[dict[str, str], set[str], int]:
@@ -23,28 +23,19 @@ def _state(store: Path, e5) -> tuple[dict[str, str], set[str], int]:
 
 
 @pytest.fixture(scope="module")
-def kill_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("kill-corpus")
-    shutil.copy(SAMPLE, d / SAMPLE.name)
-    for f in DATA.iterdir():
-        shutil.copy(f, d / f.name)
-    return d
-
-
-@pytest.fixture(scope="module")
-def clean_state(tmp_path_factory: pytest.TempPathFactory, kill_corpus: Path, e5):
+def clean_state(tmp_path_factory: pytest.TempPathFactory, briefings_dir: Path, e5):
     store = tmp_path_factory.mktemp("clean") / "store"
-    Assistant(store=store, embeddings=e5).ingest([kill_corpus], progress=False)
+    Assistant(store=store, embeddings=e5).ingest([briefings_dir], progress=False)
     return _state(store, e5)
 
 
 @pytest.mark.parametrize("delay", [1.0, 2.0, 3.0])
 def test_sigkilled_ingest_then_rerun_equals_a_clean_ingest(
-    tmp_path: Path, kill_corpus: Path, clean_state, e5, delay: float
+    tmp_path: Path, briefings_dir: Path, clean_state, e5, delay: float
 ) -> None:
     store = tmp_path / "store"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "ingest", str(kill_corpus), "--store", str(store)],
+        [sys.executable, "-m", "rag", "ingest", str(briefings_dir), "--store", str(store)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -53,7 +44,7 @@ def test_sigkilled_ingest_then_rerun_equals_a_clean_ingest(
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL
     rerun = subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(kill_corpus), "--store", str(store)],
+        [sys.executable, "-m", "rag", "ingest", str(briefings_dir), "--store", str(store)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -211,20 +211,16 @@ def _compose(info: QuestionInfo, chosen: list[_Candidate]) -> Answer:
             lines.append(f"{text} [{n}]")
             claims.append(Claim(text=c.text, citations=[n]))
             sources.append(
-                Source(
-                    n=n,
-                    doc_id=str(meta.get("doc_id", "")),
-                    title=str(meta.get("title", "")),
-                    source=str(meta.get("source", "")),
-                    published_at=str(meta.get("published_at", "")),
+                Source.from_chunk(
+                    n,
+                    meta,
+                    chunk_id=c.hit.chunk_id,
+                    context=c.hit.text,
                     quote=c.text,
-                    score=round(c.score, 4),
-                    speaker=c.speaker,
+                    score=c.score,
                     char_start=c.start,
                     char_end=c.end,
-                    chunk_id=c.hit.chunk_id,
-                    path=str(meta.get("path", "")),
-                    context=c.hit.text,
+                    speaker=c.speaker,
                 )
             )
     return Answer(

@@ -130,19 +130,15 @@ def check(info: QuestionInfo, hits: list[Hit], text: str) -> Answer:
 
 def _source(n: int, hit: Hit) -> Source:
     m = hit.metadata
-    return Source(
-        n=n,
-        doc_id=str(m.get("doc_id", "")),
-        title=str(m.get("title", "")),
-        source=str(m.get("source", "")),
-        published_at=str(m.get("published_at", "")),
+    return Source.from_chunk(
+        n,
+        m,
+        chunk_id=hit.chunk_id,
+        context=hit.text,
         quote=hit.text,
-        score=round(hit.score, 4),
+        score=hit.score,
         char_start=int(m.get("char_start", -1)),
         char_end=int(m.get("char_end", -1)),
-        chunk_id=hit.chunk_id,
-        path=str(m.get("path", "")),
-        context=hit.text,
     )
 
 

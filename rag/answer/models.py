@@ -24,6 +24,37 @@ class Source(BaseModel):
     path: str = ""
     context: str = ""  # the chunk the quote came from, for display
 
+    @classmethod
+    def from_chunk(
+        cls,
+        n: int,
+        meta: dict[str, Any],
+        *,
+        chunk_id: str,
+        context: str,
+        quote: str,
+        score: float,
+        char_start: int,
+        char_end: int,
+        speaker: str = "",
+    ) -> Source:
+        """A citation of ``quote`` found in the chunk whose metadata is ``meta``."""
+        return cls(
+            n=n,
+            doc_id=str(meta.get("doc_id", "")),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            published_at=str(meta.get("published_at", "")),
+            quote=quote,
+            score=round(score, 4),
+            speaker=speaker,
+            char_start=char_start,
+            char_end=char_end,
+            chunk_id=chunk_id,
+            path=str(meta.get("path", "")),
+            context=context,
+        )
+
     def citation(self) -> str:
         parts = [p for p in (self.source, self.published_at) if p]
         return ", ".join(parts) if parts else self.title
