@@ -251,7 +251,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     files = gr.File(
                         label=f"{', '.join(ALLOWED_TYPES)} — up to {max_mb} MB each",
                         file_count="multiple",
-                        file_types=list(ALLOWED_TYPES),
                         elem_id="upload",
                     )
                     add_btn = gr.Button("Add to the store", elem_id="add-files")
@@ -338,7 +337,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         def add_files(
             paths: list[str] | None,
             current: list[str] | None,
-            progress: gr.Progress = gr.Progress(),
+            progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
         ) -> tuple[Any, ...]:
             if not paths:
                 return "<div>Choose files to add first.</div>", gr.skip(), gr.skip(), gr.skip()
