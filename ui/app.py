@@ -42,8 +42,9 @@ CSS = """
 .article { max-height: 320px; overflow-y: auto; white-space: pre-wrap; font-size: 0.9em;
   overflow-wrap: anywhere; border-top: 1px solid var(--border-color-primary);
   margin-top: 6px; padding-top: 6px; }
-.status-panel table { width: 100%; font-size: 0.9em; }
-.status-panel td { padding: 2px 6px; vertical-align: top; overflow-wrap: anywhere; }
+.status-panel table { width: 100%; font-size: 0.9em; border-collapse: collapse; }
+.status-panel td { padding: 3px 6px; vertical-align: top; overflow-wrap: anywhere;
+  border: none; border-bottom: 1px solid var(--border-color-primary); }
 .filters-line { font-size: 0.9em; opacity: 0.85; }
 """
 
@@ -225,7 +226,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         elem_id="question",
                         submit_btn=True,
                     )
-                    new_chat = gr.Button("New chat", scale=1, min_width=90, elem_id="new-chat")
+                    new_chat = gr.Button(
+                        "New chat",
+                        scale=1,
+                        min_width=90,
+                        size="sm",
+                        variant="secondary",
+                        elem_id="new-chat",
+                    )
                 gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="Examples")
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Sources")
@@ -355,6 +363,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     lines.append(f"Ingest failed: {_esc(err)}")
                 else:
                     lines.insert(0, _esc(report.summary()))
+                    new = report.added + report.updated
+                    if new:
+                        lines.insert(1, "Now searchable: " + ", ".join(_esc(d) for d in new))
                     lines += [f"Failed {_esc(f.path)}: {_esc(f.reason)}" for f in report.failed]
                     articles.clear()
             body = "".join(f"<li>{line}</li>" for line in lines)
