@@ -21,8 +21,6 @@ import pytest
 
 from tests.conftest import DETERRENCE_QUOTE, ROOT, SAMPLE, _free_port
 
-pytestmark = pytest.mark.browser
-
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 LAUNCH_ARGS = [
@@ -57,9 +55,7 @@ Livia Marchetti.
 
 BRIDGE_QUOTE = "Il nuovo ponte sarà pronto entro giugno"
 
-pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():  # pragma: no cover - environment without Debian chromium
-    pytest.skip("needs /usr/bin/chromium", allow_module_level=True)
+needs_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -148,6 +144,8 @@ def _bot_messages(page):
     return page.locator("#chat [data-testid='bot']")
 
 
+@pytest.mark.browser
+@needs_browser
 def test_mission_question_follow_up_and_source_card(page) -> None:
     from playwright.sync_api import expect
 
@@ -164,10 +162,11 @@ def test_mission_question_follow_up_and_source_card(page) -> None:
         "La deterrenza funziona solo"
     )
     expect(cards.first.locator(".source-context")).to_contain_text("alleanza difensiva")
+    page.screenshot(path=str(ARTIFACTS / "01-mission-answer.png"))
     # the whole article opens from the card
     cards.first.locator("details summary").click()
     expect(cards.first.locator(".article")).to_contain_text("comando di coordinamento")
-    page.screenshot(path=str(ARTIFACTS / "01-mission-answer.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "01b-article-open.png"), full_page=True)
 
     _ask(page, "And what did he say about Ukraine's resilience?")
     bots = _bot_messages(page)
@@ -183,6 +182,8 @@ def test_mission_question_follow_up_and_source_card(page) -> None:
     expect(_bot_messages(page)).to_have_count(0)
 
 
+@pytest.mark.browser
+@needs_browser
 def test_filters_are_visible_and_bad_dates_are_explained(page) -> None:
     from playwright.sync_api import expect
 
@@ -212,6 +213,8 @@ def test_filters_are_visible_and_bad_dates_are_explained(page) -> None:
     expect(page.locator("#status")).to_contain_text("embedded")
 
 
+@pytest.mark.browser
+@needs_browser
 def test_hostile_briefing_shows_as_text_and_runs_nothing(page) -> None:
     from playwright.sync_api import expect
 
@@ -229,6 +232,8 @@ def test_hostile_briefing_shows_as_text_and_runs_nothing(page) -> None:
     page.screenshot(path=str(ARTIFACTS / "04-hostile.png"), full_page=True)
 
 
+@pytest.mark.browser
+@needs_browser
 def test_upload_makes_a_new_briefing_answerable(page, workdir: Path) -> None:
     from playwright.sync_api import expect
 
@@ -257,6 +262,8 @@ def test_upload_makes_a_new_briefing_answerable(page, workdir: Path) -> None:
     expect(page.locator("#sources .source-card").first).to_contain_text("Italpress")
 
 
+@pytest.mark.browser
+@needs_browser
 def test_uploaded_briefing_answers_the_plain_bridge_question(server: str) -> None:
     """Runs after the upload test. The UI passes the question through unchanged; whether
     the English topic "bridge" matches the Italian quote about "ponte" is up to rag/."""
@@ -272,6 +279,8 @@ def test_uploaded_briefing_answers_the_plain_bridge_question(server: str) -> Non
         )
 
 
+@pytest.mark.browser
+@needs_browser
 def test_narrow_viewport_and_two_tabs(browser, server: str) -> None:
     from playwright.sync_api import expect
 
@@ -291,6 +300,8 @@ def test_narrow_viewport_and_two_tabs(browser, server: str) -> None:
     context.close()
 
 
+@pytest.mark.browser
+@needs_browser
 def test_gradio_client_ask_endpoint(server: str) -> None:
     from gradio_client import Client
 
@@ -303,6 +314,8 @@ def test_gradio_client_ask_endpoint(server: str) -> None:
     assert "is not a date" in bad["error"]
 
 
+@pytest.mark.browser
+@needs_browser
 def test_wide_bind_demands_login(browser, workdir: Path) -> None:
     import httpx
     from playwright.sync_api import expect
@@ -338,3 +351,47 @@ def test_wide_bind_demands_login(browser, workdir: Path) -> None:
         context.close()
     finally:
         _stop(proc)
+
+
+# -- the pieces the page is built from (no browser) ------------------------------------------
+def test_upload_names_are_sanitised_and_stay_inside_the_store(tmp_path: Path) -> None:
+    from ui.app import safe_name, save_uploads
+
+    assert safe_name("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_name("..\\..\\evil.md") == "evil.md"
+    assert safe_name("ponte verona (1).txt") == "ponte_verona_1_.txt"
+    assert safe_name(".hidden..txt") == "hidden.txt"
+    assert safe_name("") == "upload"
+    src = tmp_path / "in"
+    src.mkdir()
+    good = src / "nota.txt"
+    good.write_text("ciao", encoding="utf-8")
+    big = src / "grande.txt"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    exe = src / "tool.exe"
+    exe.write_bytes(b"MZ")
+    dest = tmp_path / "store" / "uploads"
+    saved, rejected = save_uploads([str(good), str(big), str(exe)], dest, max_mb=1)
+    assert saved == [(dest / "nota.txt").resolve()]
+    assert any("grande.txt" in r and "above the 1 MB limit" in r for r in rejected)
+    assert any("tool.exe: unsupported file type" in r for r in rejected)
+    assert sorted(p.name for p in dest.iterdir()) == ["nota.txt"]
+
+
+def test_rendered_cards_escape_document_text() -> None:
+    from rag.answer.models import Answer, Source
+    from ui.app import render_sources
+
+    evil = '<img src=x onerror="window.__pwned=1">'
+    answer = Answer(
+        question="q",
+        text=f"“{evil}” [1]",
+        sources=[
+            Source(n=1, doc_id="d<1>", title="<script>t</script>", source="<b>O</b>",
+                   published_at="2026-01-01", quote=evil, context=f"prima {evil} dopo")
+        ],
+    )  # fmt: skip
+    out = render_sources(answer, {"d<1>": f"articolo {evil} <script>x</script>"})
+    assert "<img" not in out and "<script>" not in out and "<b>O" not in out
+    assert "<mark>&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;</mark>" in out
+    assert "prima " in out and " dopo" in out
