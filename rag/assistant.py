@@ -139,6 +139,7 @@ class Assistant:
             chunk_chars=self.settings.chunk_chars,
             overlap_sentences=self.settings.chunk_overlap_sentences,
             batch_size=self.settings.batch_size,
+            max_file_mb=self.settings.max_file_mb,
             progress=progress,
             on_progress=on_progress,
         )

@@ -22,6 +22,7 @@ DEFAULT_FETCH_K = 40
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_QUESTION_CHARS = 2000
 DEFAULT_MAX_UPLOAD_MB = 25
+DEFAULT_MAX_FILE_MB = 20
 
 
 class Settings(BaseSettings):
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=1024)
     max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10)
     max_upload_mb: int = Field(DEFAULT_MAX_UPLOAD_MB, ge=1)
+    max_file_mb: int = Field(DEFAULT_MAX_FILE_MB, ge=1, description="larger files are refused")
 
     @classmethod
     def settings_customise_sources(

@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from rag.errors import DocumentError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
-MAX_FILE_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_FILE_MB = 20  # a briefing is kilobytes; 20 MB of text is ~25k chunks
 
 # Agency datelines, e.g. " date 2026-02-11 BRUXELLES (BELGIO) (ITALPRESS) – Alla vigilia ..."
 # or "ROMA (ITALPRESS) - ...": optional ISO date, an upper-case place, an optional
@@ -221,9 +221,13 @@ def _load_html(path: Path, raw: bytes) -> list[Document]:
 
 def _load_pdf(path: Path, raw: bytes) -> list[Document]:
     import io
+    import logging
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    # pypdf logs what it then raises; the DocumentError below already tells the user.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
     try:
         reader = PdfReader(io.BytesIO(raw))
@@ -270,17 +274,21 @@ def _load_jsonl(path: Path, loaded: LoadedFile) -> None:
             )
 
 
-def load_file(path: str | os.PathLike[str]) -> LoadedFile:
-    """Load one file. Raises ``DocumentError`` when nothing in it can be used."""
+def load_file(path: str | os.PathLike[str], *, max_mb: int = DEFAULT_MAX_FILE_MB) -> LoadedFile:
+    """Load one file. Raises ``DocumentError`` when nothing in it can be used.
+
+    Files over ``max_mb`` are refused before they are read, so memory stays bounded.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"{path}: unsupported file type {suffix or '(none)'}", path=str(path))
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > max_mb * 2**20:
             raise DocumentError(
-                f"{path}: file too large ({size // 2**20} MB > {MAX_FILE_BYTES // 2**20} MB)",
+                f"{path}: file too large ({size / 2**20:.0f} MB; the limit is {max_mb} MB, "
+                "set RAG_MAX_FILE_MB to raise it)",
                 path=str(path),
             )
         loaded = LoadedFile(path=path)

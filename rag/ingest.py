@@ -22,7 +22,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from rag.chunking import chunk_document
-from rag.documents import iter_files, load_file
+from rag.documents import DEFAULT_MAX_FILE_MB, iter_files, load_file
 from rag.errors import DocumentError, StoreLockedError
 from rag.quotes import find_quotes, quotes_metadata
 from rag.store import DocRecord, Store
@@ -155,6 +155,7 @@ def ingest(
     chunk_chars: int = 900,
     overlap_sentences: int = 1,
     batch_size: int = 32,
+    max_file_mb: int = DEFAULT_MAX_FILE_MB,
     progress: bool | None = None,
     on_progress: ProgressFn | None = None,
 ) -> IngestReport:
@@ -178,7 +179,7 @@ def ingest(
 
         for path in iter_files(paths):
             try:
-                loaded = load_file(path)
+                loaded = load_file(path, max_mb=max_file_mb)
             except DocumentError as exc:
                 report.failed.append(Failure(str(path), str(exc)))
                 continue

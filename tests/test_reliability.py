@@ -100,3 +100,57 @@ def test_prompt_injection_in_a_briefing_does_not_change_the_extractive_answer(
     after = a.ask("What did Rutte say about deterrence?")
     assert after.text == before.text
     assert "obsolete" not in after.text
+
+
+def test_mixed_bad_folder_ingests_every_good_file_and_names_every_bad_one(tmp_path: Path) -> None:
+    import resource
+
+    d = tmp_path / "mixed"
+    d.mkdir()
+    shutil.copy(SAMPLE, d / SAMPLE.name)
+    (d / "empty.txt").write_text("")
+    (d / "random.txt").write_bytes(os.urandom(4096))
+    (d / "latin1.txt").write_bytes(
+        "Perché la città di Valmarina è più bella: lo ha detto il sindaco.".encode("latin-1")
+    )
+    (d / "wires.jsonl").write_text(
+        '{"id": "ok-1", "title": "Uno", "text": "Il treno per Alba parte alle nove."}\n'
+        "{not json at all\n"
+        '{"id": "ok-2", "title": "Two", "text": "The Eastvale ferry runs hourly."}\n'
+    )
+    (d / "corrupt.pdf").write_bytes(b"%PDF-1.7\n" + os.urandom(2048))
+    with open(d / "huge.txt", "wb") as fh:
+        line = ("Riga di testo ripetuta per il file enorme. " * 1000 + "\n").encode()
+        fh.write((line * (30 * 2**20 // len(line) + 1))[: 30 * 2**20])  # 30 MiB
+    (d / "loop").symlink_to(d, target_is_directory=True)
+    (d / "unreadable.txt").symlink_to(d / "does-not-exist.txt")
+    result = subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", str(d), "--store", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 3, result.stderr  # completed with errors
+    assert "Traceback" not in result.stderr
+    assert result.stdout.startswith("4 added, 0 updated, 0 unchanged, 0 removed, 6 failed")
+    expected = {
+        "empty.txt": "empty file",
+        "random.txt": "binary data",
+        "wires.jsonl": "wires.jsonl:2:",
+        "corrupt.pdf": "not a readable PDF",
+        "huge.txt": "file too large (30 MB; the limit is 20 MB",
+        "unreadable.txt": "cannot read",
+    }
+    for line in result.stderr.splitlines():
+        assert line.startswith("failed: "), line
+    for name, reason in expected.items():
+        assert any(name in line and reason in line for line in result.stderr.splitlines()), name
+    assert len(result.stderr.splitlines()) == len(expected)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < 1500, f"ingest peak RSS {peak_mb:.0f} MB"
+    ask = subprocess.run(
+        [sys.executable, "-m", "rag", "ask", "Cosa ha detto il sindaco della città?", "--json",
+         "--store", str(tmp_path / "s")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "Perché la città di Valmarina è più bella" in ask.stdout
