@@ -43,6 +43,20 @@ def load_scorer(data_dir: Path) -> Any:
     return mod
 
 
+_IT = set(
+    "il lo la gli le di da in con su per tra fra che chi cosa quale quali quanti quante quando dove come perché è sono del della dei delle nel nella un una uno ha hanno".split()
+)
+_EN = set(
+    "the of and to in is was what which who whom when where why how did does do are were a an by for from with that this has have".split()
+)
+
+
+def guess_lang(text: str) -> str:
+    """Crude stopword vote, good enough for questions: 'it' or 'en'."""
+    words = [w.strip("?.,;:'\"()").lower() for w in text.replace("'", " ").split()]
+    return "it" if sum(w in _IT for w in words) > sum(w in _EN for w in words) else "en"
+
+
 def rrf(rankings: list[tuple[list[str], float]], k: int = 60) -> list[str]:
     fused: dict[str, float] = defaultdict(float)
     for ranking, weight in rankings:
@@ -71,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.subset == "full"
         else run_dir / "articles.jsonl"
     )
-    title_of = {a["id"]: a.get("title") or "" for a in read_jsonl(arts_path)}
+    articles = read_jsonl(arts_path)
+    title_of = {a["id"]: a.get("title") or "" for a in articles}
+    lang_of = {a["id"]: a.get("lang") or "" for a in articles}
     assistant = Assistant(store=run_dir / "ours" / "store", embeddings=get_embeddings("e5-small"))
     retriever = assistant.retriever
     store = assistant.store
@@ -87,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     variants: dict[str, list[dict[str, Any]]] = defaultdict(list)
     same_title: dict[str, int] = defaultdict(int)
+    lang_ok = [0]
     for i, q in enumerate(questions, 1):
         text = str(q["question"])
         dense = store.query(retriever.embed_query(text), k=FETCH)
@@ -102,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
             fused = rrf([(dense_ids, w), (lex_ids, 1.0)])
             ranked[f"rrf dense×{w:g}"] = docs([(c, 0.0) for c in fused])
         ranked["rrf doc-level"] = rrf([(docs(dense), 1.0), (docs(lex), 1.0)])
+        # BM25 votes only for chunks in the question's (guessed) language.
+        qlang = guess_lang(text)
+        docs(lex)
+        lex_same = [c for c in lex_ids if lang_of.get(doc_of.get(c, "")) == qlang]
+        fused = rrf([(dense_ids, 1.0), (lex_same, 1.0)])
+        ranked["rrf lang-gated BM25"] = docs([(c, 0.0) for c in fused])
+        if qlang == q.get("lang"):
+            lang_ok[0] += 1
         for name, r in ranked.items():
             variants[name].append({"id": q["id"], "ranked_doc_ids": r[:K]})
             gold = q.get("gold_article_ids") or []
@@ -131,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             h1, h10 = d["hits@1"], d["hits@10"]
             cells.append("-" if h1 is None else f"{h1:.3f} / {h10:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"Question language guessed right for {lang_ok[0]}/{len(questions)} questions."]
     md = "\n".join(lines)
     (run_dir / "diagnose.md").write_text(md + "\n")
     print(md)
