@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -69,6 +70,8 @@ class Assistant:
         self._answerer: ExtractiveAnswerer | None = None
         self._llm = None if llm is None or isinstance(llm, str) else llm
         self._generator: Any = None
+        # The parts are built on first use; a server's first requests arrive together.
+        self._init_lock = threading.RLock()
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Assistant:
@@ -78,49 +81,54 @@ class Assistant:
     # -- lazily built parts
     @property
     def embeddings(self) -> Embeddings:
-        if self._embeddings is None:
-            self._embeddings = get_embeddings(
-                self.settings.embeddings, batch_size=self.settings.batch_size
-            )
-        return self._embeddings
+        with self._init_lock:
+            if self._embeddings is None:
+                self._embeddings = get_embeddings(
+                    self.settings.embeddings, batch_size=self.settings.batch_size
+                )
+            return self._embeddings
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = Store(
-                self.settings.store,
-                embeddings=self.embeddings,
-                chroma_url=self.settings.chroma_url,
-                collection=self.settings.collection,
-            )
-        return self._store
+        with self._init_lock:
+            if self._store is None:
+                self._store = Store(
+                    self.settings.store,
+                    embeddings=self.embeddings,
+                    chroma_url=self.settings.chroma_url,
+                    collection=self.settings.collection,
+                )
+            return self._store
 
     @property
     def retriever(self) -> HybridRetriever:
         """The LangChain ``BaseRetriever`` (hybrid dense + BM25)."""
-        if self._retriever is None:
-            self._retriever = HybridRetriever(
-                store=self.store, k=self.settings.k, fetch_k=self.settings.fetch_k
-            )
-        return self._retriever
+        with self._init_lock:
+            if self._retriever is None:
+                self._retriever = HybridRetriever(
+                    store=self.store, k=self.settings.k, fetch_k=self.settings.fetch_k
+                )
+            return self._retriever
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
-        if self._answerer is None:
-            retriever = self.retriever
-            self._answerer = ExtractiveAnswerer(
-                self.embeddings, has_term=lambda t: retriever.lexical.has_term(t)
-            )
-        return self._answerer
+        with self._init_lock:
+            if self._answerer is None:
+                retriever = self.retriever
+                self._answerer = ExtractiveAnswerer(
+                    self.embeddings, has_term=lambda t: retriever.lexical.has_term(t)
+                )
+            return self._answerer
 
     @property
     def generator(self) -> Any:
         """The ``GenerativeAnswerer`` when an LLM is configured (``llm=`` or ``RAG_LLM``)."""
-        if self._generator is None and (self._llm is not None or self.settings.llm):
-            from rag.answer.generative import GenerativeAnswerer
+        with self._init_lock:
+            if self._generator is None and (self._llm is not None or self.settings.llm):
+                from rag.answer.generative import GenerativeAnswerer
 
-            self._generator = GenerativeAnswerer(self._llm or _chat_model(self.settings))
-        return self._generator
+                self._generator = GenerativeAnswerer(self._llm or _chat_model(self.settings))
+            return self._generator
 
     # -- operations
     def ingest(
