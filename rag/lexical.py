@@ -29,6 +29,7 @@ when where why an its i we you our your them than then there so if into can coul
 """.split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+RARE_NAME_SHARE = 0.005  # a name in at most 0.5% of chunks still counts across languages
 
 
 def fold(text: str) -> str:
@@ -47,6 +48,7 @@ class _Entry:
     doc_id: str
     source: str
     date_key: int
+    lang: str = ""
 
 
 class LexicalIndex:
@@ -102,6 +104,7 @@ class LexicalIndex:
                     str(meta.get("doc_id", "")),
                     str(meta.get("source", "")),
                     int(meta.get("date_key", 0) or 0),
+                    str(meta.get("lang", "")),
                 )
             )
             corpus.append(tokenize(f"{meta.get('title', '')} {text}") or ["_empty_"])
@@ -117,7 +120,9 @@ class LexicalIndex:
             json.dumps(
                 {
                     "generation": gen,
-                    "entries": [[e.chunk_id, e.doc_id, e.source, e.date_key] for e in entries],
+                    "entries": [
+                        [e.chunk_id, e.doc_id, e.source, e.date_key, e.lang] for e in entries
+                    ],
                 }
             )
         )
@@ -138,15 +143,32 @@ class LexicalIndex:
         since: int = 0,
         until: int = 0,
         sources: frozenset[str] = frozenset(),
+        lang: str = "",
+        names: tuple[str, ...] = (),
     ) -> list[tuple[str, float]]:
-        """Top-k (chunk id, BM25 score) with a positive score, after metadata filters."""
-        tokens = tokenize(query)
-        if self._bm25 is None or not tokens:
+        """Top-k (chunk id, BM25 score) with a positive score, after metadata filters.
+
+        With ``lang``, chunks in another language are scored on ``names`` only: words
+        do not match across languages, but names and numbers do, and a translated
+        question's stray word matches would only add noise.
+        """
+        if self._bm25 is None:
             return []
-        known = [t for t in tokens if t in self._bm25.vocab_dict]
+        known = [t for t in tokenize(query) if t in self._bm25.vocab_dict]
         if not known:
             return []
         scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        if lang in ("it", "en"):
+            other = np.array([e.lang not in (lang, "", "und") for e in self._entries])
+            if other.any():
+                name_scores = np.zeros_like(scores)
+                for term in {t for n in names for t in tokenize(n) if t in self._bm25.vocab_dict}:
+                    term_scores = np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+                    # Only a rare name is evidence across languages: one that recurs in
+                    # many chunks (the subject of a whole collection) ranks noise.
+                    if np.count_nonzero(term_scores) <= max(3, RARE_NAME_SHARE * len(scores)):
+                        name_scores += term_scores
+                scores = np.where(other, name_scores, scores)
         if since or until or sources:
             mask = np.array(
                 [

@@ -45,7 +45,8 @@ _QUESTION_WORDS = frozenset(
     for w in """what who whom whose when where why how which did does do is are was were has have
     and or but the a an in on of to for about cosa che chi quando dove perché perche come quale
     quali ha hanno e il lo la i gli le un una di del della su sul sulla in nel nella per con
-    according secondo tell me please""".split()
+    according secondo tell me please give list show find explain describe summarize summarise
+    quali dimmi elenca spiega riassumi mostra trova""".split()
 )
 
 
@@ -87,7 +88,9 @@ def names_in(text: str) -> list[str]:
         w = re.sub(r"['’]s$", "", w)
         if not w[:1].isupper() or fold(w) in _QUESTION_WORDS or len(w) < 2:
             continue
-        if i == 0:
+        # A capitalised first word is a name only when it is not an ordinary word
+        # capitalised by position: all capitals (NATO) or followed by another name.
+        if i == 0 and not (w.isupper() or (len(words) > 1 and words[1][:1].isupper())):
             continue
         out.append(w)
     return out

@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from rag.documents import date_key, normalize_date
 from rag.errors import ConfigError
 from rag.lexical import LexicalIndex
+from rag.query import analyse
 from rag.store import Store
 
 RRF_K = 60
@@ -120,12 +121,15 @@ class HybridRetriever(BaseRetriever):
             return []
         fetch = max(self.fetch_k, k)
         dense = self.store.query(self.embed_query(query), k=fetch, where=filters.where())
+        info = analyse(query)
         lexical = self.lexical.search(
             query,
             k=fetch,
             since=date_key(filters.since),
             until=date_key(filters.until),
             sources=filters.sources,
+            lang=info.lang,
+            names=tuple(info.names),
         )
         fused: dict[str, float] = {}
         for ranked in (dense, lexical):

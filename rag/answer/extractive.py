@@ -93,10 +93,11 @@ class ExtractiveAnswerer:
         self._score(topic, candidates)
         best = max(c.score for c in candidates)
         if info.topic and best < MIN_TOPIC_SIMILARITY:
-            return _refusal(info, _no_topic(info, candidates))
+            return _refusal(info, _no_topic(info, candidates), confidence=best)
         limit = 6 if info.timeline else MAX_QUOTES
-        chosen = _pick(candidates, best, limit)
-        return _compose(info, chosen)
+        answer = _compose(info, _pick(candidates, best, limit))
+        answer.confidence = best
+        return answer
 
     # -- any other question
     def _general(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
@@ -106,8 +107,10 @@ class ExtractiveAnswerer:
         self._score(info.text, candidates)
         best = max(c.score for c in candidates)
         if best < MIN_SENTENCE_SIMILARITY:
-            return _refusal(info, _nothing(info))
-        return _compose(info, _pick(candidates, best, 2))
+            return _refusal(info, _nothing(info), confidence=best)
+        answer = _compose(info, _pick(candidates, best, 2))
+        answer.confidence = best
+        return answer
 
     def _score(self, topic: str, candidates: list[_Candidate]) -> None:
         qv = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
@@ -228,8 +231,8 @@ def _compose(info: QuestionInfo, chosen: list[_Candidate]) -> Answer:
     )
 
 
-def _refusal(info: QuestionInfo, text: str) -> Answer:
-    return Answer(question=info.text, text=text, refused=True)
+def _refusal(info: QuestionInfo, text: str, *, confidence: float = 0.0) -> Answer:
+    return Answer(question=info.text, text=text, refused=True, confidence=confidence)
 
 
 def _no_person(info: QuestionInfo) -> str:

@@ -76,6 +76,8 @@ class Answer(BaseModel):
     speaker: str = ""
     claims: list[Claim] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # Similarity of the best passage to the question's topic (what refusal thresholds test).
+    confidence: float = 0.0
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``rag ask --json`` shape (DESIGN.md), plus per-claim citations."""
@@ -88,4 +90,5 @@ class Answer(BaseModel):
             ],
             "claims": [c.model_dump() for c in self.claims],
             "notes": self.notes,
+            "confidence": round(self.confidence, 4),
         }
