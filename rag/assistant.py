@@ -22,6 +22,8 @@ from rag.query import _history_pairs, analyse, condense
 from rag.retrieval import Filters, HybridRetriever
 from rag.store import Store
 
+SPEAKER_K = 20
+
 
 class StoreStatus(BaseModel):
     documents: int
@@ -209,7 +211,9 @@ class Assistant:
 
     def answer_standalone(self, question: str, *, filters: Filters | None = None) -> Answer:
         info = analyse(question)
-        hits = self.retriever.search(question, filters=filters)
+        # A question about a person keeps only that person's quotes, so look further.
+        k = max(self.settings.k, SPEAKER_K) if info.speaker else self.settings.k
+        hits = self.retriever.search(question, k=k, filters=filters)
         if self.generator is not None:
             return self.generator.answer(info, hits)  # type: ignore[no-any-return]
         return self.answerer.answer(info, hits)

@@ -28,6 +28,9 @@ from rag.quotes import find_quotes, quotes_metadata
 from rag.store import DocRecord, Store
 
 ProgressFn = Callable[[int, int, str], None]
+# Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
+# every document and rewrites chunk metadata, without embedding anything again.
+ANALYSIS_VERSION = 3
 
 
 @dataclass
@@ -192,7 +195,11 @@ def ingest(
                     continue
                 seen.add(doc_id)
                 old = records.get(doc_id)
-                if old is not None and old.content_hash == doc.metadata["content_hash"]:
+                if (
+                    old is not None
+                    and old.content_hash == doc.metadata["content_hash"]
+                    and old.analysis == ANALYSIS_VERSION
+                ):
                     report.unchanged.append(doc_id)
                     continue
                 chunks = chunk_document(
@@ -249,6 +256,11 @@ def _write(
     for p in pending:
         doc_id = str(p.doc.metadata["doc_id"])
         new = [c for c in p.chunks if str(c.metadata["chunk_id"]) not in existing]
+        kept = [c for c in p.chunks if str(c.metadata["chunk_id"]) in existing]
+        if kept and p.old is not None and p.old.analysis != ANALYSIS_VERSION:
+            store.update_chunk_metadata(
+                [str(c.metadata["chunk_id"]) for c in kept], [_chunk_metadata(c) for c in kept]
+            )
         store.upsert_chunks(
             [str(c.metadata["chunk_id"]) for c in new],
             [vectors[_embedding_text(c)] for c in new],
@@ -271,6 +283,7 @@ def _write(
                 published_at=str(m.get("published_at", "")),
                 path=str(m.get("path", "")),
                 lang=str(m.get("lang", "")),
+                analysis=ANALYSIS_VERSION,
             )
         )
         (report.updated if p.old is not None else report.added).append(doc_id)

@@ -29,6 +29,7 @@ when where why an its i we you our your them than then there so if into can coul
 """.split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+INDEX_FORMAT = 2  # bump when the saved index changes shape; older ones are rebuilt
 RARE_NAME_SHARE = 0.005  # a name in at most 0.5% of chunks still counts across languages
 
 
@@ -69,6 +70,8 @@ class LexicalIndex:
 
         try:
             meta = json.loads(meta_path.read_text())
+            if meta.get("format") != INDEX_FORMAT:
+                return False
             entries = [_Entry(*row) for row in meta["entries"]]
             bm25 = (
                 bm25s.BM25.load(str(self.directory / "index"), show_progress=False)
@@ -119,6 +122,7 @@ class LexicalIndex:
         (tmp / "meta.json").write_text(
             json.dumps(
                 {
+                    "format": INDEX_FORMAT,
                     "generation": gen,
                     "entries": [
                         [e.chunk_id, e.doc_id, e.source, e.date_key, e.lang] for e in entries
@@ -185,8 +189,13 @@ class LexicalIndex:
         return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
 
     def has_term(self, term: str) -> bool:
-        """Whether a (folded) word occurs anywhere in the indexed corpus."""
-        return self._bm25 is not None and fold(term) in self._bm25.vocab_dict
+        """Whether every word of ``term`` occurs in the indexed corpus."""
+        tokens = tokenize(term)  # "Brabeck-Letmathe" is indexed as two words
+        return (
+            self._bm25 is not None
+            and bool(tokens)
+            and all(t in self._bm25.vocab_dict for t in tokens)
+        )
 
     def doc_ids(self) -> set[str]:
         return {e.doc_id for e in self._entries}

@@ -25,7 +25,9 @@ _SPEECH_VERBS = (
     # English
     r"said|says|added|told|explained|insisted|warned|stated|argued|noted|claimed|"
     r"commented|continued|admitted|believes|according to|acknowledged|stressed|"
-    r"declared|remarked|suggested|replied|responded|observed|announced|wrote"
+    r"declared|remarked|suggested|replied|responded|observed|announced|wrote|confirmed|"
+    r"agreed|revealed|predicted|conceded|asked|urged|maintained|pointed out|complained|"
+    r"argues|adds|warns|explains|insists|tells|notes|concluded|joked|recalled|admits"
 )
 _VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
 _TITLES = (
@@ -33,7 +35,10 @@ _TITLES = (
     r"Secretary|Senator|Governor|Judge|Chief|Coach|Captain|presidente|premier|ministro|ministra|"
     r"segretario|segretaria|sindaco|sindaca|senatore|senatrice|deputato|deputata|commissario|"
     r"commissaria|portavoce|direttore|direttrice|generale|ammiraglio|cancelliere|governatore|"
-    r"governatrice|leader|ambasciatore|ambasciatrice"
+    r"governatrice|leader|ambasciatore|ambasciatrice|chairman|chairwoman|chief executive|"
+    r"executive|analyst|economist|spokesman|spokeswoman|spokesperson|director|manager|boss|"
+    r"coach|lawyer|head|founder|secretary|minister|president|chancellor|captain|striker|"
+    r"midfielder|defender|singer|actor|actress|producer|editor|professor|chief|officer"
 )
 _NOT_NAMES = frozenset(
     fold(w)
@@ -50,17 +55,24 @@ _NOT_NAMES = frozenset(
     Commissione Consiglio Parlamento Governo Camera Senato Ministero Kiev Mosca Bruxelles Roma
     Ucraina Russia Italia Europa Francia Germania Cina Washington London Londra Paris Parigi
     Interrogato Interpellato Rispondendo Alla Nel Sul Secondo Stato Paese
+    Group Chief Executive Officer Economist Analyst Director Chairman Chairwoman Spokesman
+    Spokeswoman Manager Managing President Vice Minister Secretary General Head Senior
+    Finance Financial Operating Deputy Acting Former Chancellor Governor Professor Coach
+    Mr Mrs Ms Dr Sir Lord Lady Said Says Told Added BBC News Reuters Times Sunday
+    Bank Managers Management Investment Investments Association Institute University Council
+    Company Corporation Corp Inc Ltd Plc Fund Party Union Agency Office Commission Federation
+    League Club United City Court Department Ministry Board Authority Capital Securities
     """.split()
 )
-_CAP = r"[A-ZÀ-Ö][a-zà-ÿ'’-]+"
+_CAP = r"[A-ZÀ-Ö][a-zà-ÿ'’]+(?:-[A-ZÀ-Öa-zà-ÿ][a-zà-ÿ'’]+)*"  # Brabeck-Letmathe, Mong-koo
 _PARTICLE = r"(?:de|di|da|del|della|van|von|der|den|le|la|bin|al|ibn|mac|mc)"
 _FULL_NAME = re.compile(rf"\b({_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,2}})\b")
-_TITLED = re.compile(rf"\b(?:{_TITLES})\.?(?:\s+[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b")
-_WORD_CAP = re.compile(rf"\b{_CAP}\b")
-_PRONOUN_SPEECH = re.compile(
-    r"\b(?:he|she|they)\s+(?:said|says|added|told|warned|explained)\b|\b(?:ha|hanno)\s+\w+to\b",
-    re.IGNORECASE,
+_LINK = r"(?!of\b|for\b|at\b|with\b|from\b|in\b|di\b|del\b|della\b|dell\b|per\b)"
+_TITLED = re.compile(
+    rf"\b(?:{_TITLES})\.?(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
 )
+_WORD_CAP = re.compile(rf"\b{_CAP}\b")
+_PRONOUN = re.compile(r"\b(?:he|she|they|lui|lei|egli)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -152,15 +164,30 @@ def find_quotes(text: str) -> list[Quote]:
         para_start = text.rfind("\n\n", 0, a) + 1
         para_end = text.find("\n\n", b)
         para_end = len(text) if para_end < 0 else para_end
-        # 1. After the closing mark: '", said Mr Smith' / '”, ha ammonito Rutte'
-        after = text[b + 1 : min(para_end, b + 90)]
+        # 1. After the closing mark: '", said Mr Smith' / '," BA chairman Martin Broughton
+        #    said' / '”, ha ammonito Rutte': a speech verb close by, and the name beside it.
+        after = text[b + 1 : min(para_end, b + 120)]
         speaker = ""
         verb = _VERB.search(after)
-        if verb and verb.start() < 25:
-            speaker = people.first_after(b + 1, b + 1 + min(len(after), verb.end() + 45))
-            if not speaker and not _PRONOUN_SPEECH.search(after[: verb.end() + 5]):
-                speaker = ""
-        # 2. Before the opening mark, in the same paragraph: 'Rutte ha ribadito: “...'
+        between = after[: verb.start()] if verb else ""
+        if verb and verb.start() < 80 and not re.search(r"[.!?]\s", between):
+            verb_at = b + 1 + verb.start()
+            # '"...," Roy Asher, chief investment officer of X, told Reuters': the name
+            # right after the closing mark, before any apposition, is the speaker.
+            lead = re.match(rf"[\s,]*(?:{_CAP}\s+){{0,3}}", after)
+            right_after = people.first_after(b + 1, b + 2 + (lead.end() if lead else 0))
+            speaker = right_after or people.last_before(verb_at, b + 1)
+            if not speaker and not _PRONOUN.search(between):  # verb, then name
+                stop = re.search(r"[.!?](?:\s|$)", after[verb.end() :])
+                reach = min(50, stop.start() if stop else 50)
+                speaker = people.first_after(b + 1 + verb.end(), b + 1 + verb.end() + reach)
+        # 2. Before the opening mark, in the same paragraph: 'Rutte ha ribadito: “...'.
+        #    The name beside the last speech verb wins ('Weingarten asked Mr Sullivan: "').
+        if not speaker:
+            sentence_start = max(para_start, text.rfind(". ", para_start, a) + 1)
+            before = list(_VERB.finditer(text, sentence_start, a))
+            if before:
+                speaker = people.last_before(before[-1].start(), sentence_start)
         if not speaker:
             speaker = people.last_before(a, para_start)
         # 3. A paragraph that opens with a quote continues the previous speaker.

@@ -42,6 +42,7 @@ class DocRecord:
     published_at: str = ""
     path: str = ""
     lang: str = ""
+    analysis: int = 0  # version of the per-chunk analysis (quotes) the chunks carry
 
     def to_metadata(self) -> dict[str, Any]:
         return {
@@ -52,6 +53,7 @@ class DocRecord:
             "published_at": self.published_at,
             "path": self.path,
             "lang": self.lang,
+            "analysis": self.analysis,
         }
 
     @classmethod
@@ -65,6 +67,7 @@ class DocRecord:
             published_at=str(meta.get("published_at", "")),
             path=str(meta.get("path", "")),
             lang=str(meta.get("lang", "")),
+            analysis=int(meta.get("analysis", 0) or 0),
         )
 
 
@@ -176,6 +179,15 @@ class Store:
                 embeddings=[list(v) for v in vectors],
                 documents=list(texts),
                 metadatas=list(metadatas),
+            )
+
+    def update_chunk_metadata(
+        self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]
+    ) -> None:
+        """New metadata for stored chunks, keeping their vectors (no re-embedding)."""
+        for i in range(0, len(ids), _PAGE):
+            self._chunks.update(
+                ids=list(ids[i : i + _PAGE]), metadatas=list(metadatas[i : i + _PAGE])
             )
 
     def delete_chunks(self, ids: Sequence[str]) -> None:

@@ -99,3 +99,19 @@ def test_progress_callback_reports_embedding(tmp_path: Path, corpus: Path, e5) -
         [corpus], progress=False, on_progress=lambda d, t, w: calls.append((d, t, w))
     )
     assert calls and calls[-1][0] == calls[-1][1] > 0
+
+
+def test_new_analysis_version_reanalyses_without_embedding(
+    tmp_path: Path, corpus: Path, e5, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.ingest
+
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    before = _snapshot(a)
+    monkeypatch.setattr(rag.ingest, "ANALYSIS_VERSION", rag.ingest.ANALYSIS_VERSION + 1)
+    report = a.ingest([corpus], progress=False)
+    assert len(report.updated) == 2 and report.chunks_embedded == 0
+    assert _snapshot(a) == before
+    assert {r.analysis for r in a.store.doc_records().values()} == {rag.ingest.ANALYSIS_VERSION}
+    assert a.ingest([corpus], progress=False).unchanged

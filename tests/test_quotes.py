@@ -29,11 +29,16 @@ def test_two_speakers_are_kept_apart() -> None:
         ('"We have enough reserve capacity for a normal winter," said chief engineer Alan Pembury.', "Alan Pembury"),
         ('Mr John Smith told reporters: "The plan will not change this year."', "John Smith"),
         ("“Ridurremo i tempi di viaggio di quaranta minuti”, ha detto il direttore Elena Rossetti.", "Elena Rossetti"),
+        ('"The harbour needs investment before winter," Nora Quill, chief economist at Fictional Capital Partners, told reporters.', "Nora Quill"),
+        ('"The merger option is still on the table," chief executive Peter Vandamme-Roux confirmed on Thursday.', "Peter Vandamme-Roux"),
+        ('Defence lawyer Reid Ostrander asked Mr Pullman: "Were you paid to say this, yes or no?"', "Reid Ostrander"),
+        ('"Exports will recover by the spring," Oskar Lindqvist, an analyst with Northern Bank, said.', "Oskar Lindqvist"),
+        ('"Rates will stay where they are this year," said Jane Roe of the Fictional Institute. "We see no reason to move."', "Jane Roe"),
     ],
 )  # fmt: skip
 def test_attribution_patterns(text: str, speaker: str) -> None:
-    [q] = find_quotes(text)
-    assert q.speaker == speaker
+    quotes = find_quotes(text)
+    assert quotes and [q.speaker for q in quotes] == [speaker] * len(quotes)
 
 
 def test_quotes_metadata_round_trip_is_relative_to_the_chunk() -> None:

@@ -89,3 +89,25 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
     @property
     def retriever_query_example(self) -> str:
         return "deterrenza Nato"
+
+
+def test_an_index_saved_by_an_older_version_is_rebuilt(tmp_path, e5) -> None:
+    import json
+    import shutil
+
+    from rag import Assistant
+    from tests.conftest import SAMPLE
+
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "in" / SAMPLE.name)
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    a.retriever.search("Rutte")
+    meta_path = tmp_path / "s" / "bm25" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta.pop("format")
+    meta["entries"] = [row[:4] for row in meta["entries"]]  # the old shape: no language
+    meta_path.write_text(json.dumps(meta))
+    fresh = Assistant(store=tmp_path / "s", embeddings=e5)
+    fresh.retriever.search("Rutte")
+    assert json.loads(meta_path.read_text())["entries"][0][4] == "it"

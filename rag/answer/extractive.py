@@ -8,6 +8,7 @@ attributed to that person at ingest.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from rag.retrieval import Hit
 # Calibrated on the dev splits of ../shared/bench (see bench/BENCHMARKS.md).
 MIN_TOPIC_SIMILARITY = 0.82  # best quote vs. topic, for "what did X say about Y"
 MIN_SENTENCE_SIMILARITY = 0.81  # best sentence vs. question, for other questions
+TOPIC_WORD_BONUS = 0.02
 KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one
 MAX_QUOTES = 3
 
@@ -52,6 +54,7 @@ class _Candidate:
     speaker: str
     quoted: bool
     score: float = 0.0
+    topic_words: int = 0  # words of the question's topic found in the sentence
 
 
 class ExtractiveAnswerer:
@@ -92,7 +95,8 @@ class ExtractiveAnswerer:
         topic = info.topic or info.text
         self._score(topic, candidates)
         best = max(c.score for c in candidates)
-        if info.topic and best < MIN_TOPIC_SIMILARITY:
+        on_topic = any(c.topic_words for c in candidates)
+        if info.topic and best < MIN_TOPIC_SIMILARITY and not on_topic:
             return _refusal(info, _no_topic(info, candidates), confidence=best)
         limit = 6 if info.timeline else MAX_QUOTES
         answer = _compose(info, _pick(candidates, best, limit))
@@ -115,17 +119,23 @@ class ExtractiveAnswerer:
     def _score(self, topic: str, candidates: list[_Candidate]) -> None:
         qv = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
         sims = self._vectors([c.text for c in candidates]) @ qv
-        topic_terms = {t[:6] for t in tokenize(topic)}
+        topic_terms = {_stem(t) for t in tokenize(topic)}
         for c, sim in zip(candidates, sims, strict=True):
-            # Shared word stems (deterrence/deterrenza share "deterr") nudge ties.
-            overlap = len(topic_terms & {t[:6] for t in tokenize(c.text)})
-            c.score = float(sim) + 0.01 * min(overlap, 3)
+            # A topic word in the sentence (or a cognate: deterrence/deterrenza) is
+            # direct evidence; embeddings carry the rest, across languages.
+            c.topic_words = len(topic_terms & {_stem(t) for t in tokenize(c.text)})
+            c.score = float(sim) + TOPIC_WORD_BONUS * min(c.topic_words, 3)
+
+
+def _stem(token: str) -> str:
+    """Crude shared stem: 'rates'/'rate', 'deterrence'/'deterrenza' -> same string."""
+    return token[: max(4, len(token) - 2)][:6]
 
 
 def _same_person(speaker: str, info: QuestionInfo) -> bool:
-    asked = [fold(t) for t in info.speaker.split()]
-    said = [fold(t) for t in speaker.split()]
-    return asked[-1] == said[-1] and all(t in said for t in asked)
+    # "Chung" is "Chung Mong-koo" (family name first); "Rutte" is "Mark Rutte".
+    said = {fold(t) for t in re.split(r"[\s'’]+", speaker) if t}
+    return all(fold(t) in said for t in info.speaker.split())
 
 
 def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]:
