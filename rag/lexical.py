@@ -188,6 +188,19 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top])]
         return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
 
+    def chunks_naming(self, name: str) -> set[str]:
+        """Chunks that contain every word of ``name``."""
+        if self._bm25 is None:
+            return set()
+        found: set[str] | None = None
+        for token in tokenize(name):
+            if token not in self._bm25.vocab_dict:
+                return set()
+            hits = np.flatnonzero(np.asarray(self._bm25.get_scores([token])))
+            ids = {self._entries[i].chunk_id for i in hits}
+            found = ids if found is None else found & ids
+        return found or set()
+
     def has_term(self, term: str) -> bool:
         """Whether every word of ``term`` occurs in the indexed corpus."""
         tokens = tokenize(term)  # "Brabeck-Letmathe" is indexed as two words

@@ -135,6 +135,10 @@ class HybridRetriever(BaseRetriever):
         for ranked in (dense, lexical):
             for rank, (cid, _) in enumerate(ranked):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if info.speaker:
+            # "What did X say": passages that name X come first (an extra first-rank vote).
+            for cid in self.lexical.chunks_naming(info.speaker) & fused.keys():
+                fused[cid] += 1.0 / (RRF_K + 1)
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         dense_of, bm25_of = dict(dense), dict(lexical)
         chunks = self.store.get_chunks(top)
