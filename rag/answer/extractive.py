@@ -28,6 +28,7 @@ from rag.retrieval import Hit
 MIN_TOPIC_SIMILARITY = 0.82  # best quote vs. topic, for "what did X say about Y"
 MIN_SENTENCE_SIMILARITY = 0.81  # best sentence vs. question, for other questions
 TOPIC_WORD_BONUS = 0.02
+MAX_EMBEDDED = 12  # sentences embedded per question: the bulk of answer latency
 KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one
 MAX_QUOTES = 3
 
@@ -93,7 +94,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return _refusal(info, _no_quote(info, hits))
         topic = info.topic or info.text
-        self._score(topic, candidates)
+        candidates = self._score(topic, candidates)
         best = max(c.score for c in candidates)
         on_topic = any(c.topic_words for c in candidates)
         if info.topic and best < MIN_TOPIC_SIMILARITY and not on_topic:
@@ -108,7 +109,7 @@ class ExtractiveAnswerer:
         candidates = [c for c in _candidates(hits[:4], sentences=True) if len(c.text) > 25]
         if not candidates:
             return _refusal(info, _nothing(info))
-        self._score(info.text, candidates)
+        candidates = self._score(info.text, candidates)
         best = max(c.score for c in candidates)
         if best < MIN_SENTENCE_SIMILARITY:
             return _refusal(info, _nothing(info), confidence=best)
@@ -116,15 +117,26 @@ class ExtractiveAnswerer:
         answer.confidence = best
         return answer
 
-    def _score(self, topic: str, candidates: list[_Candidate]) -> None:
-        qv = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
-        sims = self._vectors([c.text for c in candidates]) @ qv
+    def _score(self, topic: str, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Score candidates; only the most promising ``MAX_EMBEDDED`` are embedded.
+
+        Embedding sentences is the slow part of answering, so candidates are first
+        ordered by topic words, then by retrieval rank (their input order).
+        """
         topic_terms = {_stem(t) for t in tokenize(topic)}
-        for c, sim in zip(candidates, sims, strict=True):
+        for c in candidates:
             # A topic word in the sentence (or a cognate: deterrence/deterrenza) is
             # direct evidence; embeddings carry the rest, across languages.
             c.topic_words = len(topic_terms & {_stem(t) for t in tokenize(c.text)})
+        order = sorted(
+            range(len(candidates)), key=lambda i: (-min(candidates[i].topic_words, 3), i)
+        )
+        kept = [candidates[i] for i in order[:MAX_EMBEDDED]]
+        qv = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
+        sims = self._vectors([c.text for c in kept]) @ qv
+        for c, sim in zip(kept, sims, strict=True):
             c.score = float(sim) + TOPIC_WORD_BONUS * min(c.topic_words, 3)
+        return kept
 
 
 def _stem(token: str) -> str:
