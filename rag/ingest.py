@@ -210,7 +210,7 @@ def ingest(
                 pending_chunks += len(chunks)
                 bar.grow(len(chunks))
                 # Stream: embed and write every few batches so memory stays bounded.
-                if pending_chunks >= batch_size * 8:
+                if pending_chunks >= batch_size * 2:
                     flush()
         flush()
         if prune:

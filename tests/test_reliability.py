@@ -23,32 +23,43 @@ def _state(store: Path, e5) -> tuple[dict[str, str], set[str], int]:
 
 
 @pytest.fixture(scope="module")
-def clean_state(tmp_path_factory: pytest.TempPathFactory, briefings_dir: Path, e5):
+def kill_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """24 one-chunk articles: long enough to be killed mid-way, written in several batches."""
+    d = tmp_path_factory.mktemp("kill-corpus")
+    towns = ["Valmarina", "Serravento", "Castelfranco", "Alba", "Bruna", "Eastvale"]
+    topics = ["il porto", "la ferrovia", "la scuola", "il ponte", "il mercato", "l'ospedale"]
+    for i in range(24):
+        town, topic = towns[i % 6], topics[(i // 6) % 6]
+        body = " ".join(
+            f"Nel giorno {j + 1} il consiglio di {town} ha discusso {topic} e il bilancio "
+            f"numero {i * 10 + j}, con {j + 3} interventi e una votazione finale."
+            for j in range(7)
+        )
+        (d / f"notizia-{i:02d}.txt").write_text(f"Notizia {i} da {town}\n\n{body}\n")
+    return d
+
+
+@pytest.fixture(scope="module")
+def clean_state(tmp_path_factory: pytest.TempPathFactory, kill_corpus: Path, e5):
     store = tmp_path_factory.mktemp("clean") / "store"
-    Assistant(store=store, embeddings=e5).ingest([briefings_dir], progress=False)
+    Assistant(store=store, embeddings=e5).ingest([kill_corpus], progress=False)
     return _state(store, e5)
 
 
-@pytest.mark.parametrize("delay", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("delay", [2.5, 4.0, 5.5])
 def test_sigkilled_ingest_then_rerun_equals_a_clean_ingest(
-    tmp_path: Path, briefings_dir: Path, clean_state, e5, delay: float
+    tmp_path: Path, kill_corpus: Path, clean_state, e5, delay: float
 ) -> None:
     store = tmp_path / "store"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "ingest", str(briefings_dir), "--store", str(store)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # Small batches: the ingest writes every few chunks, so a kill lands between writes.
+    env = {**os.environ, "RAG_BATCH_SIZE": "2"}
+    cmd = [sys.executable, "-m", "rag", "ingest", str(kill_corpus), "--store", str(store)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     time.sleep(delay)
     assert proc.poll() is None, "the ingest must still be running when it is killed"
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL
-    rerun = subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(briefings_dir), "--store", str(store)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert rerun.returncode == 0, rerun.stderr
     records, ids, count = _state(store, e5)
     clean_records, clean_ids, clean_count = clean_state
