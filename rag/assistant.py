@@ -18,8 +18,8 @@ from rag.config import Settings
 from rag.embeddings import get_embeddings
 from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
-from rag.query import _history_pairs, analyse, condense
-from rag.retrieval import Filters, HybridRetriever
+from rag.query import QuestionInfo, _history_pairs, analyse, condense
+from rag.retrieval import Filters, Hit, HybridRetriever
 from rag.store import Store
 
 SPEAKER_K = 20
@@ -189,8 +189,8 @@ class Assistant:
             yield from answer.text.splitlines(keepends=True)
             yield answer
             return
-        hits = self.retriever.search(standalone, filters=filters)
-        yield from self.generator.stream(analyse(standalone), hits)
+        info = analyse(standalone)
+        yield from self.generator.stream(info, self._hits(info, filters))
 
     def condense(self, question: str, chat_history: Sequence[Any]) -> str:
         """A standalone question: rules first; an LLM, when configured, for the rest."""
@@ -211,12 +211,15 @@ class Assistant:
 
     def answer_standalone(self, question: str, *, filters: Filters | None = None) -> Answer:
         info = analyse(question)
-        # A question about a person keeps only that person's quotes, so look further.
-        k = max(self.settings.k, SPEAKER_K) if info.speaker else self.settings.k
-        hits = self.retriever.search(question, k=k, filters=filters)
+        hits = self._hits(info, filters)
         if self.generator is not None:
             return self.generator.answer(info, hits)  # type: ignore[no-any-return]
         return self.answerer.answer(info, hits)
+
+    def _hits(self, info: QuestionInfo, filters: Filters | None) -> list[Hit]:
+        # A question about a person keeps only that person's quotes, so look further.
+        k = max(self.settings.k, SPEAKER_K) if info.speaker else self.settings.k
+        return self.retriever.search(info.text, k=k, filters=filters)
 
     def status(self) -> StoreStatus:
         store = self.store
