@@ -69,6 +69,8 @@ def test_rutte_question_quotes_neither_fictional_minister(assistant: Assistant) 
 def test_known_person_on_an_unrelated_topic_is_refused(assistant: Assistant) -> None:
     answer = assistant.ask("What did Rutte say about the football derby?")
     assert answer.refused
+    assert answer.text.startswith("The briefings do not report Rutte saying anything about")
+    assert "They quote Rutte in: Nato, Rutte" in answer.text, "points at what they do cover"
 
 
 def test_follow_up_keeps_the_speaker(assistant: Assistant) -> None:

@@ -272,21 +272,17 @@ def _no_quote(info: QuestionInfo, hits: list[Hit]) -> str:
 
 
 def _no_topic(info: QuestionInfo, candidates: list[_Candidate]) -> str:
-    about = _nearest_topic(candidates)
-    if info.lang == "it":
-        return f"Le fonti non riportano dichiarazioni di {info.speaker} su {info.topic}.{about}"
-    return f"The briefings do not report {info.speaker} saying anything about {info.topic}.{about}"
-
-
-def _nearest_topic(candidates: list[_Candidate]) -> str:
+    """Say so plainly, and point at what the briefings do quote this person on."""
     titles = list(
         dict.fromkeys(
             str(c.hit.metadata.get("title", "")) for c in candidates if c.hit.metadata.get("title")
         )
-    )
-    if not titles:
-        return ""
-    return " They do quote them in: " + "; ".join(titles[:2]) + "."
+    )[:2]
+    if info.lang == "it":
+        where = f" Lo citano invece in: {'; '.join(titles)}." if titles else ""
+        return f"Le fonti non riportano dichiarazioni di {info.speaker} su {info.topic}.{where}"
+    where = f" They quote {info.speaker} in: {'; '.join(titles)}." if titles else ""
+    return f"The briefings do not report {info.speaker} saying anything about {info.topic}.{where}"
 
 
 def _nothing(info: QuestionInfo) -> str:
