@@ -131,14 +131,17 @@ class HybridRetriever(BaseRetriever):
             lang=info.lang,
             names=tuple(info.names),
         )
+        naming = self.lexical.chunks_naming(info.speaker) if info.speaker else set()
+        # When the question names a person the corpus knows, exact words (the name, the
+        # topic) are the stronger evidence: BM25's vote counts double.
+        weights = (1.0, 2.0 if naming else 1.0)
         fused: dict[str, float] = {}
-        for ranked in (dense, lexical):
+        for ranked, weight in zip((dense, lexical), weights, strict=True):
             for rank, (cid, _) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        if info.speaker:
-            # "What did X say": passages that name X come first (an extra first-rank vote).
-            for cid in self.lexical.chunks_naming(info.speaker) & fused.keys():
-                fused[cid] += 1.0 / (RRF_K + 1)
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+        # "What did X say": passages that name X come first (an extra first-rank vote).
+        for cid in naming & fused.keys():
+            fused[cid] += 1.0 / (RRF_K + 1)
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         dense_of, bm25_of = dict(dense), dict(lexical)
         chunks = self.store.get_chunks(top)
