@@ -72,6 +72,7 @@ _TITLED = re.compile(
     rf"\b(?:{_TITLES})\.?(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
 )
 _WORD_CAP = re.compile(rf"\b{_CAP}\b")
+_ENDS_PHRASE = re.compile(rf"['’]?\s*(?:[,.;:!?)]|$|\n|(?:{_SPEECH_VERBS})\b)", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:he|she|they|lui|lei|egli)\b", re.IGNORECASE)
 
 
@@ -147,6 +148,16 @@ class _People:
                 best = name
         return best
 
+    def speaker_between(self, start: int, end: int, text: str) -> str:
+        """The first name in [start, end) that ends a phrase: followed by punctuation or a
+        speech verb ('Brett Godfrey.', 'Roy Asher,', 'Floiran Woest told'), so that an
+        organisation before a role ('Virgin Blue chief executive Brett Godfrey') is skipped.
+        """
+        for s, e, name in self.mentions:
+            if start <= s < end and _ENDS_PHRASE.match(text, e):
+                return name
+        return ""
+
     def first_after(self, pos: int, ceiling: int) -> str:
         for start, _, name in self.mentions:
             if pos <= start < ceiling:
@@ -174,13 +185,16 @@ def find_quotes(text: str) -> list[Quote]:
             verb_at = b + 1 + verb.start()
             # '"...," Roy Asher, chief investment officer of X, told Reuters': the name
             # right after the closing mark, before any apposition, is the speaker.
-            lead = re.match(rf"[\s,]*(?:{_CAP}\s+){{0,3}}", after)
-            right_after = people.first_after(b + 1, b + 2 + (lead.end() if lead else 0))
-            speaker = right_after or people.last_before(verb_at, b + 1)
+            speaker = people.speaker_between(b + 1, verb_at, text)
+            if not speaker:
+                lead = re.match(rf"[\s,]*(?:{_CAP}\s+){{0,3}}", after)
+                right_after = people.first_after(b + 1, b + 2 + (lead.end() if lead else 0))
+                speaker = right_after or people.last_before(verb_at, b + 1)
             if not speaker and not _PRONOUN.search(between):  # verb, then name
                 stop = re.search(r"[.!?](?:\s|$)", after[verb.end() :])
                 reach = min(50, stop.start() if stop else 50)
-                speaker = people.first_after(b + 1 + verb.end(), b + 1 + verb.end() + reach)
+                window = (b + 1 + verb.end(), b + 1 + verb.end() + reach)
+                speaker = people.speaker_between(*window, text) or people.first_after(*window)
         # 2. Before the opening mark, in the same paragraph: 'Rutte ha ribadito: “...'.
         #    The name beside the last speech verb wins ('Weingarten asked Mr Sullivan: "').
         if not speaker:

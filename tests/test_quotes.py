@@ -34,6 +34,9 @@ def test_two_speakers_are_kept_apart() -> None:
         ('Defence lawyer Reid Ostrander asked Mr Pullman: "Were you paid to say this, yes or no?"', "Reid Ostrander"),
         ('"Exports will recover by the spring," Oskar Lindqvist, an analyst with Northern Bank, said.', "Oskar Lindqvist"),
         ('"Rates will stay where they are this year," said Jane Roe of the Fictional Institute. "We see no reason to move."', "Jane Roe"),
+        ('"Demand stayed weak all winter," said Northwind Air chief executive Bram Olafsen. Northwind fell.', "Bram Olafsen"),
+        ('"It is too early to count the damage," Atlas Re\'s spokesman Ferin Woltz told reporters.', "Ferin Woltz"),
+        ('"We need a feasible plan first," Fictional Bureau of Statistics chief Wei Lanfang told reporters.', "Wei Lanfang"),
     ],
 )  # fmt: skip
 def test_attribution_patterns(text: str, speaker: str) -> None:
