@@ -64,7 +64,8 @@ _NOT_NAMES = frozenset(
     League Club United City Court Department Ministry Board Authority Capital Securities
     """.split()
 )
-_CAP = r"[A-ZÀ-Ö][a-zà-ÿ'’]+(?:-[A-ZÀ-Öa-zà-ÿ][a-zà-ÿ'’]+)*"  # Brabeck-Letmathe, Mong-koo
+# Brabeck-Letmathe, Mong-koo, McCune, MacKenzie, O'Brien, D'Alema
+_CAP = r"(?:Mc|Mac|O['’]|D['’])?[A-ZÀ-Ö][a-zà-ÿ'’]+(?:-[A-ZÀ-Öa-zà-ÿ][a-zà-ÿ'’]+)*"
 _PARTICLE = r"(?:de|di|da|del|della|van|von|der|den|le|la|bin|al|ibn|mac|mc)"
 _FULL_NAME = re.compile(rf"\b({_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,2}})\b")
 _LINK = r"(?!of\b|for\b|at\b|with\b|from\b|in\b|di\b|del\b|della\b|dell\b|per\b)"

@@ -37,6 +37,8 @@ def test_two_speakers_are_kept_apart() -> None:
         ('"Demand stayed weak all winter," said Northwind Air chief executive Bram Olafsen. Northwind fell.', "Bram Olafsen"),
         ('"It is too early to count the damage," Atlas Re\'s spokesman Ferin Woltz told reporters.', "Ferin Woltz"),
         ('"We need a feasible plan first," Fictional Bureau of Statistics chief Wei Lanfang told reporters.', "Wei Lanfang"),
+        ('"The deal is done and we are happy with it," said Sean O\'Brien, the fictional chairman.', "Sean O'Brien"),
+        ('Ian MacKenzie said: "We expected much more from this market."', "Ian MacKenzie"),
     ],
 )  # fmt: skip
 def test_attribution_patterns(text: str, speaker: str) -> None:

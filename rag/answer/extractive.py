@@ -147,7 +147,7 @@ def _stem(token: str) -> str:
 def _same_person(speaker: str, info: QuestionInfo) -> bool:
     # "Chung" is "Chung Mong-koo" (family name first); "Rutte" is "Mark Rutte".
     said = {fold(t) for t in re.split(r"[\s'’]+", speaker) if t}
-    return all(fold(t) in said for t in info.speaker.split())
+    return all(fold(t) in said for t in re.split(r"[\s'’]+", info.speaker) if t)
 
 
 def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]:
