@@ -60,6 +60,7 @@ class LexicalIndex:
         self.generation = -1
         self._bm25: Any = None
         self._entries: list[_Entry] = []
+        self._lang_of: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _load(self) -> bool:
@@ -81,6 +82,7 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError, TypeError):
             return False  # a half-written index is rebuilt
         self._bm25, self._entries, self.generation = bm25, entries, int(meta["generation"])
+        self._lang_of = {}
         return True
 
     def ensure(self, store: Any) -> None:
@@ -138,6 +140,7 @@ class LexicalIndex:
         tmp.rename(self.directory)
         shutil.rmtree(old, ignore_errors=True)
         self._bm25, self._entries, self.generation = bm25, entries, gen
+        self._lang_of = {}
 
     def search(
         self,
@@ -187,6 +190,11 @@ class LexicalIndex:
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
         top = top[np.argsort(-scores[top])]
         return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
+
+    def lang_of(self, chunk_id: str) -> str:
+        if len(self._lang_of) != len(self._entries):
+            self._lang_of = {e.chunk_id: e.lang for e in self._entries}
+        return self._lang_of.get(chunk_id, "")
 
     def chunks_naming(self, name: str) -> set[str]:
         """Chunks that contain every word of ``name``."""

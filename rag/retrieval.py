@@ -132,13 +132,16 @@ class HybridRetriever(BaseRetriever):
             names=tuple(info.names),
         )
         naming = self.lexical.chunks_naming(info.speaker) if info.speaker else set()
-        # When the question names a person the corpus knows, exact words (the name, the
-        # topic) are the stronger evidence: BM25's vote counts double.
-        weights = (1.0, 2.0 if naming else 1.0)
         fused: dict[str, float] = {}
-        for ranked, weight in zip((dense, lexical), weights, strict=True):
-            for rank, (cid, _) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+        for rank, (cid, _) in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (cid, _) in enumerate(lexical):
+            # When the question names a person the corpus knows, exact words (the name, the
+            # topic) are the stronger evidence: BM25's vote counts double -- but only where
+            # it read the whole question (same language), not just the name.
+            same_lang = self.lexical.lang_of(cid) in (info.lang, "", "und")
+            weight = 2.0 if naming and same_lang else 1.0
+            fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         # "What did X say": passages that name X come first (an extra first-rank vote).
         for cid in naming & fused.keys():
             fused[cid] += 1.0 / (RRF_K + 1)

@@ -111,3 +111,13 @@ def test_an_index_saved_by_an_older_version_is_rebuilt(tmp_path, e5) -> None:
     fresh = Assistant(store=tmp_path / "s", embeddings=e5)
     fresh.retriever.search("Rutte")
     assert json.loads(meta_path.read_text())["entries"][0][4] == "it"
+
+
+@pytest.mark.parametrize(
+    "question", ["What did Rutte say about deterrence?", "Cosa ha detto Rutte sulla deterrenza?"]
+)
+def test_the_passage_on_the_topic_comes_first_among_the_persons_passages(
+    retriever: HybridRetriever, question: str
+) -> None:
+    """Naming Rutte must not let BM25's name-only match outrank the passage on the topic."""
+    assert "deterrenza funziona" in retriever.search(question, k=20)[0].text
