@@ -77,6 +77,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    """Wait until a server we started answers on ``port``; fail with its log if it dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(log.read_text()) from None
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(
+        f"server on port {port} did not answer in {timeout:.0f} s:\n{log.read_text()}"
+    )
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` server on loopback, for the whole session."""
@@ -100,18 +117,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((path / "server.log").read_text()) from None
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("chroma run did not start in 60 s")
+    wait_for_port(port, proc, path / "server.log", 60)
     yield url
     proc.terminate()
     try:

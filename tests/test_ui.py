@@ -10,16 +10,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DETERRENCE_QUOTE, ROOT, SAMPLE, _free_port
+from tests.conftest import DETERRENCE_QUOTE, ROOT, SAMPLE, _free_port, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -58,20 +56,6 @@ BRIDGE_QUOTE = "Il nuovo ponte sarà pronto entro giugno"
 needs_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(log.read_text()) from None
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"rag serve did not answer in {timeout:.0f} s:\n{log.read_text()}")
-
-
 def _serve(args: list[str], workdir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
     port = _free_port()
     log = workdir / f"serve-{port}.log"
@@ -108,7 +92,7 @@ def server(workdir: Path) -> Iterator[str]:
     shutil.copy(SAMPLE, docs / SAMPLE.name)
     (docs / "prova-sicurezza.html").write_text(HOSTILE_HTML, encoding="utf-8")
     proc, port, log = _serve(["--store", str(workdir / "store"), "--ingest", str(docs)], workdir)
-    _wait_for_port(port, proc, log, timeout=180)
+    wait_for_port(port, proc, log, timeout=180)
     yield f"http://127.0.0.1:{port}"
     _stop(proc)
 
@@ -333,7 +317,7 @@ def test_wide_bind_demands_login(browser, workdir: Path) -> None:
         workdir,
     )
     try:
-        _wait_for_port(port, proc, log, timeout=120)
+        wait_for_port(port, proc, log, timeout=120)
         url = f"http://127.0.0.1:{port}"
         call = httpx.post(f"{url}/gradio_api/call/ask", json={"data": ["hi"]}, timeout=10)
         assert call.status_code in (401, 403), call.text
