@@ -60,8 +60,19 @@ class LexicalIndex:
         self.generation = -1
         self._bm25: Any = None
         self._entries: list[_Entry] = []
+        # Derived once per load, so queries filter with numpy instead of Python loops.
+        self._langs = np.array([], dtype=object)
+        self._sources = np.array([], dtype=object)
+        self._dates = np.array([], dtype=np.int64)
         self._lang_of: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def _install(self, bm25: Any, entries: list[_Entry], generation: int) -> None:
+        self._langs = np.array([e.lang for e in entries], dtype=object)
+        self._sources = np.array([e.source for e in entries], dtype=object)
+        self._dates = np.array([e.date_key for e in entries], dtype=np.int64)
+        self._lang_of = {e.chunk_id: e.lang for e in entries}
+        self._bm25, self._entries, self.generation = bm25, entries, generation
 
     def _load(self) -> bool:
         meta_path = self.directory / "meta.json"
@@ -81,8 +92,7 @@ class LexicalIndex:
             )
         except (OSError, ValueError, KeyError, TypeError):
             return False  # a half-written index is rebuilt
-        self._bm25, self._entries, self.generation = bm25, entries, int(meta["generation"])
-        self._lang_of = {}
+        self._install(bm25, entries, int(meta["generation"]))
         return True
 
     def ensure(self, store: Any) -> None:
@@ -139,8 +149,7 @@ class LexicalIndex:
             self.directory.rename(old)
         tmp.rename(self.directory)
         shutil.rmtree(old, ignore_errors=True)
-        self._bm25, self._entries, self.generation = bm25, entries, gen
-        self._lang_of = {}
+        self._install(bm25, entries, gen)
 
     def search(
         self,
@@ -166,7 +175,7 @@ class LexicalIndex:
             return []
         scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
         if lang in ("it", "en"):
-            other = np.array([e.lang not in (lang, "", "und") for e in self._entries])
+            other = ~np.isin(self._langs, [lang, "", "und"])
             if other.any():
                 name_scores = np.zeros_like(scores)
                 for term in {t for n in names for t in tokenize(n) if t in self._bm25.vocab_dict}:
@@ -177,14 +186,13 @@ class LexicalIndex:
                         name_scores += term_scores
                 scores = np.where(other, name_scores, scores)
         if since or until or sources:
-            mask = np.array(
-                [
-                    (not since or e.date_key >= since)
-                    and (not until or (e.date_key and e.date_key <= until))
-                    and (not sources or e.source in sources)
-                    for e in self._entries
-                ]
-            )
+            mask = np.ones(len(scores), dtype=bool)
+            if since:
+                mask &= self._dates >= since
+            if until:
+                mask &= (self._dates > 0) & (self._dates <= until)
+            if sources:
+                mask &= np.isin(self._sources, list(sources))
             scores = np.where(mask, scores, 0.0)
         n = min(k, len(scores))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
@@ -192,8 +200,6 @@ class LexicalIndex:
         return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
 
     def lang_of(self, chunk_id: str) -> str:
-        if len(self._lang_of) != len(self._entries):
-            self._lang_of = {e.chunk_id: e.lang for e in self._entries}
         return self._lang_of.get(chunk_id, "")
 
     def chunks_naming(self, name: str) -> set[str]:
