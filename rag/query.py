@@ -60,6 +60,11 @@ class QuestionInfo:
     timeline: bool = False
 
     @property
+    def names_a_person(self) -> bool:
+        """A named speaker, not an unresolved pronoun ("he", "lei")."""
+        return bool(self.speaker) and fold(self.speaker) not in _PRONOUNS
+
+    @property
     def speaker_key(self) -> str:
         return fold(self.speaker.split()[-1]) if self.speaker else ""
 
@@ -127,12 +132,12 @@ def condense(question: str, history: Sequence[Any]) -> str:
     for role, text in reversed(_history_pairs(history)):
         if role in ("user", "human"):
             prev = analyse(text)
-            if prev.speaker and fold(prev.speaker) not in _PRONOUNS:
+            if prev.names_a_person:
                 previous = prev.speaker
                 break
     if not previous:
         return q
-    if info.speaker and fold(info.speaker) in _PRONOUNS:
+    if info.speaker and not info.names_a_person:
         return re.sub(rf"\b{re.escape(info.speaker)}\b", previous, q, count=1)
     if not info.speaker:
         m = _ELLIPTIC.match(q)

@@ -82,7 +82,7 @@ class ExtractiveAnswerer:
             return np.stack([self._cache[t] for t in texts])
 
     def answer(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
-        if info.speaker and info.speaker_key not in ("he", "she", "they", "lui", "lei"):
+        if info.names_a_person:
             return self._about_speaker(info, hits)
         return self._general(info, hits)
 
@@ -92,7 +92,7 @@ class ExtractiveAnswerer:
             return _refusal(info, _no_person(info))
         candidates = [c for c in _candidates(hits) if c.speaker and _same_person(c.speaker, info)]
         if not candidates:
-            return _refusal(info, _no_quote(info, hits))
+            return _refusal(info, _no_quote(info))
         topic = info.topic or info.text
         candidates = self._score(topic, candidates)
         best = max(c.score for c in candidates)
@@ -265,7 +265,7 @@ def _no_person(info: QuestionInfo) -> str:
     )
 
 
-def _no_quote(info: QuestionInfo, hits: list[Hit]) -> str:
+def _no_quote(info: QuestionInfo) -> str:
     if info.lang == "it":
         return f"Le fonti non riportano dichiarazioni di {info.speaker} su questo tema."
     return f"The briefings do not quote {info.speaker} on this."
