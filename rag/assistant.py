@@ -164,10 +164,8 @@ class Assistant:
         sources: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` (follow-ups resolved against ``chat_history``)."""
-        standalone = self.condense(self.check_question(question), chat_history or [])
-        return self.answer_standalone(
-            standalone, filters=Filters.of(since, until, list(sources or []))
-        )
+        standalone, filters = self._prepare(question, chat_history, since, until, sources)
+        return self.answer_standalone(standalone, filters=filters)
 
     def stream(
         self,
@@ -182,8 +180,7 @@ class Assistant:
 
         With an LLM the deltas are its tokens (unchecked); the final ``Answer`` is checked.
         """
-        standalone = self.condense(self.check_question(question), chat_history or [])
-        filters = Filters.of(since, until, list(sources or []))
+        standalone, filters = self._prepare(question, chat_history, since, until, sources)
         if self.generator is None:
             answer = self.answer_standalone(standalone, filters=filters)
             yield from answer.text.splitlines(keepends=True)
@@ -191,6 +188,17 @@ class Assistant:
             return
         info = analyse(standalone)
         yield from self.generator.stream(info, self._hits(info, filters))
+
+    def _prepare(
+        self,
+        question: str,
+        chat_history: Sequence[Any] | None,
+        since: str | date | None,
+        until: str | date | None,
+        sources: Sequence[str] | None,
+    ) -> tuple[str, Filters]:
+        standalone = self.condense(self.check_question(question), chat_history or [])
+        return standalone, Filters.of(since, until, list(sources or []))
 
     def condense(self, question: str, chat_history: Sequence[Any]) -> str:
         """A standalone question: rules first; an LLM, when configured, for the rest."""
