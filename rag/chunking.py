@@ -91,6 +91,7 @@ def chunk_document(
     sentences = [s for s in sentences if s.end > s.start]
 
     chunks: list[Document] = []
+    seen: set[str] = set()
     i = 0
     while i < len(sentences):
         j = i
@@ -98,14 +99,18 @@ def chunk_document(
             j += 1
         start, end = sentences[i].start, sentences[j - 1].end
         body = text[start:end]
-        meta = dict(doc.metadata)
-        meta.update(
-            chunk_id=chunk_id(str(meta.get("doc_id", "")), body),
-            chunk_index=len(chunks),
-            char_start=start,
-            char_end=end,
-        )
-        chunks.append(Document(page_content=body, metadata=meta, id=meta["chunk_id"]))
+        # Repeated text (boilerplate, a pasted paragraph) would repeat the chunk id; the
+        # first occurrence already makes it retrievable.
+        if body not in seen:
+            seen.add(body)
+            meta = dict(doc.metadata)
+            meta.update(
+                chunk_id=chunk_id(str(meta.get("doc_id", "")), body),
+                chunk_index=len(chunks),
+                char_start=start,
+                char_end=end,
+            )
+            chunks.append(Document(page_content=body, metadata=meta, id=meta["chunk_id"]))
         if j >= len(sentences):
             break
         i = max(i + 1, j - overlap_sentences)

@@ -67,7 +67,23 @@ def test_every_chunk_carries_document_metadata(sample_doc: Document) -> None:
 
 
 def test_overlong_sentence_is_cut() -> None:
-    doc = Document(page_content="parola " * 500, metadata={"doc_id": "x"})
+    # Distinct words: identical chunks are kept once (see the next test).
+    words = [f"parola{i}" for i in range(500)]
+    doc = Document(page_content=" ".join(words), metadata={"doc_id": "x"})
     chunks = chunk_document(doc, max_chars=300, overlap_sentences=0)
     assert all(len(c.page_content) <= 300 for c in chunks)
-    assert "".join(c.page_content.replace(" ", "") for c in chunks) == "parola" * 500
+    assert "".join(c.page_content.replace(" ", "") for c in chunks) == "".join(words)
+
+
+@pytest.mark.parametrize("max_chars", [200, 900])
+def test_repeated_text_gives_each_chunk_once(max_chars: int) -> None:
+    line = "Riga di testo ripetuta per il file enorme. " * 12
+    doc = Document(
+        page_content=(line + "\n") * 40 + "Il sindaco ha parlato del porto.",
+        metadata={"doc_id": "rep"},
+    )
+    chunks = chunk_document(doc, max_chars=max_chars)
+    ids = [c.id for c in chunks]
+    assert len(set(ids)) == len(ids)
+    assert [c.metadata["chunk_index"] for c in chunks] == list(range(len(chunks)))
+    assert "sindaco" in chunks[-1].page_content
