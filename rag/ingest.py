@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -128,6 +129,7 @@ class _Pending:
 class _Progress:
     def __init__(self, enabled: bool, callback: ProgressFn | None) -> None:
         self.callback = callback
+        self._total = 0
         self.bar: Any = None
         if enabled:
             from tqdm import tqdm
@@ -135,9 +137,13 @@ class _Progress:
             self.bar = tqdm(total=0, unit="chunk", desc="embedding", file=sys.stderr)
 
     def grow(self, n: int) -> None:
+        self._total += n
         if self.bar is not None:
             self.bar.total += n
             self.bar.refresh()
+
+    def total(self) -> int:
+        return self._total
 
     def advance(self, n: int, done: int, total: int, what: str) -> None:
         if self.bar is not None:
@@ -168,16 +174,32 @@ def ingest(
     report = IngestReport()
     show = sys.stderr.isatty() if progress is None else progress
     bar = _Progress(show, on_progress)
-    with store_lock(store.dir):
+    # One worker thread embeds a group of documents while this thread reads, chunks and
+    # analyses the next one and writes the previous one (ONNX Runtime releases the GIL).
+    with store_lock(store.dir), ThreadPoolExecutor(1, thread_name_prefix="embed") as worker:
         records = store.doc_records()
         seen: set[str] = set()
         pending: list[_Pending] = []
         pending_chunks = 0
         done_chunks = 0
+        in_flight: tuple[_Group, Future[dict[str, list[float]]]] | None = None
+
+        def finish() -> None:
+            nonlocal in_flight, done_chunks
+            if in_flight is not None:
+                group, vectors = in_flight
+                in_flight = None
+                _write(store, group, vectors.result(), report)
+                done_chunks += len(group.texts)
+                bar.advance(len(group.texts), done_chunks, bar.total(), "embedding")
 
         def flush() -> None:
-            nonlocal pending, pending_chunks, done_chunks
-            done_chunks += _write(store, pending, report, batch_size, bar, done_chunks)
+            nonlocal pending, pending_chunks, in_flight
+            if pending:
+                group = _plan(store, pending)
+                future = worker.submit(_embed, store, group.texts, batch_size)
+                finish()  # the previous group, while this one embeds
+                in_flight = (group, future)
             pending, pending_chunks = [], 0
 
         for path in iter_files(paths):
@@ -213,6 +235,7 @@ def ingest(
                 if pending_chunks >= batch_size * 2:
                     flush()
         flush()
+        finish()
         if prune:
             _prune(store, records, seen, paths, report)
         bar.close()
@@ -222,38 +245,44 @@ def ingest(
     return report
 
 
-def _write(
-    store: Store,
-    pending: list[_Pending],
-    report: IngestReport,
-    batch_size: int,
-    bar: _Progress,
-    done_before: int,
-) -> int:
-    if not pending:
-        return 0
+@dataclass
+class _Group:
+    """Documents written together, and what of them needs embedding."""
+
+    pending: list[_Pending]
+    existing: set[str]  # chunk ids already stored: kept, not embedded again
+    texts: list[str]  # distinct texts to embed
+
+
+def _plan(store: Store, pending: list[_Pending]) -> _Group:
     all_ids = [str(c.metadata["chunk_id"]) for p in pending for c in p.chunks]
     existing = store.existing_chunk_ids(all_ids)
-    total_new = sum(1 for i in all_ids if i not in existing)
     # Embed each distinct new text once, even when it repeats across documents.
-    to_embed: dict[str, str] = {}
+    texts: dict[str, None] = {}
     for p in pending:
         for c in p.chunks:
-            cid = str(c.metadata["chunk_id"])
-            if cid not in existing:
-                to_embed.setdefault(_embedding_text(c), cid)
-    texts = list(to_embed)
+            if str(c.metadata["chunk_id"]) not in existing:
+                texts.setdefault(_embedding_text(c))
+    return _Group(pending, set(existing), list(texts))
+
+
+def _embed(store: Store, texts: list[str], batch_size: int) -> dict[str, list[float]]:
     vectors: dict[str, list[float]] = {}
-    done = done_before
     for i in range(0, len(texts), batch_size):
         batch = texts[i : i + batch_size]
-        for text, vec in zip(batch, store.embeddings.embed_documents(batch), strict=True):
-            vectors[text] = vec
-        done += len(batch)
-        bar.advance(len(batch), done, done_before + len(texts), "embedding")
-    report.chunks_embedded += len(texts)
-    report.chunks_reused += len(all_ids) - total_new
-    for p in pending:
+        vectors.update(zip(batch, store.embeddings.embed_documents(batch), strict=True))
+    return vectors
+
+
+def _write(
+    store: Store, group: _Group, vectors: dict[str, list[float]], report: IngestReport
+) -> None:
+    existing = group.existing
+    report.chunks_embedded += len(group.texts)
+    report.chunks_reused += sum(
+        1 for p in group.pending for c in p.chunks if str(c.metadata["chunk_id"]) in existing
+    )
+    for p in group.pending:
         doc_id = str(p.doc.metadata["doc_id"])
         new = [c for c in p.chunks if str(c.metadata["chunk_id"]) not in existing]
         kept = [c for c in p.chunks if str(c.metadata["chunk_id"]) in existing]
@@ -287,7 +316,6 @@ def _write(
             )
         )
         (report.updated if p.old is not None else report.added).append(doc_id)
-    return len(texts)
 
 
 def _under(path: Path, roots: list[Path]) -> bool:
