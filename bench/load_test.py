@@ -65,6 +65,17 @@ def _key(answer: dict) -> tuple:
     )
 
 
+def _peak_rss_mb(pid: int) -> float | None:
+    """The server's peak resident memory so far (VmHWM), before it is stopped."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=10)
@@ -112,6 +123,7 @@ def main() -> None:
             with ThreadPoolExecutor(max_workers=args.clients) as pool:
                 results = list(pool.map(one, jobs))
             wall = time.perf_counter() - started
+            peak_rss_mb = _peak_rss_mb(proc.pid)
         finally:
             proc.terminate()
             try:
@@ -133,6 +145,7 @@ def main() -> None:
         "latency_p50_ms": round(p(0.5) * 1000, 1),
         "latency_p95_ms": round(p(0.95) * 1000, 1),
         "latency_mean_ms": round(statistics.mean(lat) * 1000, 1) if lat else None,
+        "server_peak_rss_mb": peak_rss_mb,
     }
     print(json.dumps(report, indent=2))
     for r in errors[:5]:

@@ -20,4 +20,6 @@ def test_concurrent_clients_get_the_sequential_answers() -> None:
     assert report["requests"] == 30
     assert report["errors"] == 0, out.stderr
     assert report["answers_differing_from_sequential"] == 0
+    # Concurrent clients must not grow the server without bound (issue: peak RSS targets).
+    assert report["server_peak_rss_mb"] < 1500
     assert out.returncode == 0
