@@ -2,8 +2,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from rag import Assistant
+from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, StoreLockedError
 from rag.ingest import store_lock
 from tests.conftest import DATA, SAMPLE
@@ -115,3 +117,40 @@ def test_new_analysis_version_reanalyses_without_embedding(
     assert _snapshot(a) == before
     assert {r.analysis for r in a.store.doc_records().values()} == {rag.ingest.ANALYSIS_VERSION}
     assert a.ingest([corpus], progress=False).unchanged
+
+
+class _FailingAfter(Embeddings):
+    """The real e5 model, failing from its ``n``-th batch on (a crash mid-ingest)."""
+
+    def __init__(self, inner: Embeddings, n: int) -> None:
+        self.inner, self.n, self.calls = inner, n, 0
+        self.model_name = inner.model_name  # type: ignore[attr-defined]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        if self.calls >= self.n:
+            raise RuntimeError("embedder crashed")
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+@pytest.mark.parametrize("fail_at", [1, 3, 6])
+def test_embedder_failure_mid_ingest_leaves_a_consistent_store(
+    tmp_path: Path, e5, fail_at: int
+) -> None:
+    small = Settings(batch_size=1)  # a group every two chunks: embedding overlaps writing
+    broken = Assistant(store=tmp_path / "s", settings=small, embeddings=_FailingAfter(e5, fail_at))
+    with pytest.raises(RuntimeError, match="embedder crashed"):
+        broken.ingest([DATA], progress=False)
+    chunks, records = _snapshot(broken)
+    assert chunks == {c for ids in records.values() for c in ids}, "no orphans, no gaps"
+    clean = Assistant(store=tmp_path / "clean", settings=small, embeddings=e5)
+    clean.ingest([DATA], progress=False)
+    assert len(records) < len(_snapshot(clean)[1])
+    resumed = Assistant(store=tmp_path / "s", settings=small, embeddings=e5)
+    report = resumed.ingest([DATA], progress=False)
+    assert report.ok
+    assert set(report.unchanged) == set(records), "what was written is not redone"
+    assert _snapshot(resumed) == _snapshot(clean)
