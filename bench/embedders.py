@@ -39,7 +39,9 @@ def _torch_runtime(bf16: bool) -> Callable[[list[str]], np.ndarray]:
 
     def embed(texts: list[str]) -> np.ndarray:
         out = []
-        ids = [[tok.bos, *t[:510], tok.eos] for t in tok.token_ids(["passage: " + x for x in texts])]
+        ids = [
+            [tok.bos, *t[:510], tok.eos] for t in tok.token_ids(["passage: " + x for x in texts])
+        ]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         vecs: dict[int, np.ndarray] = {}
         for b in range(0, len(order), 8):

