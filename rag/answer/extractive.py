@@ -100,7 +100,7 @@ class ExtractiveAnswerer:
         if info.topic and best < MIN_TOPIC_SIMILARITY and not on_topic:
             return _refusal(info, _no_topic(info, candidates), confidence=best)
         limit = 6 if info.timeline else MAX_QUOTES
-        answer = _compose(info, _pick(candidates, best, limit))
+        answer = _compose(info, _pick(candidates, best, limit, by_topic_words=bool(info.topic)))
         answer.confidence = best
         return answer
 
@@ -201,9 +201,23 @@ def _add(
     out.append(_Candidate(hit, text, base + start, base + end, speaker, quoted))
 
 
-def _pick(candidates: list[_Candidate], best: float, limit: int) -> list[_Candidate]:
+def _pick(
+    candidates: list[_Candidate], best: float, limit: int, *, by_topic_words: bool = False
+) -> list[_Candidate]:
+    """The best candidates: those scored within ``KEEP_WITHIN`` of the best and, when asked
+    about a topic, every quote that names as much of the topic as any quote does.
+
+    Embedding similarity between several quotes of one person on one topic is close to
+    noise (0.85 vs 0.87); a quote that says the topic word is direct evidence, so "what
+    did X say about Y" shows each of X's quotes that say Y, best first, up to ``limit``.
+    """
     ranked = sorted(candidates, key=lambda c: -c.score)
-    return [c for c in ranked if c.score >= best - KEEP_WITHIN][:limit]
+    most_words = max((min(c.topic_words, 3) for c in ranked), default=0) if by_topic_words else 0
+    return [
+        c
+        for c in ranked
+        if c.score >= best - KEEP_WITHIN or (most_words and min(c.topic_words, 3) >= most_words)
+    ][:limit]
 
 
 def _compose(info: QuestionInfo, chosen: list[_Candidate]) -> Answer:
