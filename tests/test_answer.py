@@ -160,3 +160,28 @@ def test_every_quote_naming_the_topic_is_shown(
     assert not answer.refused
     assert [s.quote for s in answer.sources] == sorted(shown, key=text.index)
     assert not any(h in answer.text for h in hidden)
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # A quoted phrase is no evidence that its speaker talked about an unrelated topic...
+        ("What did Vollan say about the weather forecast?", True),
+        ("Cosa ha detto Vollan sulle previsioni del tempo?", True),
+        # ...but it is when it names the topic.
+        ("What did Vollan say about the betrayal?", False),
+    ],
+)
+def test_a_quoted_phrase_alone_is_not_a_statement_on_any_topic(
+    question: str, refused: bool
+) -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    text = 'Union leader Petra Vollan called the new rota "a shameful betrayal" of the crews.'
+    sims = {"a shameful betrayal": 0.95}
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    answer = answerer.answer(analyse(question), [_hit(text)])
+    assert answer.refused is refused
+    if not refused:
+        assert [s.speaker for s in answer.sources] == ["Petra Vollan"]

@@ -31,6 +31,7 @@ TOPIC_WORD_BONUS = 0.02
 MAX_EMBEDDED = 12  # sentences embedded per question: the bulk of answer latency
 KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one
 MAX_QUOTES = 3
+MIN_CLAUSE_WORDS = 5  # a shorter quote is a phrase, not a statement about a topic
 
 _MONTHS = {
     "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
@@ -95,6 +96,17 @@ class ExtractiveAnswerer:
             return _refusal(info, _no_quote(info))
         topic = info.topic or info.text
         candidates = self._score(topic, candidates)
+        if info.topic:
+            # A phrase of a few words quoted inside reported speech (the plan was "a shameful
+            # betrayal") embeds close to almost any topic: only a clause is evidence of what
+            # was said about the topic, unless the phrase itself names it.
+            said = [
+                c for c in candidates if c.topic_words or len(c.text.split()) >= MIN_CLAUSE_WORDS
+            ]
+            if not said:
+                best = max(c.score for c in candidates)
+                return _refusal(info, _no_topic(info, candidates), confidence=best)
+            candidates = said
         best = max(c.score for c in candidates)
         on_topic = any(c.topic_words for c in candidates)
         if info.topic and best < MIN_TOPIC_SIMILARITY and not on_topic:
