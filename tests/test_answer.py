@@ -185,3 +185,21 @@ def test_a_quoted_phrase_alone_is_not_a_statement_on_any_topic(
     assert answer.refused is refused
     if not refused:
         assert [s.speaker for s in answer.sources] == ["Petra Vollan"]
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker", "topic"),
+    [
+        ("Cosa ha detto Vollan sulle previsioni del tempo?", "Vollan", "previsioni del tempo"),
+        ("Cosa ha detto Petra Vollan sugli orari dei turni?", "Petra Vollan", "orari dei turni"),
+        ("What did Petra Vollan say about the new rota?", "Petra Vollan", "the new rota"),
+        ("What did Ludwig van Beethoven say about the symphony?", "Ludwig van Beethoven", "the symphony"),
+    ],
+)  # fmt: skip
+def test_question_speaker_stops_at_lower_case_words(
+    question: str, speaker: str, topic: str
+) -> None:
+    from rag.query import analyse
+
+    info = analyse(question)
+    assert (info.speaker, info.topic) == (speaker, topic)
