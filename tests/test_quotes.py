@@ -95,3 +95,15 @@ def test_quotes_metadata_round_trip_is_relative_to_the_chunk() -> None:
 )  # fmt: skip
 def test_quote_spans_and_speakers_in_wire_copy(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(q.speaker, text[q.start : q.end]) for q in find_quotes(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # A possessive (English only) names the owner, not part of the person's name.
+        ('Fictional Relief Trust\'s Jan Morrow said: "The policy was operated unfairly from the start."', "Jan Morrow"),
+        ('Bruckner Werke\'s Ilse Hartwig told reporters: "Our order book is full until the autumn."', "Ilse Hartwig"),
+    ],
+)  # fmt: skip
+def test_possessive_owner_is_not_part_of_the_name(text: str, speaker: str) -> None:
+    assert [q.speaker for q in find_quotes(text)] == [speaker]
