@@ -203,3 +203,22 @@ def test_question_speaker_stops_at_lower_case_words(
 
     info = analyse(question)
     assert (info.speaker, info.topic) == (speaker, topic)
+
+
+@pytest.mark.parametrize(
+    ("speaker", "asked", "same"),
+    [
+        ("Sridhar Ramani", "S Ramani", True),
+        ("Ramani", "S. Ramani", True),  # the article gives no first name
+        ("Kavita Ramani", "S Ramani", False),
+        ("Sridhar Ramani", "Ramani", True),
+        ("Sridhar Ramani", "Anil Ramani", False),
+    ],
+)
+def test_an_initial_in_the_question_matches_the_first_name(
+    speaker: str, asked: str, same: bool
+) -> None:
+    from rag.answer.extractive import _same_person
+    from rag.query import QuestionInfo
+
+    assert _same_person(speaker, QuestionInfo(text="", lang="en", speaker=asked)) is same

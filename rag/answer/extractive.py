@@ -159,7 +159,16 @@ def _stem(token: str) -> str:
 def _same_person(speaker: str, info: QuestionInfo) -> bool:
     # "Chung" is "Chung Mong-koo" (family name first); "Rutte" is "Mark Rutte".
     said = {fold(t) for t in re.split(r"[\s'’]+", speaker) if t}
-    return all(fold(t) in said for t in re.split(r"[\s'’]+", info.speaker) if t)
+    asked = [fold(t).rstrip(".") for t in re.split(r"[\s'’]+", info.speaker) if t]
+
+    def matches(t: str) -> bool:
+        if len(t) == 1:
+            # An initial ("R Sridharan") fits a first name with that letter, or a speaker
+            # the article names by surname only.
+            return len(said) == 1 or any(w.startswith(t) for w in said)
+        return t in said
+
+    return all(matches(t) for t in asked if t)
 
 
 def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]:
