@@ -31,7 +31,7 @@ from rag.store import DocRecord, Store
 ProgressFn = Callable[[int, int, str], None]
 # Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
 # every document and rewrites chunk metadata, without embedding anything again.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 7
 
 
 @dataclass

@@ -15,7 +15,10 @@ from typing import Any
 from rag.documents import detect_language
 from rag.lexical import fold
 
-_NAME = r"(?P<name>[A-ZÀ-Ö][\w'’.-]*(?:\s+(?:de|di|da|van|von|der|le|la|al)?\s*[A-ZÀ-Ö][\w'’-]*){0,3}|he|she|they|him|her|lui|lei|egli|essa)"
+# The patterns are case-insensitive, but a name's later words must really be capitalised:
+# otherwise "Cosa ha detto Vollan sulle previsioni del tempo?" reads the speaker as
+# "Vollan sulle previsioni".
+_NAME = r"(?P<name>[A-ZÀ-Ö][\w'’.-]*(?:\s+(?:de|di|da|van|von|der|le|la|al)?\s*(?-i:[A-ZÀ-Ö])[\w'’-]*){0,3}|he|she|they|him|her|lui|lei|egli|essa)"
 _TOPIC = r"(?P<topic>.+?)"
 _END = r"\s*[?.!]*\s*$"
 _SPEAKER_PATTERNS = [

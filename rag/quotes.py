@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from rag.lexical import fold
@@ -86,28 +87,101 @@ class Quote:
     speaker: str  # full name as first written in the article, "" when unknown
 
 
-def _quote_spans(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    taken = [False] * len(text)
-    for open_, close in _QUOTE_PAIRS:
-        i = 0
-        while True:
-            a = text.find(open_, i)
-            if a < 0:
-                break
-            b = text.find(close, a + 1)
-            if b < 0:
-                break
-            # A straight-quote pair never spans a paragraph break (a lost closing mark).
-            if open_ == '"' and "\n\n" in text[a:b]:
-                i = a + 1
-                continue
-            if not any(taken[a : b + 1]) and len(text[a + 1 : b].split()) >= 3:
-                spans.append((a + 1, b))
-                for j in range(a, b + 1):
-                    taken[j] = True
-            i = b + 1
-    return sorted(spans)
+_OPENERS = {"“": "curly", "«": "angle"}
+_CLOSERS = {"”": "curly", "»": "angle"}
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+def _straight_role(text: str, i: int) -> str:
+    """'open', 'close' or 'either' for a straight double quote, from its neighbours.
+
+    Straight marks are the same both ways; wire copy opens a quote after a space or a
+    colon and closes it before a space or punctuation. A mark between two spaces
+    ('France, " EPP spokesman') closes an open quote or opens a new one.
+    """
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if (before.isspace() or before in "([{—–-:/") and not after.isspace():
+        return "open"
+    if not before.isspace() and (after.isspace() or after in ".,;:!?)]}—–-'’"):
+        return "close"
+    return "either"
+
+
+def _quote_spans(text: str) -> list[tuple[int, int, bool]]:
+    """Spans of direct quotes, read the way wire copy writes them.
+
+    A quote that runs over a sentence or paragraph break opens again without having been
+    closed ('...Christmas. "Over the period...' or a paragraph starting with a mark); a
+    mark that opens while a quote is open therefore ends that quote at its last full
+    sentence, and a paragraph break ends it too. A closing mark with no open quote (its
+    opening was lost) is ignored rather than paired with the next quote's opening mark,
+    which would turn the text between two quotes into a quote. Marks of another family
+    inside an open quote are a quote within the quote.
+
+    Each span is (start, end, closed): ``closed`` is False when the quote ended without its
+    own closing mark, i.e. it goes on in the next quote.
+    """
+    spans: list[tuple[int, int, bool]] = []
+    open_at = -1  # index after the opening mark of the open quote
+    family = ""
+
+    def close(end: int, closed: bool) -> None:
+        nonlocal open_at, family
+        stripped = text[open_at:end].rstrip()
+        if len(stripped.split()) >= 3:
+            spans.append((open_at, open_at + len(stripped), closed))
+        open_at, family = -1, ""
+
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n" and text.startswith("\n\n", i) and open_at >= 0:
+            close(i, False)
+        elif ch in _OPENERS or ch in _CLOSERS or ch == '"':
+            kind = (
+                ("open", _OPENERS[ch])
+                if ch in _OPENERS
+                else ("close", _CLOSERS[ch])
+                if ch in _CLOSERS
+                else (_straight_role(text, i), "straight")
+            )
+            role, fam = kind
+            if role == "either":
+                role = "close" if open_at >= 0 and fam == family else "open"
+            if open_at >= 0 and fam != family:
+                pass  # a quote inside the quote
+            elif role == "open":
+                if open_at >= 0:
+                    # Reopened without a close: the open quote ended at its last sentence
+                    # ('Muslim. He added: "The...' keeps 'He added:' out of the quote).
+                    ends = [m.end() for m in _SENTENCE_END.finditer(text, open_at, i)]
+                    close(ends[-1] if ends else i, False)
+                open_at, family = i + 1, fam
+            elif role == "close" and open_at >= 0:
+                close(i, True)
+        i += 1
+    if open_at >= 0:
+        close(n, False)
+    return spans
+
+
+_POSSESSIVE = re.compile(r"\S+['’]s?\s+")
+
+
+def _name_matches(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``rx.finditer``, except that a possessive ends what came before it: in "Amnesty
+    International's Jan Shaw" the owner is an organisation and the name is "Jan Shaw",
+    which a plain scan would lose to "Amnesty International's Jan"."""
+    pos = 0
+    while (m := rx.search(text, pos)) is not None:
+        owners = [p for p in _POSSESSIVE.finditer(text, m.start(1), m.end(1)) if p.end() < m.end(1)]
+        if owners:
+            pos = owners[-1].end()
+            continue
+        yield m
+        pos = m.end()
 
 
 class _People:
@@ -121,7 +195,7 @@ class _People:
             return not any(a <= pos < b for a, b in quoted)
 
         for rx in (_TITLED, _FULL_NAME):
-            for m in rx.finditer(text):
+            for m in _name_matches(rx, text):
                 name = m.group(1)
                 tokens = name.split()
                 while tokens and fold(tokens[0]) in _NOT_NAMES:
@@ -166,52 +240,124 @@ class _People:
         return ""
 
 
+_ONLY_MARKS = re.compile(r"[\s\"“”«»]*")
+# Between a name and its speech verb: nothing, or a few lower-case words ("has also").
+_NAME_THEN_VERB = re.compile(r"\s+(?:[a-zà-ÿ]+\s+){0,3}")
+
+
+def _subject_before(people: _People, text: str, verb_at: int, floor: int) -> str:
+    """The speaker of a speech verb that follows its subject in ``text[floor:verb_at]``.
+
+    'Lord Armstrong told Newsnight:' -> the name right before the verb;
+    'Mark Mackie, director of Regular Music, said:' -> the name before the apposition,
+    not the organisation inside it; otherwise the last name before the verb.
+    """
+    before = [(s, e, name) for s, e, name in people.mentions if floor <= s and e <= verb_at]
+    if not before:
+        return ""
+    _, end, name = before[-1]
+    if _NAME_THEN_VERB.fullmatch(text, end, verb_at) or end == verb_at:
+        return name
+    if text[floor:verb_at].rstrip().endswith(","):
+        for _, end, name in before:
+            if text.startswith(",", end):
+                return name
+    return before[-1][2]
+
+
+def _utterances(text: str, spans: list[tuple[int, int, bool]]) -> list[list[tuple[int, int]]]:
+    """Spans grouped into utterances: a quote left open runs on into the next one.
+
+    '"It is a service. "These plans could fail," she warned.' is one utterance in two
+    spans (the dataset flattened a paragraph break); it has one speaker, whose name may sit
+    before the first span or after the last.
+    """
+    groups: list[list[tuple[int, int]]] = []
+    open_end = -1  # end of the previous span when it was left open
+    for a, b, closed in spans:
+        if groups and open_end >= 0 and _ONLY_MARKS.fullmatch(text, open_end, a):
+            groups[-1].append((a, b))
+        else:
+            groups.append([(a, b)])
+        open_end = -1 if closed else b
+    return groups
+
+
+def _tail_speaker(people: _People, text: str, a: int, b: int, close_at: int, para_end: int) -> str:
+    """The speaker named after the closing mark: '", said Mr Smith' / '," BA chairman
+    Martin Broughton said' / '”, ha ammonito Rutte'."""
+    after = text[close_at : min(para_end, close_at + 120)]
+    verb = _VERB.search(after)
+    if not verb or verb.start() >= 80:
+        return ""
+    between = after[: verb.start()]
+    if re.search(r"[.!?]\s", between):
+        return ""
+    # A quote that closed its own sentence, followed by a capital, is followed by a new
+    # sentence ('...expect." Liberal Democrat leader Menzies Campbell said he thought'),
+    # unless that sentence is only the attribution ('...now?" Smith asked.'); 'Smith
+    # said: "' introduces the next quote.
+    if (
+        text[a:b].rstrip()[-1:] in (".", "?", "!")
+        and re.match(r"\s*[A-ZÀ-Ö]", after)
+        and not re.match(r"\s*(?:[.;]|,(?!\s*[\"“«])|$)", after[verb.end() :])
+    ):
+        return ""
+    verb_at = close_at + verb.start()
+    # '"...," Roy Asher, chief investment officer of X, told Reuters': the name right
+    # after the closing mark, before any apposition, is the speaker.
+    speaker = people.speaker_between(close_at, verb_at, text)
+    if not speaker:
+        lead = re.match(rf"[\s,]*(?:{_CAP}\s+){{0,3}}", after)
+        right_after = people.first_after(close_at, close_at + 1 + (lead.end() if lead else 0))
+        speaker = right_after or people.last_before(verb_at, close_at)
+    if not speaker and not _PRONOUN.search(between):  # verb, then name
+        stop = re.search(r"[.!?](?:\s|$)", after[verb.end() :])
+        reach = min(50, stop.start() if stop else 50)
+        window = (close_at + verb.end(), close_at + verb.end() + reach)
+        speaker = people.speaker_between(*window, text) or people.first_after(*window)
+    return speaker
+
+
 def find_quotes(text: str) -> list[Quote]:
     """Direct quotes in ``text``, each attributed to the most plausible speaker."""
     spans = _quote_spans(text)
-    people = _People(text, spans)
+    people = _People(text, [(a, b) for a, b, _ in spans])
     quotes: list[Quote] = []
     last_speaker_in_para: dict[int, str] = {}
-    for a, b in spans:
+    prev_end, prev_speaker = -1, ""
+    for group in _utterances(text, spans):
+        a, b = group[0][0], group[-1][1]
         para_start = text.rfind("\n\n", 0, a) + 1
+        last_para_start = text.rfind("\n\n", 0, b) + 1
         para_end = text.find("\n\n", b)
         para_end = len(text) if para_end < 0 else para_end
-        # 1. After the closing mark: '", said Mr Smith' / '," BA chairman Martin Broughton
-        #    said' / '”, ha ammonito Rutte': a speech verb close by, and the name beside it.
-        after = text[b + 1 : min(para_end, b + 120)]
-        speaker = ""
-        verb = _VERB.search(after)
-        between = after[: verb.start()] if verb else ""
-        if verb and verb.start() < 80 and not re.search(r"[.!?]\s", between):
-            verb_at = b + 1 + verb.start()
-            # '"...," Roy Asher, chief investment officer of X, told Reuters': the name
-            # right after the closing mark, before any apposition, is the speaker.
-            speaker = people.speaker_between(b + 1, verb_at, text)
-            if not speaker:
-                lead = re.match(rf"[\s,]*(?:{_CAP}\s+){{0,3}}", after)
-                right_after = people.first_after(b + 1, b + 2 + (lead.end() if lead else 0))
-                speaker = right_after or people.last_before(verb_at, b + 1)
-            if not speaker and not _PRONOUN.search(between):  # verb, then name
-                stop = re.search(r"[.!?](?:\s|$)", after[verb.end() :])
-                reach = min(50, stop.start() if stop else 50)
-                window = (b + 1 + verb.end(), b + 1 + verb.end() + reach)
-                speaker = people.speaker_between(*window, text) or people.first_after(*window)
-        # 2. Before the opening mark, in the same paragraph: 'Rutte ha ribadito: “...'.
-        #    The name beside the last speech verb wins ('Weingarten asked Mr Sullivan: "').
+        close_at = b + 1 if b < len(text) and text[b] in '"”»' else b
+        # 1. After the closing mark of the utterance's last span.
+        speaker = _tail_speaker(people, text, group[-1][0], b, close_at, para_end)
+        # 2. Right after the previous quote, with nothing but marks between: the same
+        #    speaker goes on ('"A." "B."').
+        if not speaker and prev_speaker and _ONLY_MARKS.fullmatch(text, prev_end, a):
+            speaker = prev_speaker
+        # 3. Before the opening mark, in the same sentence and after any earlier quote:
+        #    'Rutte ha ribadito: “...'. The subject of the last speech verb wins
+        #    ('Weingarten asked Mr Pullman: "').
         if not speaker:
-            sentence_start = max(para_start, text.rfind(". ", para_start, a) + 1)
+            floor = max(para_start, prev_end)
+            sentence_start = max(floor, text.rfind(". ", floor, a) + 1)
             before = list(_VERB.finditer(text, sentence_start, a))
             if before:
-                speaker = people.last_before(before[-1].start(), sentence_start)
+                speaker = _subject_before(people, text, before[-1].start(), sentence_start)
         if not speaker:
             speaker = people.last_before(a, para_start)
-        # 3. A paragraph that opens with a quote continues the previous speaker.
+        # 4. A paragraph that opens with a quote continues the previous speaker.
         if not speaker:
             prev = [s for p, s in last_speaker_in_para.items() if p < para_start]
-            speaker = prev[-1] if prev else people.first_after(b + 1, para_end)
+            speaker = prev[-1] if prev else people.first_after(close_at, para_end)
         if speaker:
-            last_speaker_in_para[para_start] = speaker
-        quotes.append(Quote(a, b, speaker))
+            last_speaker_in_para[last_para_start] = speaker
+        quotes.extend(Quote(qa, qb, speaker) for qa, qb in group)
+        prev_end, prev_speaker = close_at, speaker
     return quotes
 
 

@@ -99,3 +99,126 @@ def test_answer_is_json_serialisable(assistant: Assistant) -> None:
         "quote",
         "score",
     }
+
+
+class _FixedEmbeddings:
+    """Sentence -> similarity to any query, as a 2-d unit vector; the query is (1, 0)."""
+
+    def __init__(self, sims: dict[str, float]) -> None:
+        self.sims = sims
+
+    def _vec(self, text: str) -> list[float]:
+        s = self.sims.get(text, 0.5)
+        return [s, (1 - s * s) ** 0.5]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [1.0, 0.0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vec(t) for t in texts]
+
+
+def _hit(text: str, doc_id: str = "fict-1"):
+    from rag.quotes import find_quotes, quotes_metadata
+    from rag.retrieval import Hit
+
+    quotes, speakers = quotes_metadata(find_quotes(text), 0, len(text))
+    meta = {"doc_id": doc_id, "char_start": 0, "quotes": quotes, "speakers": speakers}
+    return Hit(chunk_id=f"{doc_id}:0", text=text, metadata=meta, score=1.0)
+
+
+@pytest.mark.parametrize(
+    ("sims", "shown", "hidden"),
+    [
+        # Two quotes say "harbour": both are shown, although the second scores 0.05 lower.
+        ({"The harbour will reopen in May.": 0.90, "Winter storms closed the harbour twice.": 0.85,
+          "We expect a busy summer season.": 0.87},
+         ["The harbour will reopen in May.", "Winter storms closed the harbour twice."],
+         ["We expect a busy summer season."]),
+        # A quote without the topic word is shown when it scores within KEEP_WITHIN of the
+        # best (0.90 + the topic-word bonus).
+        ({"The harbour will reopen in May.": 0.90, "Winter storms closed the harbour twice.": 0.85,
+          "We expect a busy summer season.": 0.91},
+         ["The harbour will reopen in May.", "Winter storms closed the harbour twice.",
+          "We expect a busy summer season."],
+         []),
+    ],
+)  # fmt: skip
+def test_every_quote_naming_the_topic_is_shown(
+    sims: dict[str, float], shown: list[str], hidden: list[str]
+) -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    text = (
+        'Harbour master Ines Calloway said: "The harbour will reopen in May." Later she '
+        'added: "We expect a busy summer season." In March, Ms Calloway said: "Winter '
+        'storms closed the harbour twice."'
+    )
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    answer = answerer.answer(analyse("What did Calloway say about the harbour?"), [_hit(text)])
+    assert not answer.refused
+    assert [s.quote for s in answer.sources] == sorted(shown, key=text.index)
+    assert not any(h in answer.text for h in hidden)
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # A quoted phrase is no evidence that its speaker talked about an unrelated topic...
+        ("What did Vollan say about the weather forecast?", True),
+        ("Cosa ha detto Vollan sulle previsioni del tempo?", True),
+        # ...but it is when it names the topic.
+        ("What did Vollan say about the betrayal?", False),
+    ],
+)
+def test_a_quoted_phrase_alone_is_not_a_statement_on_any_topic(
+    question: str, refused: bool
+) -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    text = 'Union leader Petra Vollan called the new rota "a shameful betrayal" of the crews.'
+    sims = {"a shameful betrayal": 0.95}
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    answer = answerer.answer(analyse(question), [_hit(text)])
+    assert answer.refused is refused
+    if not refused:
+        assert [s.speaker for s in answer.sources] == ["Petra Vollan"]
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker", "topic"),
+    [
+        ("Cosa ha detto Vollan sulle previsioni del tempo?", "Vollan", "previsioni del tempo"),
+        ("Cosa ha detto Petra Vollan sugli orari dei turni?", "Petra Vollan", "orari dei turni"),
+        ("What did Petra Vollan say about the new rota?", "Petra Vollan", "the new rota"),
+        ("What did Ludwig van Beethoven say about the symphony?", "Ludwig van Beethoven", "the symphony"),
+    ],
+)  # fmt: skip
+def test_question_speaker_stops_at_lower_case_words(
+    question: str, speaker: str, topic: str
+) -> None:
+    from rag.query import analyse
+
+    info = analyse(question)
+    assert (info.speaker, info.topic) == (speaker, topic)
+
+
+@pytest.mark.parametrize(
+    ("speaker", "asked", "same"),
+    [
+        ("Sridhar Ramani", "S Ramani", True),
+        ("Ramani", "S. Ramani", True),  # the article gives no first name
+        ("Kavita Ramani", "S Ramani", False),
+        ("Sridhar Ramani", "Ramani", True),
+        ("Sridhar Ramani", "Anil Ramani", False),
+    ],
+)
+def test_an_initial_in_the_question_matches_the_first_name(
+    speaker: str, asked: str, same: bool
+) -> None:
+    from rag.answer.extractive import _same_person
+    from rag.query import QuestionInfo
+
+    assert _same_person(speaker, QuestionInfo(text="", lang="en", speaker=asked)) is same
