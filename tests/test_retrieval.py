@@ -121,3 +121,68 @@ def test_the_passage_on_the_topic_comes_first_among_the_persons_passages(
 ) -> None:
     """Naming Rutte must not let BM25's name-only match outrank the passage on the topic."""
     assert "deterrenza funziona" in retriever.search(question, k=20)[0].text
+
+
+class _FakeStore:
+    """Just what ``LexicalIndex`` reads from a store: a generation and the chunks."""
+
+    def __init__(self, chunks: list[tuple[str, str, str]]) -> None:
+        self.chunks = chunks  # (doc id, language, text)
+
+    def generation(self) -> int:
+        return 1
+
+    def iter_chunks(self):
+        for doc_id, lang, text in self.chunks:
+            yield f"{doc_id}#0", text, {"doc_id": doc_id, "lang": lang, "title": ""}
+
+
+def _lexical(tmp_path, chunks: list[tuple[str, str, str]]):
+    from rag.lexical import LexicalIndex
+
+    index = LexicalIndex(tmp_path / "bm25")
+    index.ensure(_FakeStore(chunks))
+    return index
+
+
+_STEM_CORPUS = [
+    ("d-clauses", "en", "The committee rewrote two clauses of the fictional harbour treaty."),
+    ("d-ruled", "en", "Judge Ambler ruled that the lighthouse tax was unlawful."),
+    ("d-other", "en", "Volunteers painted the old lighthouse before the storm season."),
+    ("d-it", "it", "Il consiglio ha approvato le clausole del trattato sul porto."),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "doc"),
+    [
+        ("clause of the treaty", "d-clauses"),
+        ("ruling on the tax", "d-ruled"),
+        ("What did Ambler say about rulings?", "d-ruled"),
+    ],
+)
+def test_english_bm25_matches_other_inflections(tmp_path, query: str, doc: str) -> None:
+    hits = _lexical(tmp_path, _STEM_CORPUS).search(query, k=3, lang="en")
+    assert hits and hits[0][0] == f"{doc}#0"
+
+
+def test_has_term_is_exact_although_the_index_is_stemmed(tmp_path) -> None:
+    """A made-up surname must not exist because its stem does ('Ambl' ~ 'Ambler')."""
+    index = _lexical(tmp_path, _STEM_CORPUS)
+    assert index.has_term("Ambler") and index.has_term("clauses")
+    assert not index.has_term("Amblers") and not index.has_term("clause")
+    assert index.chunks_naming("Ambler") == {"d-ruled#0"}
+    assert index.chunks_naming("Amblers") == set()
+
+
+def test_an_index_built_with_other_stemmers_is_rebuilt(tmp_path) -> None:
+    import json
+
+    _lexical(tmp_path, _STEM_CORPUS)
+    meta_path = tmp_path / "bm25" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["stemmers"] = {}
+    meta_path.write_text(json.dumps(meta))
+    index = _lexical(tmp_path, _STEM_CORPUS)
+    assert json.loads(meta_path.read_text())["stemmers"]
+    assert index.search("clause", k=1, lang="en")[0][0] == "d-clauses#0"
