@@ -186,3 +186,19 @@ def test_an_index_built_with_other_stemmers_is_rebuilt(tmp_path) -> None:
     index = _lexical(tmp_path, _STEM_CORPUS)
     assert json.loads(meta_path.read_text())["stemmers"]
     assert index.search("clause", k=1, lang="en")[0][0] == "d-clauses#0"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Quali prodotti sono stati venduti in farmacia?", "it"),
+        ("Quale musicista ha recitato in Stormy Monday?", "it"),
+        ("Dove si trovano questi animali?", "it"),
+        ("When did Washington reach Fort Le Boeuf?", "en"),
+        ("In which year was the harbour treaty signed?", "en"),
+    ],
+)
+def test_short_questions_get_their_language(question: str, lang: str) -> None:
+    from rag.query import analyse
+
+    assert analyse(question).lang == lang
