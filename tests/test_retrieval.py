@@ -202,3 +202,77 @@ def test_short_questions_get_their_language(question: str, lang: str) -> None:
     from rag.query import analyse
 
     assert analyse(question).lang == lang
+
+
+def _quote_meta(text: str, quote: str, speaker: str) -> dict[str, Any]:
+    import json
+
+    start = text.index(quote)
+    key = speaker.split()[-1].lower()
+    return {
+        "lang": "en",
+        "speakers": f"|{key}|",
+        "quotes": json.dumps([{"start": start, "end": start + len(quote), "speaker": speaker}]),
+    }
+
+
+_HARBOUR = (
+    'Rosa Ambler spoke at the port. "The new clauses protect every fisherman," said Ms Ambler. '
+    "Critics said the treaty was rushed."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "speaker", "expected"),
+    [
+        ("What did Ambler say about the clause?", "The new clauses protect every fisherman", "Rosa Ambler", True),
+        ("What did Ambler say about the treaty?", "The new clauses protect every fisherman", "Rosa Ambler", False),
+        ("What did Ambler say about protection?", "The new clauses protect every fisherman", "Rosa Ambler", True),
+        ("What did Ambler say about the clause?", "The new clauses protect every fisherman", "Tom Ambler-Reid", False),
+        ("What did Ambler say about the new port?", "The new clauses protect every fisherman", "Rosa Ambler", False),
+    ],
+)  # fmt: skip
+def test_a_quote_on_the_topic_needs_the_speaker_and_every_topic_word_inside_the_quote(
+    question: str, quote: str, speaker: str, expected: bool
+) -> None:
+    from rag.query import analyse
+    from rag.retrieval import _quotes_on
+
+    meta = _quote_meta(_HARBOUR, quote, speaker)
+    assert _quotes_on(analyse(question), _HARBOUR, meta) is expected
+
+
+def test_the_article_quoting_the_person_on_the_topic_comes_first(tmp_path, e5) -> None:
+    """The other article names Ambler and says 'levy' more often, but quotes someone else."""
+    import json
+
+    from rag import Assistant
+
+    rows = [
+        {
+            "id": "levy-report",
+            "title": "Harbour levy: the full report on the fishing levy",
+            "source": "Fictional Wire",
+            "published_at": "2026-03-01",
+            "lang": "en",
+            "text": "The harbour levy dominated the council. Rosa Ambler attended the levy "
+            'debate. "The levy is a fair levy and the levy will stay," said Mr Tom Pardew, '
+            "the council leader. The levy raises money for the harbour.",
+        },
+        {
+            "id": "ambler-quote",
+            "title": "Fishermen meet in Eastvale",
+            "source": "Fictional Wire",
+            "published_at": "2026-03-02",
+            "lang": "en",
+            "text": "Fishermen met in the fictional town of Eastvale on Sunday to discuss the "
+            'season, the weather and the prices at the market. "Nobody here can afford '
+            'the levy this winter," said Ms Rosa Ambler, who chairs the cooperative.',
+        },
+    ]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "w.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    hits = a.retriever.search("What did Ambler say about the levy?", k=2)
+    assert [h.metadata["doc_id"] for h in hits] == ["ambler-quote", "levy-report"]
