@@ -87,6 +87,13 @@ class _Entry:
     lang: str = ""
 
 
+@dataclass
+class LexicalHit:
+    chunk_id: str
+    score: float  # BM25
+    coverage: float  # share of the query's IDF mass matched, 0..1
+
+
 class LexicalIndex:
     """BM25 over chunk texts (title included), with the metadata needed to filter."""
 
@@ -211,29 +218,74 @@ class LexicalIndex:
         lang: str = "",
         names: tuple[str, ...] = (),
     ) -> list[tuple[str, float]]:
-        """Top-k (chunk id, BM25 score) with a positive score, after metadata filters.
+        """Top-k (chunk id, BM25 score) with a positive score, after metadata filters."""
+        hits = self.hits(
+            query, k=k, since=since, until=until, sources=sources, lang=lang, names=names
+        )
+        return [(h.chunk_id, h.score) for h in hits]
+
+    def hits(
+        self,
+        query: str,
+        *,
+        k: int,
+        since: int = 0,
+        until: int = 0,
+        sources: frozenset[str] = frozenset(),
+        lang: str = "",
+        names: tuple[str, ...] = (),
+    ) -> list[LexicalHit]:
+        """Top-k chunks with a positive BM25 score, after metadata filters, with coverage.
 
         With ``lang``, chunks in another language are scored on ``names`` only: words
         do not match across languages, but names and numbers do, and a translated
         question's stray word matches would only add noise. Each chunk is scored with the
         query stemmed in the chunk's own language.
+
+        ``coverage`` is the share of the query's information (the IDF mass of its terms,
+        a term missing from the corpus counting as the rarest) that the chunk matched: a
+        name alone in a long question is weak evidence, all of its rare words strong.
         """
         if self._bm25 is None:
             return []
-        scores = np.zeros(len(self._entries), dtype=np.float32)
+        n_chunks = len(self._entries)
+        scores = np.zeros(n_chunks, dtype=np.float32)
+        matched = np.zeros(n_chunks, dtype=np.float32)
+        term_scores: dict[str, np.ndarray | None] = {}
+
+        def scored(term: str) -> np.ndarray | None:
+            if term not in term_scores:
+                term_scores[term] = (
+                    np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+                    if term in self._bm25.vocab_dict
+                    else None
+                )
+            return term_scores[term]
+
+        def add(rows: np.ndarray, terms: list[str]) -> None:
+            for term in terms:  # repeated words count again, as in BM25
+                ts = scored(term)
+                if ts is not None:
+                    scores[rows] += ts[rows]
+            for term in set(terms):
+                ts = scored(term)
+                if ts is not None:
+                    matched[rows] += np.where(ts[rows] > 0, self._idf(ts), 0.0)
+
         same = (
             np.isin(self._langs, [lang, "", "und"])
-            if lang in ("it", "en")
-            else np.ones(len(scores), dtype=bool)
+            if lang in _LANGS
+            else np.ones(n_chunks, dtype=bool)
         )
         for stem in self._chunk_langs:
             part = self._stem_langs == stem
             if (part & same).any():
-                scores = np.where(part & same, self._scores(index_terms(query, stem)), scores)
+                add(part & same, index_terms(query, stem))
             if (part & ~same).any():
-                scores = np.where(part & ~same, self._name_scores(names, stem), scores)
+                add(part & ~same, [t for t in self._name_terms(names, stem, scored)])
+        total = sum(self._idf(scored(t)) for t in set(index_terms(query, stem_lang(lang))))
         if since or until or sources:
-            mask = np.ones(len(scores), dtype=bool)
+            mask = np.ones(n_chunks, dtype=bool)
             if since:
                 mask &= self._dates >= since
             if until:
@@ -241,25 +293,35 @@ class LexicalIndex:
             if sources:
                 mask &= np.isin(self._sources, list(sources))
             scores = np.where(mask, scores, 0.0)
-        n = min(k, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top])]
-        return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
+        n = min(k, n_chunks)
+        top = np.argpartition(-scores, n - 1)[:n] if n < n_chunks else np.arange(n_chunks)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [
+            LexicalHit(
+                self._entries[i].chunk_id,
+                float(scores[i]),
+                min(1.0, float(matched[i]) / total) if total > 0 else 0.0,
+            )
+            for i in top
+            if scores[i] > 0
+        ]
 
-    def _scores(self, terms: list[str]) -> np.ndarray:
-        known = [t for t in terms if t in self._bm25.vocab_dict]
-        if not known:
-            return np.zeros(len(self._entries), dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+    def _idf(self, term_scores: np.ndarray | None) -> float:
+        """BM25's IDF from the chunks a term occurs in; a term the corpus lacks is rarest."""
+        n = len(self._entries)
+        df = 0 if term_scores is None else int(np.count_nonzero(term_scores))
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
 
-    def _name_scores(self, names: tuple[str, ...], stem: str) -> np.ndarray:
-        out = np.zeros(len(self._entries), dtype=np.float32)
-        for term in {t for n in names for t in index_terms(n, stem)}:
-            term_scores = self._scores([term])
+    def _name_terms(self, names: tuple[str, ...], stem: str, scored: Any) -> list[str]:
+        out = []
+        for term in sorted({t for n in names for t in index_terms(n, stem)}):
+            ts = scored(term)
             # Only a rare name is evidence across languages: one that recurs in
             # many chunks (the subject of a whole collection) ranks noise.
-            if 0 < np.count_nonzero(term_scores) <= max(3, RARE_NAME_SHARE * len(out)):
-                out += term_scores
+            if ts is not None and 0 < np.count_nonzero(ts) <= max(
+                3, RARE_NAME_SHARE * len(self._entries)
+            ):
+                out.append(term)
         return out
 
     def lang_of(self, chunk_id: str) -> str:

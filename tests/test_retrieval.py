@@ -276,3 +276,34 @@ def test_the_article_quoting_the_person_on_the_topic_comes_first(tmp_path, e5) -
     a.ingest([tmp_path / "in"], progress=False)
     hits = a.retriever.search("What did Ambler say about the levy?", k=2)
     assert [h.metadata["doc_id"] for h in hits] == ["ambler-quote", "levy-report"]
+
+
+_COVERAGE_CORPUS = [
+    ("d-full", "en", "Judge Ambler ruled that the lighthouse levy was unlawful."),
+    ("d-levy", "en", "The council said the levy would be reviewed next year."),
+    ("d-council", "en", "The council met on Monday. The council agreed on the budget."),
+    ("d-it", "it", "Il giudice Ambler ha parlato a lungo con i pescatori del porto."),
+    *[
+        (f"d-pad{i}", "en", f"Weather report number {i}: rain over the council hills.")
+        for i in range(8)
+    ],
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "names", "doc", "low", "high"),
+    [
+        ("Judge Ambler lighthouse levy", "en", (), "d-full", 0.99, 1.0),
+        ("Judge Ambler lighthouse levy", "en", (), "d-levy", 0.0, 0.3),
+        ("Why was the council levy reviewed?", "en", (), "d-levy", 0.8, 1.0),
+        ("Why was the council levy reviewed?", "en", (), "d-council", 0.0, 0.15),
+        ("Chi è il giudice Ambler del faro?", "it", ("Ambler",), "d-full", 0.1, 0.5),
+    ],
+)  # fmt: skip
+def test_coverage_is_the_share_of_the_questions_information_a_chunk_matches(
+    tmp_path, query: str, lang: str, names: tuple[str, ...], doc: str, low: float, high: float
+) -> None:
+    """Rare words weigh more than common ones; across languages only the name counts."""
+    hits = _lexical(tmp_path, _COVERAGE_CORPUS).hits(query, k=20, lang=lang, names=names)
+    coverage = {h.chunk_id: h.coverage for h in hits}
+    assert low <= coverage[f"{doc}#0"] <= high
