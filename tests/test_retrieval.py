@@ -307,3 +307,28 @@ def test_coverage_is_the_share_of_the_questions_information_a_chunk_matches(
     hits = _lexical(tmp_path, _COVERAGE_CORPUS).hits(query, k=20, lang=lang, names=names)
     coverage = {h.chunk_id: h.coverage for h in hits}
     assert low <= coverage[f"{doc}#0"] <= high
+
+
+@pytest.mark.parametrize("existing_ef", [None, 100])
+def test_dense_search_keeps_enough_hnsw_candidates(tmp_path, e5, existing_ef) -> None:
+    """Chroma's default ef_search (100) misses true nearest chunks; old stores are raised."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from rag.store import HNSW_EF_SEARCH, Store
+
+    if existing_ef:
+        client = chromadb.PersistentClient(
+            path=str(tmp_path / "s" / "chroma"),
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+        client.get_or_create_collection(
+            "briefings",
+            configuration={"hnsw": {"space": "cosine", "ef_search": existing_ef}},
+            embedding_function=None,
+        )
+        del client
+    Store(tmp_path / "s", embeddings=e5)
+    reopened = Store(tmp_path / "s", embeddings=e5)
+    assert HNSW_EF_SEARCH >= 400
+    assert reopened._chunks.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
