@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.documents import detect_language
+from rag.documents import _EN_WORDS, _IT_WORDS, detect_language
 from rag.lexical import fold
 
 # The patterns are case-insensitive, but a name's later words must really be capitalised:
@@ -104,7 +104,25 @@ def names_in(text: str) -> list[str]:
     return out
 
 
+# Questions are short, so a document's stopword vote is often a tie ("Quali prodotti sono
+# stati venduti in farmacia?": "sono" against "in") and ties went to English. Questions add
+# their own markers, and "in"/"a", words of both languages, do not vote.
+_IT_QUESTION = _IT_WORDS | frozenset(
+    """quale quali qual cosa cos chi quando dove perché perche quanto quanta quanti quante
+    stato stata stati state si ai dai dagli degli negli nei sui tra fra era erano sia""".split()
+)
+_EN_QUESTION = (
+    _EN_WORDS
+    | frozenset("what which who whom whose when where why how did does do is are was".split())
+) - {"in", "a"}
+
+
 def _question_lang(q: str) -> str:
+    words = re.findall(r"[a-zàèéìòóù]+", q.lower())
+    it = sum(w in _IT_QUESTION for w in words)
+    en = sum(w in _EN_QUESTION for w in words)
+    if it != en:
+        return "it" if it > en else "en"
     lang = detect_language(q)
     if lang != "und":
         return lang

@@ -121,3 +121,214 @@ def test_the_passage_on_the_topic_comes_first_among_the_persons_passages(
 ) -> None:
     """Naming Rutte must not let BM25's name-only match outrank the passage on the topic."""
     assert "deterrenza funziona" in retriever.search(question, k=20)[0].text
+
+
+class _FakeStore:
+    """Just what ``LexicalIndex`` reads from a store: a generation and the chunks."""
+
+    def __init__(self, chunks: list[tuple[str, str, str]]) -> None:
+        self.chunks = chunks  # (doc id, language, text)
+
+    def generation(self) -> int:
+        return 1
+
+    def iter_chunks(self):
+        for doc_id, lang, text in self.chunks:
+            yield f"{doc_id}#0", text, {"doc_id": doc_id, "lang": lang, "title": ""}
+
+
+def _lexical(tmp_path, chunks: list[tuple[str, str, str]]):
+    from rag.lexical import LexicalIndex
+
+    index = LexicalIndex(tmp_path / "bm25")
+    index.ensure(_FakeStore(chunks))
+    return index
+
+
+_STEM_CORPUS = [
+    ("d-clauses", "en", "The committee rewrote two clauses of the fictional harbour treaty."),
+    ("d-ruled", "en", "Judge Ambler ruled that the lighthouse tax was unlawful."),
+    ("d-other", "en", "Volunteers painted the old lighthouse before the storm season."),
+    ("d-it", "it", "Il consiglio ha approvato le clausole del trattato sul porto."),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "doc"),
+    [
+        ("clause of the treaty", "d-clauses"),
+        ("ruling on the tax", "d-ruled"),
+        ("What did Ambler say about rulings?", "d-ruled"),
+    ],
+)
+def test_english_bm25_matches_other_inflections(tmp_path, query: str, doc: str) -> None:
+    hits = _lexical(tmp_path, _STEM_CORPUS).search(query, k=3, lang="en")
+    assert hits and hits[0][0] == f"{doc}#0"
+
+
+def test_has_term_is_exact_although_the_index_is_stemmed(tmp_path) -> None:
+    """A made-up surname must not exist because its stem does ('Ambl' ~ 'Ambler')."""
+    index = _lexical(tmp_path, _STEM_CORPUS)
+    assert index.has_term("Ambler") and index.has_term("clauses")
+    assert not index.has_term("Amblers") and not index.has_term("clause")
+    assert index.chunks_naming("Ambler") == {"d-ruled#0"}
+    assert index.chunks_naming("Amblers") == set()
+
+
+def test_an_index_built_with_other_stemmers_is_rebuilt(tmp_path) -> None:
+    import json
+
+    _lexical(tmp_path, _STEM_CORPUS)
+    meta_path = tmp_path / "bm25" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["stemmers"] = {}
+    meta_path.write_text(json.dumps(meta))
+    index = _lexical(tmp_path, _STEM_CORPUS)
+    assert json.loads(meta_path.read_text())["stemmers"]
+    assert index.search("clause", k=1, lang="en")[0][0] == "d-clauses#0"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Quali prodotti sono stati venduti in farmacia?", "it"),
+        ("Quale musicista ha recitato in Stormy Monday?", "it"),
+        ("Dove si trovano questi animali?", "it"),
+        ("When did Washington reach Fort Le Boeuf?", "en"),
+        ("In which year was the harbour treaty signed?", "en"),
+    ],
+)
+def test_short_questions_get_their_language(question: str, lang: str) -> None:
+    from rag.query import analyse
+
+    assert analyse(question).lang == lang
+
+
+def _quote_meta(text: str, quote: str, speaker: str) -> dict[str, Any]:
+    import json
+
+    start = text.index(quote)
+    key = speaker.split()[-1].lower()
+    return {
+        "lang": "en",
+        "speakers": f"|{key}|",
+        "quotes": json.dumps([{"start": start, "end": start + len(quote), "speaker": speaker}]),
+    }
+
+
+_HARBOUR = (
+    'Rosa Ambler spoke at the port. "The new clauses protect every fisherman," said Ms Ambler. '
+    "Critics said the treaty was rushed."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "speaker", "expected"),
+    [
+        ("What did Ambler say about the clause?", "The new clauses protect every fisherman", "Rosa Ambler", True),
+        ("What did Ambler say about the treaty?", "The new clauses protect every fisherman", "Rosa Ambler", False),
+        ("What did Ambler say about protection?", "The new clauses protect every fisherman", "Rosa Ambler", True),
+        ("What did Ambler say about the clause?", "The new clauses protect every fisherman", "Tom Ambler-Reid", False),
+        ("What did Ambler say about the new port?", "The new clauses protect every fisherman", "Rosa Ambler", False),
+    ],
+)  # fmt: skip
+def test_a_quote_on_the_topic_needs_the_speaker_and_every_topic_word_inside_the_quote(
+    question: str, quote: str, speaker: str, expected: bool
+) -> None:
+    from rag.query import analyse
+    from rag.retrieval import _quotes_on
+
+    meta = _quote_meta(_HARBOUR, quote, speaker)
+    assert _quotes_on(analyse(question), _HARBOUR, meta) is expected
+
+
+def test_the_article_quoting_the_person_on_the_topic_comes_first(tmp_path, e5) -> None:
+    """The other article names Ambler and says 'levy' more often, but quotes someone else."""
+    import json
+
+    from rag import Assistant
+
+    rows = [
+        {
+            "id": "levy-report",
+            "title": "Harbour levy: the full report on the fishing levy",
+            "source": "Fictional Wire",
+            "published_at": "2026-03-01",
+            "lang": "en",
+            "text": "The harbour levy dominated the council. Rosa Ambler attended the levy "
+            'debate. "The levy is a fair levy and the levy will stay," said Mr Tom Pardew, '
+            "the council leader. The levy raises money for the harbour.",
+        },
+        {
+            "id": "ambler-quote",
+            "title": "Fishermen meet in Eastvale",
+            "source": "Fictional Wire",
+            "published_at": "2026-03-02",
+            "lang": "en",
+            "text": "Fishermen met in the fictional town of Eastvale on Sunday to discuss the "
+            'season, the weather and the prices at the market. "Nobody here can afford '
+            'the levy this winter," said Ms Rosa Ambler, who chairs the cooperative.',
+        },
+    ]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "w.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    hits = a.retriever.search("What did Ambler say about the levy?", k=2)
+    assert [h.metadata["doc_id"] for h in hits] == ["ambler-quote", "levy-report"]
+
+
+_COVERAGE_CORPUS = [
+    ("d-full", "en", "Judge Ambler ruled that the lighthouse levy was unlawful."),
+    ("d-levy", "en", "The council said the levy would be reviewed next year."),
+    ("d-council", "en", "The council met on Monday. The council agreed on the budget."),
+    ("d-it", "it", "Il giudice Ambler ha parlato a lungo con i pescatori del porto."),
+    *[
+        (f"d-pad{i}", "en", f"Weather report number {i}: rain over the council hills.")
+        for i in range(8)
+    ],
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "names", "doc", "low", "high"),
+    [
+        ("Judge Ambler lighthouse levy", "en", (), "d-full", 0.99, 1.0),
+        ("Judge Ambler lighthouse levy", "en", (), "d-levy", 0.0, 0.3),
+        ("Why was the council levy reviewed?", "en", (), "d-levy", 0.8, 1.0),
+        ("Why was the council levy reviewed?", "en", (), "d-council", 0.0, 0.15),
+        ("Chi è il giudice Ambler del faro?", "it", ("Ambler",), "d-full", 0.1, 0.5),
+    ],
+)  # fmt: skip
+def test_coverage_is_the_share_of_the_questions_information_a_chunk_matches(
+    tmp_path, query: str, lang: str, names: tuple[str, ...], doc: str, low: float, high: float
+) -> None:
+    """Rare words weigh more than common ones; across languages only the name counts."""
+    hits = _lexical(tmp_path, _COVERAGE_CORPUS).hits(query, k=20, lang=lang, names=names)
+    coverage = {h.chunk_id: h.coverage for h in hits}
+    assert low <= coverage[f"{doc}#0"] <= high
+
+
+@pytest.mark.parametrize("existing_ef", [None, 100])
+def test_dense_search_keeps_enough_hnsw_candidates(tmp_path, e5, existing_ef) -> None:
+    """Chroma's default ef_search (100) misses true nearest chunks; old stores are raised."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from rag.store import HNSW_EF_SEARCH, Store
+
+    if existing_ef:
+        client = chromadb.PersistentClient(
+            path=str(tmp_path / "s" / "chroma"),
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+        client.get_or_create_collection(
+            "briefings",
+            configuration={"hnsw": {"space": "cosine", "ef_search": existing_ef}},
+            embedding_function=None,
+        )
+        del client
+    Store(tmp_path / "s", embeddings=e5)
+    reopened = Store(tmp_path / "s", embeddings=e5)
+    assert HNSW_EF_SEARCH >= 400
+    assert reopened._chunks.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
