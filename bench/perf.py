@@ -35,18 +35,21 @@ DATA = Path(os.environ.get("BENCH_DATA", "/work/shared/bench"))
 
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[float, int, str, float]:
     """Run ``rag ARGS``: (seconds, exit code, stdout, this child's peak RSS in MB)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", *args],
+    rss = ROOT / "bench" / "runs" / f".rss-{os.getpid()}.txt"
+    rss.parent.mkdir(parents=True, exist_ok=True)
+    # Through peak_rss.py: exec'd from this process (which embeds in-process), the child
+    # would report our peak RSS as its own. The launcher times the child itself.
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "peak_rss.py"), str(rss)]
+        + [sys.executable, "-m", "rag", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, **(env or {})},
     )
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    return seconds, os.waitstatus_to_exitcode(status), out, usage.ru_maxrss / 1024
+    peak, seconds = map(float, rss.read_text().split())
+    rss.unlink()
+    return seconds, proc.returncode, proc.stdout, peak
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -126,7 +126,9 @@ class HybridRetriever(BaseRetriever):
         fetch = max(self.fetch_k, k)
         dense = self.store.query(self.embed_query(query), k=fetch, where=filters.where())
         info = analyse(query)
-        lexical = self.lexical.hits(
+        # One freshness check per search: each `self.lexical` reads the store's generation.
+        index = self.lexical
+        lexical = index.hits(
             query,
             k=fetch,
             since=date_key(filters.since),
@@ -135,7 +137,7 @@ class HybridRetriever(BaseRetriever):
             lang=info.lang,
             names=tuple(info.names),
         )
-        naming = self.lexical.chunks_naming(info.speaker) if info.speaker else set()
+        naming = index.chunks_naming(info.speaker) if info.speaker else set()
         fused: dict[str, float] = {}
         for rank, (cid, _) in enumerate(dense):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -143,7 +145,7 @@ class HybridRetriever(BaseRetriever):
             # When the question names a person the corpus knows, exact words (the name, the
             # topic) are the stronger evidence: BM25's vote counts double -- but only where
             # it read the whole question (same language), not just the name.
-            same_lang = self.lexical.lang_of(hit.chunk_id) in (info.lang, "", "und")
+            same_lang = index.lang_of(hit.chunk_id) in (info.lang, "", "und")
             weight = 2.0 if naming and same_lang else 1.0
             # A rank says nothing about how much of the question matched: a passage sharing
             # one name with a translated question (or a few common words with a same-language
@@ -161,7 +163,7 @@ class HybridRetriever(BaseRetriever):
             for cid in naming & fused.keys():
                 fused[cid] += first
             if info.topic:
-                on_topic = naming & self.lexical.chunks_containing(info.topic, lang=info.lang)
+                on_topic = naming & index.chunks_containing(info.topic, lang=info.lang)
                 for cid in on_topic & fused.keys():
                     fused[cid] += first
                 for cid in fused.keys() & chunks.keys():
