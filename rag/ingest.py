@@ -279,43 +279,58 @@ def _write(
 ) -> None:
     existing = group.existing
     report.chunks_embedded += len(group.texts)
-    report.chunks_reused += sum(
-        1 for p in group.pending for c in p.chunks if str(c.metadata["chunk_id"]) in existing
-    )
-    for p in group.pending:
-        doc_id = str(p.doc.metadata["doc_id"])
-        new = [c for c in p.chunks if str(c.metadata["chunk_id"]) not in existing]
-        kept = [c for c in p.chunks if str(c.metadata["chunk_id"]) in existing]
-        if kept and p.old is not None and p.old.analysis != ANALYSIS_VERSION:
-            store.update_chunk_metadata(
-                [str(c.metadata["chunk_id"]) for c in kept], [_chunk_metadata(c) for c in kept]
-            )
-        store.upsert_chunks(
-            [str(c.metadata["chunk_id"]) for c in new],
-            [vectors[_embedding_text(c)] for c in new],
-            [c.page_content for c in new],
-            [_chunk_metadata(c) for c in new],
+    # One Chroma call per kind of write for the whole group, not four per document: each
+    # call is a transaction, and per-document calls cost more than embedding the group.
+    # Order keeps a killed run recoverable: chunks first, then stale chunks go, and only
+    # then the records that say a document is complete.
+    keep = {str(c.metadata["chunk_id"]) for p in group.pending for c in p.chunks}
+    report.chunks_reused += len(keep & existing)
+    reanalysed = [
+        c
+        for p in group.pending
+        if p.old is not None and p.old.analysis != ANALYSIS_VERSION
+        for c in p.chunks
+        if str(c.metadata["chunk_id"]) in existing
+    ]
+    if reanalysed:
+        store.update_chunk_metadata(
+            [str(c.metadata["chunk_id"]) for c in reanalysed],
+            [_chunk_metadata(c) for c in reanalysed],
         )
-        keep = {str(c.metadata["chunk_id"]) for c in p.chunks}
-        stale = set(store.chunk_ids_of(doc_id)) - keep
+    new = [
+        c for p in group.pending for c in p.chunks if str(c.metadata["chunk_id"]) not in existing
+    ]
+    store.upsert_chunks(
+        [str(c.metadata["chunk_id"]) for c in new],
+        [vectors[_embedding_text(c)] for c in new],
+        [c.page_content for c in new],
+        [_chunk_metadata(c) for c in new],
+    )
+    doc_ids = [str(p.doc.metadata["doc_id"]) for p in group.pending]
+    # Chunk ids hash the document id, so set arithmetic over the group is per document.
+    stale = store.chunk_ids_of_docs(doc_ids) - keep
+    for p in group.pending:
         if p.old is not None:
             stale |= set(p.old.chunk_ids) - keep
-        store.delete_chunks(sorted(stale))
-        m = p.doc.metadata
-        store.put_doc_record(
-            DocRecord(
-                doc_id=doc_id,
-                content_hash=str(m["content_hash"]),
-                chunk_ids=tuple(str(c.metadata["chunk_id"]) for c in p.chunks),
-                title=str(m.get("title", "")),
-                source=str(m.get("source", "")),
-                published_at=str(m.get("published_at", "")),
-                path=str(m.get("path", "")),
-                lang=str(m.get("lang", "")),
-                analysis=ANALYSIS_VERSION,
-            )
-        )
+    store.delete_chunks(sorted(stale))
+    store.put_doc_records([_record(p) for p in group.pending])
+    for p, doc_id in zip(group.pending, doc_ids, strict=True):
         (report.updated if p.old is not None else report.added).append(doc_id)
+
+
+def _record(p: _Pending) -> DocRecord:
+    m = p.doc.metadata
+    return DocRecord(
+        doc_id=str(m["doc_id"]),
+        content_hash=str(m["content_hash"]),
+        chunk_ids=tuple(str(c.metadata["chunk_id"]) for c in p.chunks),
+        title=str(m.get("title", "")),
+        source=str(m.get("source", "")),
+        published_at=str(m.get("published_at", "")),
+        path=str(m.get("path", "")),
+        lang=str(m.get("lang", "")),
+        analysis=ANALYSIS_VERSION,
+    )
 
 
 def _under(path: Path, roots: list[Path]) -> bool:

@@ -212,6 +212,13 @@ class Store:
     def chunk_ids_of(self, doc_id: str) -> list[str]:
         return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
 
+    def chunk_ids_of_docs(self, doc_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(doc_ids), _PAGE):
+            where = {"doc_id": {"$in": list(doc_ids[i : i + _PAGE])}}
+            found.update(self._chunks.get(where=where, include=[])["ids"])
+        return found
+
     def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(ids), _PAGE):
@@ -266,9 +273,16 @@ class Store:
             offset += len(got["ids"])
 
     def put_doc_record(self, record: DocRecord) -> None:
-        self._docs.upsert(
-            ids=[record.doc_id], embeddings=[_PLACEHOLDER], metadatas=[record.to_metadata()]
-        )
+        self.put_doc_records([record])
+
+    def put_doc_records(self, records: Sequence[DocRecord]) -> None:
+        for i in range(0, len(records), _PAGE):
+            page = records[i : i + _PAGE]
+            self._docs.upsert(
+                ids=[r.doc_id for r in page],
+                embeddings=[_PLACEHOLDER] * len(page),
+                metadatas=[r.to_metadata() for r in page],
+            )
 
     def delete_doc_record(self, doc_id: str) -> None:
         self._docs.delete(ids=[doc_id])
