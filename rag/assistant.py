@@ -20,6 +20,7 @@ from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
 from rag.query import QuestionInfo, _history_pairs, analyse, condense
 from rag.retrieval import Filters, Hit, HybridRetriever
+from rag.sparse import HEAD_KEY
 from rag.store import Store
 
 SPEAKER_K = 20
@@ -33,6 +34,7 @@ class StoreStatus(BaseModel):
     mode: str
     sources: list[str]
     generation: int
+    sparse_codes: int = 0  # chunks with a sparse latent-terms code; all of them for a vote
 
 
 class Assistant:
@@ -108,7 +110,10 @@ class Assistant:
         with self._init_lock:
             if self._retriever is None:
                 self._retriever = HybridRetriever(
-                    store=self.store, k=self.settings.k, fetch_k=self.settings.fetch_k
+                    store=self.store,
+                    k=self.settings.k,
+                    fetch_k=self.settings.fetch_k,
+                    sparse_vote=self.settings.sparse_vote,
                 )
             return self._retriever
 
@@ -232,6 +237,7 @@ class Assistant:
     def status(self) -> StoreStatus:
         store = self.store
         records = store.doc_records()
+        head = str(getattr(store.embeddings, "sparse_head", ""))
         return StoreStatus(
             documents=len(records),
             chunks=store.chunk_count(),
@@ -240,6 +246,7 @@ class Assistant:
             mode="server" if store.chroma_url else "embedded",
             sources=sorted({r.source for r in records.values() if r.source}),
             generation=store.generation(),
+            sparse_codes=len(store.chunk_ids_where({HEAD_KEY: head})) if head else 0,
         )
 
     def document_text(self, doc_id: str) -> str:

@@ -5,6 +5,11 @@ registry record (content hash + chunk ids). A run killed at any point leaves a d
 either fully old, fully new, or with no record; the next run redoes exactly that
 document, and chunk ids derived from content make the redo idempotent.
 Chunks whose id is already stored are never embedded again.
+
+Sparse codes (rag/sparse.py) come from the embedding pass and are written in the chunk's
+metadata with its vector. Chunks stored without one (a store made before sparse codes, or
+a run killed mid-way through filling them in) get theirs at the end of the next ingest:
+a model pass per chunk, once, with nothing re-embedded or rewritten but that metadata.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from rag.chunking import chunk_document
 from rag.documents import DEFAULT_MAX_FILE_MB, iter_files, load_file
 from rag.errors import DocumentError, StoreLockedError
 from rag.quotes import find_quotes, quotes_metadata
+from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
 from rag.store import DocRecord, Store
 
 ProgressFn = Callable[[int, int, str], None]
@@ -51,6 +57,7 @@ class IngestReport:
     failed: list[Failure] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    chunks_coded: int = 0  # stored chunks given the sparse code they lacked
     seconds: float = 0.0
 
     @property
@@ -62,10 +69,11 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
     def summary(self) -> str:
+        coded = f", {self.chunks_coded} given sparse codes" if self.chunks_coded else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-            f"{len(self.failed)} failed; {self.chunks_embedded} chunks embedded "
+            f"{len(self.failed)} failed; {self.chunks_embedded} chunks embedded{coded} "
             f"in {self.seconds:.1f}s"
         )
 
@@ -100,9 +108,13 @@ def store_lock(store_dir: Path) -> Iterator[None]:
 
 
 def _embedding_text(chunk: Document) -> str:
+    return _text_to_embed(chunk.page_content, chunk.metadata)
+
+
+def _text_to_embed(text: str, meta: dict[str, Any]) -> str:
     # The title gives every chunk of an article its topic, which the body alone may not name.
-    title = str(chunk.metadata.get("title", "")).strip()
-    return f"{title}\n{chunk.page_content}" if title else chunk.page_content
+    title = str(meta.get("title", "")).strip()
+    return f"{title}\n{text}" if title else text
 
 
 def _chunk_metadata(chunk: Document) -> dict[str, Any]:
@@ -182,7 +194,7 @@ def ingest(
         pending: list[_Pending] = []
         pending_chunks = 0
         done_chunks = 0
-        in_flight: tuple[_Group, Future[dict[str, list[float]]]] | None = None
+        in_flight: tuple[_Group, Future[dict[str, _Embedded]]] | None = None
 
         def finish() -> None:
             nonlocal in_flight, done_chunks
@@ -238,8 +250,9 @@ def ingest(
         finish()
         if prune:
             _prune(store, records, seen, paths, report)
+        _fill_sparse_codes(store, batch_size, bar, report)
         bar.close()
-        if report.changed:
+        if report.changed or report.chunks_coded:
             store.bump_generation()
     report.seconds = time.perf_counter() - started
     return report
@@ -266,16 +279,57 @@ def _plan(store: Store, pending: list[_Pending]) -> _Group:
     return _Group(pending, set(existing), list(texts))
 
 
-def _embed(store: Store, texts: list[str], batch_size: int) -> dict[str, list[float]]:
-    vectors: dict[str, list[float]] = {}
+@dataclass
+class _Embedded:
+    vector: list[float]
+    extra: dict[str, Any]  # metadata the embedding pass adds (the sparse code)
+
+
+def _embed(store: Store, texts: list[str], batch_size: int) -> dict[str, _Embedded]:
+    out: dict[str, _Embedded] = {}
+    emb: Any = store.embeddings
+    sparse = has_sparse_head(emb)
     for i in range(0, len(texts), batch_size):
         batch = texts[i : i + batch_size]
-        vectors.update(zip(batch, store.embeddings.embed_documents(batch), strict=True))
-    return vectors
+        if sparse:
+            vectors, codes = emb.embed_documents_sparse(batch)
+            extras = [code_metadata(emb.sparse_head, c) for c in codes]
+        else:
+            vectors, extras = emb.embed_documents(batch), [{} for _ in batch]
+        for text, v, extra in zip(batch, vectors, extras, strict=True):
+            out[text] = _Embedded(v, extra)
+    return out
+
+
+def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: IngestReport) -> None:
+    """Give every stored chunk lacking one a sparse code from this store's embedder."""
+    emb: Any = store.embeddings
+    if not has_sparse_head(emb):
+        return
+    missing = sorted(store.chunk_ids_where() - store.chunk_ids_where({HEAD_KEY: emb.sparse_head}))
+    if not missing:
+        return
+    bar.grow(len(missing))
+    done = 0
+    for i in range(0, len(missing), batch_size):
+        chunks = store.get_chunks_for_update(missing[i : i + batch_size])
+        ids = list(chunks)
+        texts = [_text_to_embed(*chunks[c]) for c in ids]
+        _, codes = emb.embed_documents_sparse(texts)
+        store.update_chunk_metadata(
+            ids,
+            [
+                {**chunks[c][1], **code_metadata(emb.sparse_head, code)}
+                for c, code in zip(ids, codes, strict=True)
+            ],
+        )
+        report.chunks_coded += len(ids)
+        done += len(ids)
+        bar.advance(len(ids), done, len(missing), "sparse codes")
 
 
 def _write(
-    store: Store, group: _Group, vectors: dict[str, list[float]], report: IngestReport
+    store: Store, group: _Group, vectors: dict[str, _Embedded], report: IngestReport
 ) -> None:
     existing = group.existing
     report.chunks_embedded += len(group.texts)
@@ -300,11 +354,12 @@ def _write(
     new = [
         c for p in group.pending for c in p.chunks if str(c.metadata["chunk_id"]) not in existing
     ]
+    embedded = [vectors[_embedding_text(c)] for c in new]
     store.upsert_chunks(
         [str(c.metadata["chunk_id"]) for c in new],
-        [vectors[_embedding_text(c)] for c in new],
+        [e.vector for e in embedded],
         [c.page_content for c in new],
-        [_chunk_metadata(c) for c in new],
+        [{**_chunk_metadata(c), **e.extra} for c, e in zip(new, embedded, strict=True)],
     )
     doc_ids = [str(p.doc.metadata["doc_id"]) for p in group.pending]
     # Chunk ids hash the document id, so set arithmetic over the group is per document.

@@ -27,8 +27,11 @@ from langchain_core.embeddings import Embeddings
 
 from rag.embeddings import model_name_of, vector_space
 from rag.errors import EmbeddingMismatchError, StoreError
+from rag.sparse import CODE_KEY, HEAD_KEY
 
 _PAGE = 2000
+# Chunk metadata kept for retrieval's own indexes, not shown to readers.
+_INTERNAL = (CODE_KEY, HEAD_KEY)
 # Candidates the HNSW graph search keeps. Chroma's default (100) found only 0.91 of the
 # exact top 40 on bbc_quotes (7,560 e5 vectors, whose cosines sit close together) and
 # missed the exact nearest chunk for 42 of 628 questions; 400 finds 0.994 (3 missed)
@@ -74,6 +77,10 @@ class DocRecord:
             lang=str(meta.get("lang", "")),
             analysis=int(meta.get("analysis", 0) or 0),
         )
+
+
+def _public(meta: Any) -> dict[str, Any]:
+    return {k: v for k, v in dict(meta or {}).items() if k not in _INTERNAL}
 
 
 def _connect(store_dir: Path, chroma_url: str | None) -> Any:
@@ -230,7 +237,7 @@ class Store:
         for i in range(0, len(ids), _PAGE):
             got = self._chunks.get(ids=list(ids[i : i + _PAGE]), include=["documents", "metadatas"])
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                out[cid] = (text, dict(meta or {}))
+                out[cid] = (text, _public(meta))
         return out
 
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -240,8 +247,40 @@ class Store:
             got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
             if not got["ids"]:
                 return
-            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                yield cid, text, _public(meta)
             offset += len(got["ids"])
+
+    def iter_chunk_metadata(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every chunk's (id, full metadata), sparse codes included, paged."""
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                yield cid, dict(meta or {})
+            offset += len(got["ids"])
+
+    def chunk_ids_where(self, where: dict[str, Any] | None = None) -> set[str]:
+        """Ids of the chunks matching a metadata filter (all of them without one)."""
+        found: set[str] = set()
+        offset = 0
+        while True:
+            got = self._chunks.get(where=where, include=[], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return found
+            found.update(got["ids"])
+            offset += len(got["ids"])
+
+    def get_chunks_for_update(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and full metadata (internal keys included) of stored chunks."""
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for i in range(0, len(ids), _PAGE):
+            got = self._chunks.get(ids=list(ids[i : i + _PAGE]), include=["documents", "metadatas"])
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                out[cid] = (text, dict(meta or {}))
+        return out
 
     def chunk_count(self) -> int:
         return int(self._chunks.count())

