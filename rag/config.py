@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -19,6 +20,7 @@ DEFAULT_CHUNK_CHARS = 900
 DEFAULT_CHUNK_OVERLAP_SENTENCES = 1
 DEFAULT_K = 6
 DEFAULT_FETCH_K = 40
+DEFAULT_SPARSE_VOTE = "cross"
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_QUESTION_CHARS = 2000
 DEFAULT_MAX_UPLOAD_MB = 20  # no larger than what ingest accepts
@@ -46,6 +48,11 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(DEFAULT_CHUNK_OVERLAP_SENTENCES, ge=0, le=5)
     k: int = Field(DEFAULT_K, ge=1, le=100, description="sources handed to the answerer")
     fetch_k: int = Field(DEFAULT_FETCH_K, ge=1, le=1000, description="candidates per retriever")
+    sparse_vote: Literal["cross", "all", "off"] = Field(
+        DEFAULT_SPARSE_VOTE,
+        description="chunks the sparse latent-terms vote ranks: 'cross' (other language "
+        "than the question's), 'all', or 'off'",
+    )
     batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=1024)
     max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10)
     max_upload_mb: int = Field(DEFAULT_MAX_UPLOAD_MB, ge=1)

