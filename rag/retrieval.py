@@ -124,6 +124,9 @@ class HybridRetriever(BaseRetriever):
     def sparse_index(self) -> SparseIndex | None:
         """The chunks' sparse codes, when the store has one for every chunk from the head
         of the query embedder (None otherwise: no sparse vote)."""
+        return self._sparse_at(self.store.generation())
+
+    def _sparse_at(self, generation: int) -> SparseIndex | None:
         head = str(getattr(self.store.embeddings, "sparse_head", ""))
         if (
             self.sparse_vote == "off"
@@ -131,7 +134,7 @@ class HybridRetriever(BaseRetriever):
             or not hasattr(self.store.embeddings, "sparse_query")
         ):
             return None
-        self._sparse.ensure(self.store)
+        self._sparse.ensure(self.store, generation)
         return self._sparse if self._sparse.usable(head) else None
 
     def embed_query(self, query: str) -> tuple[float, ...]:
@@ -164,7 +167,7 @@ class HybridRetriever(BaseRetriever):
             names=tuple(info.names),
         )
         naming = index.chunks_naming(info.speaker) if info.speaker else set()
-        sparse_index = self.sparse_index
+        sparse_index = self._sparse_at(index.generation)
         latent = (
             sparse_index.search(
                 _sparse_query_cached(self.store.embeddings, query),

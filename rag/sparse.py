@@ -117,9 +117,10 @@ class SparseIndex:
         self._install(matrix, entries, meta["head"], int(meta["missing"]), int(meta["generation"]))
         return True
 
-    def ensure(self, store: Any) -> None:
-        """Load from disk, or rebuild from the store, when the store's generation moved."""
-        gen = store.generation()
+    def ensure(self, store: Any, generation: int | None = None) -> None:
+        """Load from disk, or rebuild from the store, when the store's generation moved
+        (``generation``: the store's, when the caller has just read it)."""
+        gen = store.generation() if generation is None else generation
         if gen == self.generation:
             return
         with self._lock:

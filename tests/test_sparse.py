@@ -130,3 +130,57 @@ def test_killed_filling_in_leaves_a_store_the_next_ingest_completes(tmp_path: Pa
     done = Assistant(store=store, embeddings=e5)
     assert done.retriever.sparse_index is not None and _coded(store) == n
     assert done.store.chunk_count() == n and len(done.store.doc_records()) == 24
+
+
+# Six Italian briefings from one town; the questions are English.
+_TOWN = [
+    ("ospedale", "Nuova ala dell'ospedale di Serravento", "L'ospedale di Serravento ha inaugurato una nuova ala con quaranta posti letto per la riabilitazione. I lavori sono costati dodici milioni di euro e sono durati tre anni."),
+    ("scuola", "Scuola media ristrutturata a Serravento", "La scuola media di Serravento riapre dopo la ristrutturazione antisismica. Gli studenti torneranno in aula a gennaio, con nuovi laboratori di scienze e una palestra."),
+    ("ponte", "Ponte sul fiume chiuso per lavori", "Il ponte sul fiume Arno di Serravento resterà chiuso per sei mesi per il rifacimento dei piloni. Il traffico sarà deviato sulla statale, con ritardi previsti per i pendolari."),
+    ("mercato", "Mercato coperto, più bancarelle", "Il mercato coperto di Serravento aggiunge trenta bancarelle di prodotti locali. Gli agricoltori potranno vendere frutta, verdura e formaggi ogni sabato mattina."),
+    ("biblioteca", "Biblioteca comunale, orari estesi", "La biblioteca comunale di Serravento sarà aperta anche la sera fino alle ventidue. Il sindaco ha annunciato nuovi fondi per l'acquisto di libri per ragazzi."),
+    ("piscina", "Piscina comunale, nuova vasca", "La piscina comunale di Serravento avrà una nuova vasca olimpionica. I corsi di nuoto per bambini ripartiranno in primavera con istruttori qualificati."),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory, e5) -> Assistant:
+    import json
+
+    d = tmp_path_factory.mktemp("town")
+    rows = [
+        {"id": i, "title": t, "source": "Agenzia Immaginaria", "published_at": "2026-03-01",
+         "lang": "it", "text": x}
+        for i, t, x in _TOWN
+    ]  # fmt: skip
+    (d / "town.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a = Assistant(store=d / "s", embeddings=e5)
+    assert a.ingest([d / "town.jsonl"], progress=False).ok
+    return a
+
+
+def _ranking(a: Assistant, question: str, vote: str) -> list[tuple[str, float]]:
+    a.retriever.sparse_vote = vote  # type: ignore[assignment]
+    try:
+        return [(h.metadata["doc_id"], h.sparse) for h in a.retriever.search(question, k=6)]
+    finally:
+        a.retriever.sparse_vote = "cross"
+
+
+def test_latent_terms_vote_on_a_cross_lingual_ranking(town: Assistant) -> None:
+    # "children" pulls the dense vector to the school; the latent terms find the pool.
+    q = "When do swimming lessons for children restart?"
+    off, cross = _ranking(town, q, "off"), _ranking(town, q, "cross")
+    assert off[0][0] == "scuola" and all(s == 0 for _, s in off)
+    assert max(cross, key=lambda h: h[1])[0] == "piscina"
+    assert [d for d, _ in cross].index("piscina") <= [d for d, _ in off].index("piscina")
+    beds = "How many beds does the rehabilitation ward have?"
+    ranked = [_ranking(town, beds, vote) for vote in ("off", "cross")]
+    assert ranked[0][0][0] == ranked[1][0][0] == "ospedale"
+    assert [d for d, _ in ranked[0]] != [d for d, _ in ranked[1]], "the vote reorders"
+
+
+def test_latent_terms_do_not_vote_within_the_question_language_by_default(town: Assistant) -> None:
+    q = "Quando ripartono i corsi di nuoto per bambini?"
+    assert all(s == 0 for _, s in _ranking(town, q, "cross"))
+    assert any(s > 0 for _, s in _ranking(town, q, "all"))
