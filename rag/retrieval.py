@@ -35,7 +35,7 @@ COVERAGE_POWER = 2.0
 # Which chunks the sparse vote ranks: "cross" those in another language than the
 # question's, "all" every chunk, "off" none. See bench/BENCHMARKS.md for the choice.
 SparseVote = Literal["cross", "all", "off"]
-DEFAULT_SPARSE_VOTE: SparseVote = "cross"
+DEFAULT_SPARSE_VOTE: SparseVote = "all"
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class HybridRetriever(BaseRetriever):
             # one) would vote as much as one holding all the rare words. Scale by coverage.
             weight *= hit.coverage**COVERAGE_POWER
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-        for rank, (cid, _) in enumerate(latent):
+        for rank, cid, _ in latent:
             # Latent terms carry a question's concepts into another language's words, where
             # BM25 sees only names; within one language BM25 already has the words.
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -217,7 +217,7 @@ class HybridRetriever(BaseRetriever):
                         fused[cid] += first
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         dense_of, bm25_of = dict(dense), {h.chunk_id: h.score for h in lexical}
-        sparse_of = dict(latent)
+        sparse_of = {cid: score for _, cid, score in latent}
         chunks = {c: chunks[c] for c in top if c in chunks} or self.store.get_chunks(top)
         return [
             Hit(

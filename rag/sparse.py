@@ -201,10 +201,14 @@ class SparseIndex:
         until: int = 0,
         sources: frozenset[str] = frozenset(),
         other_than: str = "",
-    ) -> list[tuple[str, float]]:
-        """Top-k (chunk id, dot product) with a positive score, after metadata filters.
+    ) -> list[tuple[int, str, float]]:
+        """The top-k chunks by dot product (positive only), after metadata filters, as
+        (rank, chunk id, score).
 
-        With ``other_than``, only chunks in a known language other than that one count.
+        With ``other_than``, chunks in that language (or an unknown one) are left out of
+        the answer but keep their place in the ranking: a chunk's rank says how it
+        compares with every chunk, not only with those of its language, so a ranking of
+        a few unrelated chunks in another language does not read as strong evidence.
         """
         if self._matrix is None or not len(code[0]):
             return []
@@ -212,8 +216,6 @@ class SparseIndex:
         query[code[0]] = code[1]
         scores = np.asarray(self._matrix @ query, dtype=np.float32)
         mask = np.ones(len(self._entries), dtype=bool)
-        if other_than:
-            mask &= ~np.isin(self._langs, [other_than, "", "und"])
         if since:
             mask &= self._dates >= since
         if until:
@@ -226,4 +228,9 @@ class SparseIndex:
             return []
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(n)
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
+        skip = {other_than, "", "und"} if other_than else set()
+        return [
+            (rank, self._entries[i].chunk_id, float(scores[i]))
+            for rank, i in enumerate(top)
+            if scores[i] > 0 and self._langs[i] not in skip
+        ]
