@@ -20,7 +20,7 @@ DEFAULT_CHUNK_CHARS = 900
 DEFAULT_CHUNK_OVERLAP_SENTENCES = 1
 DEFAULT_K = 6
 DEFAULT_FETCH_K = 40
-DEFAULT_SPARSE_VOTE = "all"
+DEFAULT_SPARSE_VOTE = "cross"
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_QUESTION_CHARS = 2000
 DEFAULT_MAX_UPLOAD_MB = 20  # no larger than what ingest accepts
@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     fetch_k: int = Field(DEFAULT_FETCH_K, ge=1, le=1000, description="candidates per retriever")
     sparse_vote: Literal["cross", "all", "off"] = Field(
         DEFAULT_SPARSE_VOTE,
-        description="chunks the sparse latent-terms vote ranks: 'cross' (other language "
-        "than the question's), 'all', or 'off'",
+        description="when the sparse latent-terms vote counts: 'cross' (most chunks are "
+        "in another language than the question), 'all', or 'off'",
     )
     batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=1024)
     max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10)

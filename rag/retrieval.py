@@ -3,9 +3,9 @@ latent terms, fused by RRF.
 
 Dense search carries meaning across languages (an English question finds Italian text);
 BM25 carries names and rare terms; the e5 sparse head's "latent terms" (rag/sparse.py)
-match concepts across languages term by term, and vote for chunks in another language
-than the question's. Reciprocal-rank fusion needs no score calibration between them,
-which is why it is the fusion here.
+match concepts across languages term by term, and vote when most of the store is in
+another language than the question. Reciprocal-rank fusion needs no score calibration
+between them, which is why it is the fusion here.
 """
 
 from __future__ import annotations
@@ -32,10 +32,15 @@ RRF_K = 60
 # BM25's vote is scaled by coverage**COVERAGE_POWER: the share of the question's IDF mass
 # the chunk matched. Chosen on one half of the squad dev questions (1, 2, 3 tried; 2 best).
 COVERAGE_POWER = 2.0
-# Which chunks the sparse vote ranks: "cross" those in another language than the
-# question's, "all" every chunk, "off" none. See bench/BENCHMARKS.md for the choice.
+# When the sparse vote counts: "cross" when most of the store is in another language than
+# the question (where BM25 reads only names), "all" always, "off" never. Chosen on one half
+# of the dev questions (bench/BENCHMARKS.md): in the question's own language the latent
+# terms cost more than they gave. A vote for chunks of the other language only, in a store
+# of both, would give those chunks an extra vote nearly for free (RRF's rank 2 is worth
+# almost rank 1), so the vote, when it counts, ranks every chunk alike.
 SparseVote = Literal["cross", "all", "off"]
-DEFAULT_SPARSE_VOTE: SparseVote = "all"
+DEFAULT_SPARSE_VOTE: SparseVote = "cross"
+CROSS_SHARE = 0.5  # "cross": the question's language holds under half of the chunks
 
 
 @dataclass(frozen=True)
@@ -175,9 +180,9 @@ class HybridRetriever(BaseRetriever):
                 since=date_key(filters.since),
                 until=date_key(filters.until),
                 sources=filters.sources,
-                other_than=info.lang if self.sparse_vote == "cross" else "",
             )
             if sparse_index is not None
+            and (self.sparse_vote == "all" or sparse_index.share(info.lang) < CROSS_SHARE)
             else []
         )
         fused: dict[str, float] = {}
@@ -194,7 +199,7 @@ class HybridRetriever(BaseRetriever):
             # one) would vote as much as one holding all the rare words. Scale by coverage.
             weight *= hit.coverage**COVERAGE_POWER
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-        for rank, cid, _ in latent:
+        for rank, (cid, _) in enumerate(latent):
             # Latent terms carry a question's concepts into another language's words, where
             # BM25 sees only names; within one language BM25 already has the words.
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -217,7 +222,7 @@ class HybridRetriever(BaseRetriever):
                         fused[cid] += first
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         dense_of, bm25_of = dict(dense), {h.chunk_id: h.score for h in lexical}
-        sparse_of = {cid: score for _, cid, score in latent}
+        sparse_of = dict(latent)
         chunks = {c: chunks[c] for c in top if c in chunks} or self.store.get_chunks(top)
         return [
             Hit(

@@ -192,6 +192,10 @@ class SparseIndex:
         shutil.rmtree(old, ignore_errors=True)
         self._install(matrix, entries, head, missing, gen)
 
+    def share(self, lang: str) -> float:
+        """The share of chunks in ``lang``."""
+        return float(np.mean(self._langs == lang)) if len(self._langs) else 0.0
+
     def search(
         self,
         code: tuple[np.ndarray, np.ndarray],
@@ -200,16 +204,8 @@ class SparseIndex:
         since: int = 0,
         until: int = 0,
         sources: frozenset[str] = frozenset(),
-        other_than: str = "",
-    ) -> list[tuple[int, str, float]]:
-        """The top-k chunks by dot product (positive only), after metadata filters, as
-        (rank, chunk id, score).
-
-        With ``other_than``, chunks in that language (or an unknown one) are left out of
-        the answer but keep their place in the ranking: a chunk's rank says how it
-        compares with every chunk, not only with those of its language, so a ranking of
-        a few unrelated chunks in another language does not read as strong evidence.
-        """
+    ) -> list[tuple[str, float]]:
+        """The top-k chunks by dot product (positive only), after metadata filters."""
         if self._matrix is None or not len(code[0]):
             return []
         query = np.zeros(self._matrix.shape[1], dtype=np.float32)
@@ -228,9 +224,4 @@ class SparseIndex:
             return []
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(n)
         top = top[np.argsort(-scores[top], kind="stable")]
-        skip = {other_than, "", "und"} if other_than else set()
-        return [
-            (rank, self._entries[i].chunk_id, float(scores[i]))
-            for rank, i in enumerate(top)
-            if scores[i] > 0 and self._langs[i] not in skip
-        ]
+        return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
