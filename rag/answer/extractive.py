@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answer.models import Answer, Claim, Source
 from rag.chunking import split_sentences
+from rag.embeddings import cached_query_vector
 from rag.lexical import fold, tokenize
 from rag.query import QuestionInfo
 from rag.quotes import quotes_from_metadata
@@ -144,7 +145,7 @@ class ExtractiveAnswerer:
             range(len(candidates)), key=lambda i: (-min(candidates[i].topic_words, 3), i)
         )
         kept = [candidates[i] for i in order[:MAX_EMBEDDED]]
-        qv = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
+        qv = np.asarray(cached_query_vector(self.embeddings, topic), dtype=np.float32)
         sims = self._vectors([c.text for c in kept]) @ qv
         for c, sim in zip(kept, sims, strict=True):
             c.score = float(sim) + TOPIC_WORD_BONUS * min(c.topic_words, 3)
