@@ -173,3 +173,12 @@ def cached_query_vector(embeddings: Embeddings, text: str) -> tuple[float, ...]:
     """``embed_query``, remembered per model: retrieval and the answerer embed the same
     question, and users repeat questions."""
     return tuple(embeddings.embed_query(text))
+
+
+def scoring_embeddings(embeddings: Embeddings) -> Embeddings:
+    """The model that scores candidate sentences at answer time: the int8 sibling of the
+    default fp32 e5 (same vector space, cosine ~0.997, about twice as fast on short
+    sentences), otherwise the model itself."""
+    if getattr(embeddings, "model_name", "") == E5_SMALL:
+        return get_embeddings(E5_SMALL_INT8)
+    return embeddings

@@ -61,10 +61,23 @@ class _Candidate:
 
 
 class ExtractiveAnswerer:
-    """Answers from retrieved hits. ``has_term`` says whether a word occurs in the corpus."""
+    """Answers from retrieved hits. ``has_term`` says whether a word occurs in the corpus.
 
-    def __init__(self, embeddings: Embeddings, *, has_term: Callable[[str], bool]) -> None:
+    ``sentence_embeddings`` (default: ``embeddings``) embeds the candidate sentences; it
+    must share ``embeddings``' vector space. Those sentences are most of an answer's time,
+    and they only rank a handful of passages already retrieved, so a faster, slightly less
+    exact sibling of the model serves there (see ``scoring_embeddings``).
+    """
+
+    def __init__(
+        self,
+        embeddings: Embeddings,
+        *,
+        has_term: Callable[[str], bool],
+        sentence_embeddings: Embeddings | None = None,
+    ) -> None:
         self.embeddings = embeddings
+        self.sentence_embeddings = sentence_embeddings or embeddings
         self.has_term = has_term
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -74,7 +87,7 @@ class ExtractiveAnswerer:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            vecs = self.embeddings.embed_documents(missing)
+            vecs = self.sentence_embeddings.embed_documents(missing)
             with self._lock:
                 for t, v in zip(missing, vecs, strict=True):
                     self._cache[t] = np.asarray(v, dtype=np.float32)
