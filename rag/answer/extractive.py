@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answer.models import Answer, Claim, Source
 from rag.chunking import split_sentences
+from rag.embeddings import cached_query_vector
 from rag.lexical import fold, tokenize
 from rag.query import QuestionInfo
 from rag.quotes import quotes_from_metadata
@@ -60,10 +61,23 @@ class _Candidate:
 
 
 class ExtractiveAnswerer:
-    """Answers from retrieved hits. ``has_term`` says whether a word occurs in the corpus."""
+    """Answers from retrieved hits. ``has_term`` says whether a word occurs in the corpus.
 
-    def __init__(self, embeddings: Embeddings, *, has_term: Callable[[str], bool]) -> None:
+    ``sentence_embeddings`` (default: ``embeddings``) embeds the candidate sentences; it
+    must share ``embeddings``' vector space. Those sentences are most of an answer's time,
+    and they only rank a handful of passages already retrieved, so a faster, slightly less
+    exact sibling of the model serves there (see ``scoring_embeddings``).
+    """
+
+    def __init__(
+        self,
+        embeddings: Embeddings,
+        *,
+        has_term: Callable[[str], bool],
+        sentence_embeddings: Embeddings | None = None,
+    ) -> None:
         self.embeddings = embeddings
+        self.sentence_embeddings = sentence_embeddings or embeddings
         self.has_term = has_term
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -73,7 +87,7 @@ class ExtractiveAnswerer:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            vecs = self.embeddings.embed_documents(missing)
+            vecs = self.sentence_embeddings.embed_documents(missing)
             with self._lock:
                 for t, v in zip(missing, vecs, strict=True):
                     self._cache[t] = np.asarray(v, dtype=np.float32)
@@ -144,7 +158,7 @@ class ExtractiveAnswerer:
             range(len(candidates)), key=lambda i: (-min(candidates[i].topic_words, 3), i)
         )
         kept = [candidates[i] for i in order[:MAX_EMBEDDED]]
-        qv = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
+        qv = np.asarray(cached_query_vector(self.embeddings, topic), dtype=np.float32)
         sims = self._vectors([c.text for c in kept]) @ qv
         for c, sim in zip(kept, sims, strict=True):
             c.score = float(sim) + TOPIC_WORD_BONUS * min(c.topic_words, 3)
