@@ -502,10 +502,15 @@ class _Runtime:
         if self._sae is None:
             import onnxruntime as ort
 
+            # Its threads sleep between runs instead of spinning: the model's session runs
+            # next, and on two cores the two pools' spinning slowed each other (the head's
+            # share of a chunk's time went from ~11% to ~22%, measured in bench/BENCHMARKS.md).
+            options = ort.SessionOptions()
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             with self._run_lock:
                 if self._sae is None:
                     self._sae = ort.InferenceSession(
-                        str(self._sae_file), providers=["CPUExecutionProvider"]
+                        str(self._sae_file), options, providers=["CPUExecutionProvider"]
                     )
         for i in range(0, len(states), _HEAD_SLICE):
             with self._run_lock:
