@@ -95,7 +95,10 @@ def main() -> None:
         sequential = {q: _key(reference.ask(q).to_json_dict()) for q in QUESTIONS}
 
         port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+        # RAG_MODEL_DIR stays: where this machine keeps converted models, not a setting.
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_MODEL_DIR"
+        }
         proc = subprocess.Popen(
             [sys.executable, "-m", "rag", "serve", "--port", str(port), "--store", str(store)],
             stdout=subprocess.DEVNULL,

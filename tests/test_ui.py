@@ -59,7 +59,8 @@ needs_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /u
 def _serve(args: list[str], workdir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
     port = _free_port()
     log = workdir / f"serve-{port}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    # RAG_MODEL_DIR stays: where this machine keeps converted models, not a setting.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_MODEL_DIR"}
     env.update(GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False")
     with open(log, "wb") as out:
         proc = subprocess.Popen(
