@@ -308,7 +308,7 @@ def _write(
     )
     doc_ids = [str(p.doc.metadata["doc_id"]) for p in group.pending]
     # Chunk ids hash the document id, so set arithmetic over the group is per document.
-    stale = store.chunk_ids_of_docs(doc_ids) - keep
+    stale = store.chunk_ids_of(doc_ids) - keep
     for p in group.pending:
         if p.old is not None:
             stale |= set(p.old.chunk_ids) - keep
@@ -355,11 +355,11 @@ def _prune(
             continue
         path = Path(rec.path) if rec.path else None
         if path is None or not path.exists() or _under(path, roots):
-            store.delete_chunks(sorted(set(rec.chunk_ids) | set(store.chunk_ids_of(doc_id))))
+            store.delete_chunks(sorted(set(rec.chunk_ids) | store.chunk_ids_of([doc_id])))
             store.delete_doc_record(doc_id)
             report.removed.append(doc_id)
     # Chunks left by a run killed before it wrote their document's record.
     orphans = store.all_doc_ids_in_chunks() - set(store.doc_records())
-    for doc_id in sorted(orphans - seen):
-        store.delete_chunks(store.chunk_ids_of(doc_id))
-        report.removed.append(doc_id)
+    gone = sorted(orphans - seen)
+    store.delete_chunks(sorted(store.chunk_ids_of(gone)))
+    report.removed.extend(gone)

@@ -209,10 +209,8 @@ class Store:
         for i in range(0, len(ids), _PAGE):
             self._chunks.delete(ids=list(ids[i : i + _PAGE]))
 
-    def chunk_ids_of(self, doc_id: str) -> list[str]:
-        return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
-
-    def chunk_ids_of_docs(self, doc_ids: Sequence[str]) -> set[str]:
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> set[str]:
+        """Ids of every stored chunk of these documents."""
         found: set[str] = set()
         for i in range(0, len(doc_ids), _PAGE):
             where = {"doc_id": {"$in": list(doc_ids[i : i + _PAGE])}}
@@ -271,9 +269,6 @@ class Store:
             for did, meta in zip(got["ids"], got["metadatas"], strict=True):
                 out[did] = DocRecord.from_metadata(did, dict(meta or {}))
             offset += len(got["ids"])
-
-    def put_doc_record(self, record: DocRecord) -> None:
-        self.put_doc_records([record])
 
     def put_doc_records(self, records: Sequence[DocRecord]) -> None:
         for i in range(0, len(records), _PAGE):
