@@ -38,7 +38,6 @@ def _torch_runtime(bf16: bool) -> Callable[[list[str]], np.ndarray]:
     tok = _runtime("fp32")  # only its tokenizer and special ids
 
     def embed(texts: list[str]) -> np.ndarray:
-        out = []
         ids = [
             [tok.bos, *t[:510], tok.eos] for t in tok.token_ids(["passage: " + x for x in texts])
         ]
