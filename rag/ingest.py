@@ -31,7 +31,14 @@ from rag.store import DocRecord, Store
 ProgressFn = Callable[[int, int, str], None]
 # Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
 # every document and rewrites chunk metadata, without embedding anything again.
-ANALYSIS_VERSION = 7
+ANALYSIS_VERSION = 8
+# What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
+# recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
+# ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
+# title first; the title is shared by every chunk of an article (and by sibling articles
+# on one subject), so it pulled their vectors together and dense search lost its grip on
+# which passage answers. Its words still count in BM25 (bench/BENCHMARKS.md, 2026-11-26).
+VECTOR_TEXT = 2
 
 
 @dataclass
@@ -99,15 +106,10 @@ def store_lock(store_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _embedding_text(chunk: Document) -> str:
-    # The title gives every chunk of an article its topic, which the body alone may not name.
-    title = str(chunk.metadata.get("title", "")).strip()
-    return f"{title}\n{chunk.page_content}" if title else chunk.page_content
-
-
 def _chunk_metadata(chunk: Document) -> dict[str, Any]:
     meta = {k: v for k, v in chunk.metadata.items() if v is not None}
     meta.pop("content_hash", None)
+    meta["vector_text"] = VECTOR_TEXT
     return meta
 
 
@@ -256,13 +258,13 @@ class _Group:
 
 def _plan(store: Store, pending: list[_Pending]) -> _Group:
     all_ids = [str(c.metadata["chunk_id"]) for p in pending for c in p.chunks]
-    existing = store.existing_chunk_ids(all_ids)
+    existing = store.existing_chunk_ids(all_ids, where={"vector_text": VECTOR_TEXT})
     # Embed each distinct new text once, even when it repeats across documents.
     texts: dict[str, None] = {}
     for p in pending:
         for c in p.chunks:
             if str(c.metadata["chunk_id"]) not in existing:
-                texts.setdefault(_embedding_text(c))
+                texts.setdefault(c.page_content)
     return _Group(pending, set(existing), list(texts))
 
 
@@ -302,7 +304,7 @@ def _write(
     ]
     store.upsert_chunks(
         [str(c.metadata["chunk_id"]) for c in new],
-        [vectors[_embedding_text(c)] for c in new],
+        [vectors[c.page_content] for c in new],
         [c.page_content for c in new],
         [_chunk_metadata(c) for c in new],
     )

@@ -217,10 +217,14 @@ class Store:
             found.update(self._chunks.get(where=where, include=[])["ids"])
         return found
 
-    def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
+    def existing_chunk_ids(
+        self, ids: Sequence[str], *, where: dict[str, Any] | None = None
+    ) -> set[str]:
+        """Which of ``ids`` are stored (and match ``where``, when given)."""
         found: set[str] = set()
         for i in range(0, len(ids), _PAGE):
-            found.update(self._chunks.get(ids=list(ids[i : i + _PAGE]), include=[])["ids"])
+            page = list(ids[i : i + _PAGE])
+            found.update(self._chunks.get(ids=page, where=where, include=[])["ids"])
         return found
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
