@@ -252,11 +252,12 @@ class Store:
         self, vector: Sequence[float], *, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
         """Nearest chunks as (chunk id, cosine similarity), best first."""
-        n = min(k, self.chunk_count())
-        if n <= 0:
+        if k <= 0:
             return []
+        # Chroma (1.x) clamps n_results to what the collection holds and answers an empty
+        # one with no ids, so no count first (a round trip in server mode).
         res = self._chunks.query(
-            query_embeddings=[list(vector)], n_results=n, where=where or None, include=["distances"]
+            query_embeddings=[list(vector)], n_results=k, where=where or None, include=["distances"]
         )
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)
