@@ -38,7 +38,6 @@ def _torch_runtime(bf16: bool) -> Callable[[list[str]], np.ndarray]:
     tok = _runtime("fp32")  # only its tokenizer and special ids
 
     def embed(texts: list[str]) -> np.ndarray:
-        out = []
         ids = [
             [tok.bos, *t[:510], tok.eos] for t in tok.token_ids(["passage: " + x for x in texts])
         ]
@@ -95,13 +94,12 @@ def main() -> None:
 
     from rag.chunking import chunk_document
     from rag.e5onnx import _runtime
-    from rag.ingest import _embedding_text
 
     rows = [json.loads(x) for x in (DATA / args.dataset / "articles.jsonl").open()]
     texts: list[str] = []
     for a in rows:
         doc = Document(a["text"], metadata={"doc_id": a["id"], "title": a["title"]})
-        texts += [_embedding_text(c) for c in chunk_document(doc)]
+        texts += [c.page_content for c in chunk_document(doc)]
         if len(texts) >= args.passages:
             break
     texts = texts[: args.passages]

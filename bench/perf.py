@@ -136,12 +136,11 @@ def _ours(
     from rag.chunking import chunk_document
     from rag.documents import load_file
     from rag.embeddings import get_embeddings
-    from rag.ingest import _embedding_text
 
     emb = get_embeddings(name)
     texts = list(
         dict.fromkeys(
-            _embedding_text(c) for d in load_file(subset).documents for c in chunk_document(d)
+            c.page_content for d in load_file(subset).documents for c in chunk_document(d)
         )
     )
     t0 = time.perf_counter()

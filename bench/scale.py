@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,27 @@ QUERIES = [
     "energy prices in winter",
     "Cosa ha detto il ministro sulla scuola?",
 ]
+
+
+def _latencies(call: Callable[[str], object], n: int) -> list[float]:
+    """Seconds per call over ``n`` questions, sorted, after one warm pass over QUERIES
+    (query embeddings cached, indexes loaded)."""
+    for q in QUERIES:
+        call(q)
+    out = []
+    for i in range(n):
+        t = time.perf_counter()
+        call(QUERIES[i % len(QUERIES)])
+        out.append(time.perf_counter() - t)
+    return sorted(out)
+
+
+def _p50_p95_ms(sorted_seconds: list[float]) -> tuple[float, float]:
+    n = len(sorted_seconds)
+    return (
+        round(1000 * sorted_seconds[n // 2], 1),
+        round(1000 * sorted_seconds[int(0.95 * (n - 1))], 1),
+    )
 
 
 def _rss_mb() -> float:
@@ -95,14 +117,7 @@ def run(size: int, *, server: bool, queries: int, e5) -> dict:
         t0 = time.perf_counter()
         retriever.lexical  # noqa: B018 - builds the BM25 index
         bm25_build = time.perf_counter() - t0
-        for q in QUERIES:  # warm: query embeddings cached, index loaded
-            retriever.search(q)
-        lat = []
-        for i in range(queries):
-            t = time.perf_counter()
-            retriever.search(QUERIES[i % len(QUERIES)])
-            lat.append(time.perf_counter() - t)
-        lat.sort()
+        lat = _latencies(retriever.search, queries)
         # the full extractive answer over the same store (question analysis, retrieval,
         # sentence scoring and composition), warm
         from rag import Assistant
@@ -110,23 +125,17 @@ def run(size: int, *, server: bool, queries: int, e5) -> dict:
 
         settings = Settings(store=tmp / "store", chroma_url=url, collection=f"scale{size}")
         assistant = Assistant(settings=settings, embeddings=e5)
-        for q in QUERIES:
-            assistant.ask(q)
-        answer = []
-        for i in range(queries):
-            t = time.perf_counter()
-            assistant.ask(QUERIES[i % len(QUERIES)])
-            answer.append(time.perf_counter() - t)
-        answer.sort()
+        answer = _latencies(assistant.ask, queries)
+        (r50, r95), (a50, a95) = _p50_p95_ms(lat), _p50_p95_ms(answer)
         return {
             "chunks": size,
             "mode": "server" if server else "embedded",
             "insert_chunks_per_s": round(rate),
             "bm25_build_s": round(bm25_build, 1),
-            "retrieval_p50_ms": round(1000 * lat[len(lat) // 2], 1),
-            "retrieval_p95_ms": round(1000 * lat[int(0.95 * (len(lat) - 1))], 1),
-            "answer_p50_ms": round(1000 * answer[len(answer) // 2], 1),
-            "answer_p95_ms": round(1000 * answer[int(0.95 * (len(answer) - 1))], 1),
+            "retrieval_p50_ms": r50,
+            "retrieval_p95_ms": r95,
+            "answer_p50_ms": a50,
+            "answer_p95_ms": a95,
             "peak_rss_mb": round(_rss_mb()),
         }
     finally:

@@ -37,7 +37,14 @@ from rag.store import DocRecord, Store
 ProgressFn = Callable[[int, int, str], None]
 # Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
 # every document and rewrites chunk metadata, without embedding anything again.
-ANALYSIS_VERSION = 7
+ANALYSIS_VERSION = 8
+# What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
+# recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
+# ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
+# title first; the title is shared by every chunk of an article (and by sibling articles
+# on one subject), so it pulled their vectors together and dense search lost its grip on
+# which passage answers. Its words still count in BM25 (bench/BENCHMARKS.md, 2026-11-26).
+VECTOR_TEXT = 2
 
 
 @dataclass
@@ -107,19 +114,10 @@ def store_lock(store_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _embedding_text(chunk: Document) -> str:
-    return _text_to_embed(chunk.page_content, chunk.metadata)
-
-
-def _text_to_embed(text: str, meta: dict[str, Any]) -> str:
-    # The title gives every chunk of an article its topic, which the body alone may not name.
-    title = str(meta.get("title", "")).strip()
-    return f"{title}\n{text}" if title else text
-
-
 def _chunk_metadata(chunk: Document) -> dict[str, Any]:
     meta = {k: v for k, v in chunk.metadata.items() if v is not None}
     meta.pop("content_hash", None)
+    meta["vector_text"] = VECTOR_TEXT
     return meta
 
 
@@ -269,13 +267,13 @@ class _Group:
 
 def _plan(store: Store, pending: list[_Pending]) -> _Group:
     all_ids = [str(c.metadata["chunk_id"]) for p in pending for c in p.chunks]
-    existing = store.existing_chunk_ids(all_ids)
+    existing = store.existing_chunk_ids(all_ids, where={"vector_text": VECTOR_TEXT})
     # Embed each distinct new text once, even when it repeats across documents.
     texts: dict[str, None] = {}
     for p in pending:
         for c in p.chunks:
             if str(c.metadata["chunk_id"]) not in existing:
-                texts.setdefault(_embedding_text(c))
+                texts.setdefault(c.page_content)
     return _Group(pending, set(existing), list(texts))
 
 
@@ -314,7 +312,7 @@ def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: In
     for i in range(0, len(missing), batch_size):
         chunks = store.get_chunks_for_update(missing[i : i + batch_size])
         ids = list(chunks)
-        texts = [_text_to_embed(*chunks[c]) for c in ids]
+        texts = [chunks[c][0] for c in ids]
         _, codes = emb.embed_documents_sparse(texts)
         store.update_chunk_metadata(
             ids,
@@ -354,7 +352,7 @@ def _write(
     new = [
         c for p in group.pending for c in p.chunks if str(c.metadata["chunk_id"]) not in existing
     ]
-    embedded = [vectors[_embedding_text(c)] for c in new]
+    embedded = [vectors[c.page_content] for c in new]
     store.upsert_chunks(
         [str(c.metadata["chunk_id"]) for c in new],
         [e.vector for e in embedded],
@@ -363,7 +361,7 @@ def _write(
     )
     doc_ids = [str(p.doc.metadata["doc_id"]) for p in group.pending]
     # Chunk ids hash the document id, so set arithmetic over the group is per document.
-    stale = store.chunk_ids_of_docs(doc_ids) - keep
+    stale = store.chunk_ids_of(doc_ids) - keep
     for p in group.pending:
         if p.old is not None:
             stale |= set(p.old.chunk_ids) - keep
@@ -410,11 +408,11 @@ def _prune(
             continue
         path = Path(rec.path) if rec.path else None
         if path is None or not path.exists() or _under(path, roots):
-            store.delete_chunks(sorted(set(rec.chunk_ids) | set(store.chunk_ids_of(doc_id))))
+            store.delete_chunks(sorted(set(rec.chunk_ids) | store.chunk_ids_of([doc_id])))
             store.delete_doc_record(doc_id)
             report.removed.append(doc_id)
     # Chunks left by a run killed before it wrote their document's record.
     orphans = store.all_doc_ids_in_chunks() - set(store.doc_records())
-    for doc_id in sorted(orphans - seen):
-        store.delete_chunks(store.chunk_ids_of(doc_id))
-        report.removed.append(doc_id)
+    gone = sorted(orphans - seen)
+    store.delete_chunks(sorted(store.chunk_ids_of(gone)))
+    report.removed.extend(gone)

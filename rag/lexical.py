@@ -245,6 +245,13 @@ class LexicalIndex:
                 )
             return term_scores[term]
 
+        idfs: dict[str, float] = {}
+
+        def idf(term: str) -> float:  # a full pass over the chunks: once per term
+            if term not in idfs:
+                idfs[term] = self._idf(scored(term))
+            return idfs[term]
+
         def add(rows: np.ndarray, terms: list[str]) -> None:
             for term in terms:  # repeated words count again, as in BM25
                 ts = scored(term)
@@ -253,7 +260,7 @@ class LexicalIndex:
             for term in set(terms):
                 ts = scored(term)
                 if ts is not None:
-                    matched[rows] += np.where(ts[rows] > 0, self._idf(ts), 0.0)
+                    matched[rows] += np.where(ts[rows] > 0, idf(term), 0.0)
 
         same = (
             np.isin(self._langs, [lang, "", "und"])
@@ -265,8 +272,8 @@ class LexicalIndex:
             if (part & same).any():
                 add(part & same, index_terms(query, stem))
             if (part & ~same).any():
-                add(part & ~same, [t for t in self._name_terms(names, stem, scored)])
-        total = sum(self._idf(scored(t)) for t in set(index_terms(query, stem_lang(lang))))
+                add(part & ~same, self._name_terms(names, stem, scored))
+        total = sum(idf(t) for t in set(index_terms(query, stem_lang(lang))))
         if since or until or sources:
             mask = np.ones(n_chunks, dtype=bool)
             if since:

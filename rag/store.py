@@ -216,20 +216,22 @@ class Store:
         for i in range(0, len(ids), _PAGE):
             self._chunks.delete(ids=list(ids[i : i + _PAGE]))
 
-    def chunk_ids_of(self, doc_id: str) -> list[str]:
-        return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
-
-    def chunk_ids_of_docs(self, doc_ids: Sequence[str]) -> set[str]:
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> set[str]:
+        """Ids of every stored chunk of these documents."""
         found: set[str] = set()
         for i in range(0, len(doc_ids), _PAGE):
             where = {"doc_id": {"$in": list(doc_ids[i : i + _PAGE])}}
             found.update(self._chunks.get(where=where, include=[])["ids"])
         return found
 
-    def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
+    def existing_chunk_ids(
+        self, ids: Sequence[str], *, where: dict[str, Any] | None = None
+    ) -> set[str]:
+        """Which of ``ids`` are stored (and match ``where``, when given)."""
         found: set[str] = set()
         for i in range(0, len(ids), _PAGE):
-            found.update(self._chunks.get(ids=list(ids[i : i + _PAGE]), include=[])["ids"])
+            page = list(ids[i : i + _PAGE])
+            found.update(self._chunks.get(ids=page, where=where, include=[])["ids"])
         return found
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -289,11 +291,12 @@ class Store:
         self, vector: Sequence[float], *, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
         """Nearest chunks as (chunk id, cosine similarity), best first."""
-        n = min(k, self.chunk_count())
-        if n <= 0:
+        if k <= 0:
             return []
+        # Chroma (1.x) clamps n_results to what the collection holds and answers an empty
+        # one with no ids, so no count first (a round trip in server mode).
         res = self._chunks.query(
-            query_embeddings=[list(vector)], n_results=n, where=where or None, include=["distances"]
+            query_embeddings=[list(vector)], n_results=k, where=where or None, include=["distances"]
         )
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)
@@ -310,9 +313,6 @@ class Store:
             for did, meta in zip(got["ids"], got["metadatas"], strict=True):
                 out[did] = DocRecord.from_metadata(did, dict(meta or {}))
             offset += len(got["ids"])
-
-    def put_doc_record(self, record: DocRecord) -> None:
-        self.put_doc_records([record])
 
     def put_doc_records(self, records: Sequence[DocRecord]) -> None:
         for i in range(0, len(records), _PAGE):

@@ -119,6 +119,57 @@ def test_new_analysis_version_reanalyses_without_embedding(
     assert a.ingest([corpus], progress=False).unchanged
 
 
+def _stored(a: Assistant) -> dict[str, tuple[str, dict, list[float]]]:
+    got = a.store.vectorstore.get(include=["documents", "metadatas", "embeddings"])
+    return {
+        cid: (text, meta, list(vec))
+        for cid, text, meta, vec in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+        )
+    }
+
+
+def test_a_chunk_vector_embeds_the_chunk_text_without_the_title(
+    tmp_path: Path, corpus: Path, e5
+) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    cid, (text, meta, vector) = next(iter(_stored(a).items()))
+    assert meta["title"] and meta["vector_text"] == 2
+    body, titled = e5.embed_documents([text, f"{meta['title']}\n{text}"])
+    cos = lambda u, v: sum(x * y for x, y in zip(u, v, strict=True))  # noqa: E731
+    assert cos(vector, body) > 0.9999
+    assert cos(vector, titled) < 0.999
+
+
+def test_chunks_of_an_older_vector_recipe_are_embedded_again(
+    tmp_path: Path, corpus: Path, e5, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.ingest
+
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    stored = _stored(a)
+    # What an older store holds: title-first vectors, no recipe in the metadata.
+    old = {cid: e5.embed_documents([f"{m['title']}\n{t}"])[0] for cid, (t, m, _) in stored.items()}
+    a.store.vectorstore._collection.update(
+        ids=list(old),
+        embeddings=list(old.values()),
+        # Chroma merges metadata on update; None removes the key.
+        metadatas=[{"vector_text": None} for _ in old],
+    )
+    monkeypatch.setattr(rag.ingest, "ANALYSIS_VERSION", rag.ingest.ANALYSIS_VERSION + 1)
+    report = a.ingest([corpus], progress=False)
+    assert len(report.updated) == 2 and report.chunks_embedded == len(stored)
+    after = _stored(a)
+    assert after.keys() == stored.keys()
+    for cid, (_, meta, vector) in after.items():
+        assert meta["vector_text"] == 2
+        assert vector == pytest.approx(stored[cid][2], abs=1e-5)
+    again = a.ingest([corpus], progress=False)
+    assert len(again.unchanged) == 2 and again.chunks_embedded == 0
+
+
 class _FailingAfter(Embeddings):
     """The real e5 model, failing from its ``n``-th batch on (a crash mid-ingest)."""
 
