@@ -169,11 +169,14 @@ def _ranking(a: Assistant, question: str, vote: str) -> list[tuple[str, float]]:
 
 
 def test_latent_terms_vote_on_a_cross_lingual_ranking(town: Assistant) -> None:
-    # "children" pulls the dense vector to the school; the latent terms find the pool.
+    # The latent terms of the English question point at the Italian pool article. (Dense
+    # search used to rank the school first here -- "children" -- while chunk vectors
+    # embedded the title; on the chunk text alone it finds the pool too.)
     q = "When do swimming lessons for children restart?"
     off, cross = _ranking(town, q, "off"), _ranking(town, q, "cross")
-    assert off[0][0] == "scuola" and all(s == 0 for _, s in off)
+    assert all(s == 0 for _, s in off)
     assert max(cross, key=lambda h: h[1])[0] == "piscina"
+    assert cross[0][0] == "piscina"
     assert [d for d, _ in cross].index("piscina") <= [d for d, _ in off].index("piscina")
     beds = "How many beds does the rehabilitation ward have?"
     ranked = [_ranking(town, beds, vote) for vote in ("off", "cross")]
