@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from rag.derived import DerivedIndex
 
 _STOPWORDS = frozenset(
     """
@@ -94,12 +95,11 @@ class LexicalHit:
     coverage: float  # share of the query's IDF mass matched, 0..1
 
 
-class LexicalIndex:
+class LexicalIndex(DerivedIndex):
     """BM25 over chunk texts (title included), with the metadata needed to filter."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.generation = -1
+        super().__init__(directory)
         self._bm25: Any = None
         self._entries: list[_Entry] = []
         # Derived once per load, so queries filter with numpy instead of Python loops.
@@ -110,7 +110,6 @@ class LexicalIndex:
         self._surface: frozenset[str] = frozenset()
         self._stem_langs = np.array([], dtype=object)  # each chunk's stemmer
         self._chunk_langs: list[str] = []  # stemmer languages present
-        self._lock = threading.Lock()
 
     def _install(
         self, bm25: Any, entries: list[_Entry], generation: int, surface: set[str]
@@ -146,18 +145,6 @@ class LexicalIndex:
         self._install(bm25, entries, int(meta["generation"]), surface)
         return True
 
-    def ensure(self, store: Any) -> None:
-        """Load from disk, or rebuild from the store, when the store's generation moved."""
-        gen = store.generation()
-        if gen == self.generation:
-            return
-        with self._lock:
-            if gen == self.generation:
-                return
-            if self._load() and self.generation == gen:
-                return
-            self._rebuild(store, gen)
-
     def _rebuild(self, store: Any, gen: int) -> None:
         import bm25s
 
@@ -178,9 +165,7 @@ class LexicalIndex:
             surface.update(tokenize(full))
             corpus.append(index_terms(full, str(meta.get("lang", ""))) or ["_empty_"])
         bm25 = None
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        tmp = self._staging()
         if corpus:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
@@ -198,13 +183,7 @@ class LexicalIndex:
                 }
             )
         )
-        # Swap in whole: a crash mid-build leaves the old index (or none), never half of one.
-        old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
-            self.directory.rename(old)
-        tmp.rename(self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        self._swap_in(tmp)
         self._install(bm25, entries, gen, surface)
 
     def hits(

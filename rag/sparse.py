@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from rag.derived import DerivedIndex
 
 INDEX_FORMAT = 1
 CODE_KEY = "latent_terms"  # chunk metadata: the code, see encode()
@@ -66,12 +66,11 @@ class _Entry:
     date_key: int
 
 
-class SparseIndex:
+class SparseIndex(DerivedIndex):
     """Chunk codes as a CSR matrix, with the metadata needed to filter."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.generation = -1
+        super().__init__(directory)
         self.head = ""  # the one head every chunk's code came from; "" when not all coded
         self.missing = 0  # chunks without a code (of that head)
         self._matrix: Any = None
@@ -79,7 +78,6 @@ class SparseIndex:
         self._langs = np.array([], dtype=object)
         self._sources = np.array([], dtype=object)
         self._dates = np.array([], dtype=np.int64)
-        self._lock = threading.Lock()
 
     def usable(self, head: str) -> bool:
         """Whether every chunk has a code from ``head`` (and there are chunks)."""
@@ -117,19 +115,6 @@ class SparseIndex:
         self._install(matrix, entries, meta["head"], int(meta["missing"]), int(meta["generation"]))
         return True
 
-    def ensure(self, store: Any, generation: int | None = None) -> None:
-        """Load from disk, or rebuild from the store, when the store's generation moved
-        (``generation``: the store's, when the caller has just read it)."""
-        gen = store.generation() if generation is None else generation
-        if gen == self.generation:
-            return
-        with self._lock:
-            if gen == self.generation:
-                return
-            if self._load() and self.generation == gen:
-                return
-            self._rebuild(store, gen)
-
     def _rebuild(self, store: Any, gen: int) -> None:
         import scipy.sparse
 
@@ -160,9 +145,7 @@ class SparseIndex:
         # All or nothing: a vote over the coded part of a store would favour those chunks.
         head = heads.pop() if len(heads) == 1 and not missing and entries else ""
         matrix = None
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        tmp = self._staging()
         if head:
             matrix = scipy.sparse.csr_matrix(
                 (np.concatenate(data), np.concatenate(indices), np.array(indptr)),
@@ -183,13 +166,7 @@ class SparseIndex:
                 }
             )
         )
-        # Swap in whole: a crash mid-build leaves the old index (or none), never half of one.
-        old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
-            self.directory.rename(old)
-        tmp.rename(self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        self._swap_in(tmp)
         self._install(matrix, entries, head, missing, gen)
 
     def share(self, lang: str) -> float:
