@@ -39,6 +39,16 @@ def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable corpus folder: the sample article and a second Italian briefing."""
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(SAMPLE, d / SAMPLE.name)
+    shutil.copy(DATA / "porto-bilancio.txt", d / "porto-bilancio.txt")
+    return d
+
+
 @pytest.fixture(scope="session")
 def e5():
     from rag.embeddings import get_embeddings

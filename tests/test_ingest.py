@@ -1,4 +1,3 @@
-import shutil
 from pathlib import Path
 
 import pytest
@@ -8,16 +7,7 @@ from rag import Assistant
 from rag.config import Settings
 from rag.errors import EmbeddingMismatchError, StoreLockedError
 from rag.ingest import store_lock
-from tests.conftest import DATA, SAMPLE
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    d = tmp_path / "corpus"
-    d.mkdir()
-    shutil.copy(SAMPLE, d / SAMPLE.name)
-    shutil.copy(DATA / "porto-bilancio.txt", d / "porto-bilancio.txt")
-    return d
+from tests.conftest import DATA
 
 
 def _snapshot(a: Assistant) -> tuple[set[str], dict[str, tuple[str, ...]]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +17,6 @@ import pytest
 from rag import Assistant
 from rag.retrieval import DEFAULT_SPARSE_VOTE
 from rag.sparse import CODE_KEY, HEAD_KEY, decode, encode
-from tests.conftest import DATA, SAMPLE
 
 
 def test_code_survives_its_metadata_text() -> None:
@@ -54,15 +52,6 @@ def _strip_codes(store: Path, e5) -> int:
     )
     a.store.bump_generation()
     return len(got["ids"])
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    d = tmp_path / "corpus"
-    d.mkdir()
-    shutil.copy(SAMPLE, d / SAMPLE.name)
-    shutil.copy(DATA / "porto-bilancio.txt", d / "porto-bilancio.txt")
-    return d
 
 
 def test_store_without_codes_answers_and_ingest_fills_them_in(
