@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.derived import DerivedIndex
+from rag.derived import DerivedIndex, top_k
 
 _STOPWORDS = frozenset(
     """
@@ -102,10 +102,6 @@ class LexicalIndex(DerivedIndex):
         super().__init__(directory)
         self._bm25: Any = None
         self._entries: list[_Entry] = []
-        # Derived once per load, so queries filter with numpy instead of Python loops.
-        self._langs = np.array([], dtype=object)
-        self._sources = np.array([], dtype=object)
-        self._dates = np.array([], dtype=np.int64)
         self._lang_of: dict[str, str] = {}
         self._surface: frozenset[str] = frozenset()
         self._stem_langs = np.array([], dtype=object)  # each chunk's stemmer
@@ -117,9 +113,7 @@ class LexicalIndex(DerivedIndex):
         self._surface = frozenset(surface)
         self._stem_langs = np.array([stem_lang(e.lang) for e in entries], dtype=object)
         self._chunk_langs = sorted(set(self._stem_langs.tolist()))
-        self._langs = np.array([e.lang for e in entries], dtype=object)
-        self._sources = np.array([e.source for e in entries], dtype=object)
-        self._dates = np.array([e.date_key for e in entries], dtype=np.int64)
+        self._set_columns(entries)
         self._lang_of = {e.chunk_id: e.lang for e in entries}
         self._bm25, self._entries, self.generation = bm25, entries, generation
 
@@ -253,25 +247,14 @@ class LexicalIndex(DerivedIndex):
             if (part & ~same).any():
                 add(part & ~same, self._name_terms(names, stem, scored))
         total = sum(idf(t) for t in set(index_terms(query, stem_lang(lang))))
-        if since or until or sources:
-            mask = np.ones(n_chunks, dtype=bool)
-            if since:
-                mask &= self._dates >= since
-            if until:
-                mask &= (self._dates > 0) & (self._dates <= until)
-            if sources:
-                mask &= np.isin(self._sources, list(sources))
-            scores = np.where(mask, scores, 0.0)
-        n = min(k, n_chunks)
-        top = np.argpartition(-scores, n - 1)[:n] if n < n_chunks else np.arange(n_chunks)
-        top = top[np.argsort(-scores[top], kind="stable")]
+        scores = self._filtered(scores, since, until, sources)
         return [
             LexicalHit(
                 self._entries[i].chunk_id,
                 float(scores[i]),
                 min(1.0, float(matched[i]) / total) if total > 0 else 0.0,
             )
-            for i in top
+            for i in top_k(scores, k)
             if scores[i] > 0
         ]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.derived import DerivedIndex
+from rag.derived import DerivedIndex, top_k
 
 INDEX_FORMAT = 1
 CODE_KEY = "latent_terms"  # chunk metadata: the code, see encode()
@@ -75,9 +75,6 @@ class SparseIndex(DerivedIndex):
         self.missing = 0  # chunks without a code (of that head)
         self._matrix: Any = None
         self._entries: list[_Entry] = []
-        self._langs = np.array([], dtype=object)
-        self._sources = np.array([], dtype=object)
-        self._dates = np.array([], dtype=np.int64)
 
     def usable(self, head: str) -> bool:
         """Whether every chunk has a code from ``head`` (and there are chunks)."""
@@ -86,9 +83,7 @@ class SparseIndex(DerivedIndex):
     def _install(
         self, matrix: Any, entries: list[_Entry], head: str, missing: int, generation: int
     ) -> None:
-        self._langs = np.array([e.lang for e in entries], dtype=object)
-        self._sources = np.array([e.source for e in entries], dtype=object)
-        self._dates = np.array([e.date_key for e in entries], dtype=np.int64)
+        self._set_columns(entries)
         self._matrix, self._entries = matrix, entries
         self.head, self.missing, self.generation = head, missing, generation
 
@@ -188,17 +183,7 @@ class SparseIndex(DerivedIndex):
         query = np.zeros(self._matrix.shape[1], dtype=np.float32)
         query[code[0]] = code[1]
         scores = np.asarray(self._matrix @ query, dtype=np.float32)
-        mask = np.ones(len(self._entries), dtype=bool)
-        if since:
-            mask &= self._dates >= since
-        if until:
-            mask &= (self._dates > 0) & (self._dates <= until)
-        if sources:
-            mask &= np.isin(self._sources, list(sources))
-        scores = np.where(mask, scores, 0.0)
-        n = min(k, len(scores))
-        if n <= 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(n)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self._entries[i].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
+        scores = self._filtered(scores, since, until, sources)
+        return [
+            (self._entries[i].chunk_id, float(scores[i])) for i in top_k(scores, k) if scores[i] > 0
+        ]
