@@ -310,7 +310,7 @@ def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: In
     bar.grow(len(missing))
     done = 0
     for i in range(0, len(missing), batch_size):
-        chunks = store.get_chunks_for_update(missing[i : i + batch_size])
+        chunks = store.get_chunks(missing[i : i + batch_size], internal=True)
         ids = list(chunks)
         texts = [chunks[c][0] for c in ids]
         _, codes = emb.embed_documents_sparse(texts)

@@ -83,6 +83,20 @@ def _public(meta: Any) -> dict[str, Any]:
     return {k: v for k, v in dict(meta or {}).items() if k not in _INTERNAL}
 
 
+def _pages(
+    collection: Any, include: list[str], where: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """A whole collection (or what matches ``where``), _PAGE records per call, so memory
+    and each server response stay bounded."""
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=_PAGE, offset=offset)
+        if not got["ids"]:
+            return
+        yield got
+        offset += len(got["ids"])
+
+
 def _connect(store_dir: Path, chroma_url: str | None) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -234,55 +248,34 @@ class Store:
             found.update(self._chunks.get(ids=page, where=where, include=[])["ids"])
         return found
 
-    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    def get_chunks(
+        self, ids: Sequence[str], *, internal: bool = False
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and metadata of stored chunks; ``internal`` keeps the keys only retrieval's
+        own indexes read (sparse codes), for a caller that writes the metadata back."""
+        keep = (lambda m: dict(m or {})) if internal else _public
         out: dict[str, tuple[str, dict[str, Any]]] = {}
         for i in range(0, len(ids), _PAGE):
             got = self._chunks.get(ids=list(ids[i : i + _PAGE]), include=["documents", "metadatas"])
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                out[cid] = (text, _public(meta))
+                out[cid] = (text, keep(meta))
         return out
 
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every chunk (id, text, metadata), paged so memory stays bounded."""
-        offset = 0
-        while True:
-            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            if not got["ids"]:
-                return
+        for got in _pages(self._chunks, ["documents", "metadatas"]):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 yield cid, text, _public(meta)
-            offset += len(got["ids"])
 
     def iter_chunk_metadata(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every chunk's (id, full metadata), sparse codes included, paged."""
-        offset = 0
-        while True:
-            got = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            if not got["ids"]:
-                return
+        for got in _pages(self._chunks, ["metadatas"]):
             for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
                 yield cid, dict(meta or {})
-            offset += len(got["ids"])
 
     def chunk_ids_where(self, where: dict[str, Any] | None = None) -> set[str]:
         """Ids of the chunks matching a metadata filter (all of them without one)."""
-        found: set[str] = set()
-        offset = 0
-        while True:
-            got = self._chunks.get(where=where, include=[], limit=_PAGE, offset=offset)
-            if not got["ids"]:
-                return found
-            found.update(got["ids"])
-            offset += len(got["ids"])
-
-    def get_chunks_for_update(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        """Text and full metadata (internal keys included) of stored chunks."""
-        out: dict[str, tuple[str, dict[str, Any]]] = {}
-        for i in range(0, len(ids), _PAGE):
-            got = self._chunks.get(ids=list(ids[i : i + _PAGE]), include=["documents", "metadatas"])
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                out[cid] = (text, dict(meta or {}))
-        return out
+        return {cid for got in _pages(self._chunks, [], where) for cid in got["ids"]}
 
     def chunk_count(self) -> int:
         return int(self._chunks.count())
@@ -304,15 +297,11 @@ class Store:
 
     # -- document registry
     def doc_records(self) -> dict[str, DocRecord]:
-        out: dict[str, DocRecord] = {}
-        offset = 0
-        while True:
-            got = self._docs.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            if not got["ids"]:
-                return out
-            for did, meta in zip(got["ids"], got["metadatas"], strict=True):
-                out[did] = DocRecord.from_metadata(did, dict(meta or {}))
-            offset += len(got["ids"])
+        return {
+            did: DocRecord.from_metadata(did, dict(meta or {}))
+            for got in _pages(self._docs, ["metadatas"])
+            for did, meta in zip(got["ids"], got["metadatas"], strict=True)
+        }
 
     def put_doc_records(self, records: Sequence[DocRecord]) -> None:
         for i in range(0, len(records), _PAGE):
@@ -330,4 +319,4 @@ class Store:
         return int(self._docs.count())
 
     def all_doc_ids_in_chunks(self) -> set[str]:
-        return {str(meta.get("doc_id", "")) for _, _, meta in self.iter_chunks()}
+        return {str(meta.get("doc_id", "")) for _, meta in self.iter_chunk_metadata()}
