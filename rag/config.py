@@ -20,7 +20,9 @@ DEFAULT_CHUNK_CHARS = 900
 DEFAULT_CHUNK_OVERLAP_SENTENCES = 1
 DEFAULT_K = 6
 DEFAULT_FETCH_K = 40
-DEFAULT_SPARSE_VOTE = "cross"
+# When the sparse latent-terms vote counts (rag/retrieval.py says why "cross").
+SparseVote = Literal["cross", "all", "off"]
+DEFAULT_SPARSE_VOTE: SparseVote = "cross"
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_QUESTION_CHARS = 2000
 DEFAULT_MAX_UPLOAD_MB = 20  # no larger than what ingest accepts
@@ -48,7 +50,7 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(DEFAULT_CHUNK_OVERLAP_SENTENCES, ge=0, le=5)
     k: int = Field(DEFAULT_K, ge=1, le=100, description="sources handed to the answerer")
     fetch_k: int = Field(DEFAULT_FETCH_K, ge=1, le=1000, description="candidates per retriever")
-    sparse_vote: Literal["cross", "all", "off"] = Field(
+    sparse_vote: SparseVote = Field(
         DEFAULT_SPARSE_VOTE,
         description="when the sparse latent-terms vote counts: 'cross' (most chunks are "
         "in another language than the question), 'all', or 'off'",

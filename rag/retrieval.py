@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from rag.config import DEFAULT_SPARSE_VOTE, SparseVote
 from rag.documents import date_key, normalize_date
 from rag.embeddings import cached_query_vector
 from rag.errors import ConfigError
@@ -39,8 +40,6 @@ COVERAGE_POWER = 2.0
 # terms cost more than they gave. A vote for chunks of the other language only, in a store
 # of both, would give those chunks an extra vote nearly for free (RRF's rank 2 is worth
 # almost rank 1), so the vote, when it counts, ranks every chunk alike.
-SparseVote = Literal["cross", "all", "off"]
-DEFAULT_SPARSE_VOTE: SparseVote = "cross"
 CROSS_SHARE = 0.5  # "cross": the question's language holds under half of the chunks
 
 
