@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from rag import Assistant
-from rag.lexical import fold, tokenize
 from rag.query import analyse
+from rag.text import fold, tokenize
 
 
 def _overlap(quote: str, reference: str) -> float:

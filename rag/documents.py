@@ -18,6 +18,7 @@ from pathlib import Path
 from langchain_core.documents import Document
 
 from rag.errors import DocumentError
+from rag.text import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
 DEFAULT_MAX_FILE_MB = 20  # a briefing is kilobytes; 20 MB of text is ~25k chunks
@@ -33,29 +34,6 @@ _DATELINE = re.compile(
     rf"\((?P<agency>[{_UPPER}][{_UPPER}0-9 .&-]{{1,20}})\)\s*[–—-]\s*"
 )
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-
-_IT_WORDS = frozenset(
-    "il lo la gli le di del della dei delle che non per con una uno è sono ha hanno "
-    "alla al nel nella anche come più questo questa sul sulla dalla dal ma se".split()
-)
-_EN_WORDS = frozenset(
-    "the of and to in is that it for was on are with as his her they be at by this "
-    "have from or had not but what said which were their has been would".split()
-)
-
-
-def detect_language(text: str) -> str:
-    """'it', 'en' or 'und', by counting the commonest function words of each language.
-
-    Two languages are all the corpus needs; a stopword vote is deterministic and instant,
-    where statistical detectors are either random-seeded or heavy.
-    """
-    words = re.findall(r"[a-zàèéìòóù]+", text[:5000].lower())
-    it = sum(w in _IT_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
-    if it == en == 0:
-        return "und"
-    return "it" if it > en else "en"
 
 
 @dataclass(frozen=True)

@@ -526,14 +526,14 @@ def _function_tokens(tokenizer: Any) -> np.ndarray:
     stopword (``▁`` + one of rag.lexical's), whose states a passage code leaves out."""
     import re
 
-    from rag.lexical import _STOPWORDS, fold
+    from rag.text import STOPWORDS_ANY, fold
 
     mask = np.zeros(len(tokenizer.scores), dtype=bool)
     for piece, i in tokenizer.ids.items():
         word = piece.lstrip("▁")
         lower = word.lower()
         # Folded only where the stopword list folded it (perché, più): "Mā" is not "ma".
-        stop = lower in _STOPWORDS or (not lower.isascii() and fold(lower) in _ACCENTED)
+        stop = lower in STOPWORDS_ANY or (not lower.isascii() and fold(lower) in _ACCENTED)
         if not re.search(r"\w", word) or (piece.startswith("▁") and stop):
             mask[i] = True
     return mask

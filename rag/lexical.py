@@ -7,9 +7,6 @@ was built from; it is rebuilt only when an ingest changed the store, never per q
 from __future__ import annotations
 
 import json
-import re
-import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,45 +14,10 @@ from typing import Any
 import numpy as np
 
 from rag.derived import DerivedIndex, top_k
+from rag.text import LANGS, SNOWBALL, fold, stem_lang, stem_words, tokenize  # noqa: F401 (fold: re-exported)
 
-_STOPWORDS = frozenset(
-    """
-a ad al alla alle allo agli ai all anche che chi ci come con cosa da dai dal dalla dalle de degli dei
-del della delle dello di dov dove e ed era gli ha hanno ho il in la le lei lo loro lui ma mi ne nei
-nel nella nelle non o per perche piu quale quali quando quanto quella quelle quello questa queste
-questo se si sia sono su sua sue sui sul sulla suo suoi tra un una uno detto dice ha sta stato
-the of and to in is it that for was on are with as his her he she they be at by this have from or
-had not but what which were their has been would did does do about say said says who whom how
-when where why an its i we you our your them than then there so if into can could will
-""".split()
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
 INDEX_FORMAT = 3  # bump when the saved index or its terms change; older ones are rebuilt
 RARE_NAME_SHARE = 0.005  # a name in at most 0.5% of chunks still counts across languages
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Capacità' and 'capacita' are the same term."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def tokenize(text: str) -> list[str]:
-    return [w for w in _WORD.findall(fold(text)) if len(w) > 1 and w not in _STOPWORDS]
-
-
-# Snowball stemmers by language. Italian is left unstemmed: on squad_it dev its Snowball
-# stemmer lost BM25 Hits@1 (0.761 -> 0.736 on one half, +0.010 on the other), where the
-# English one gained on both halves of squad_en (0.764 -> 0.803, 0.792 -> 0.802).
-_SNOWBALL = {"en": "english"}
-_LANGS = ("it", "en")
-_stemmers: dict[str, Any] = {}
-_stem_lock = threading.Lock()
-
-
-def stem_lang(lang: str) -> str:
-    """The stemming a text of ``lang`` gets: its own language's, English when unknown."""
-    return lang if lang in _LANGS else "en"
 
 
 def index_terms(text: str, lang: str) -> list[str]:
@@ -65,18 +27,7 @@ def index_terms(text: str, lang: str) -> list[str]:
     need not repeat the passage's inflection. Query and passage must be stemmed alike, so
     a query is stemmed once per language of the chunks it is scored against.
     """
-    words = tokenize(text)
-    key = stem_lang(lang)
-    if key not in _SNOWBALL:
-        return words
-    stemmer = _stemmers.get(key)
-    if stemmer is None:
-        import Stemmer
-
-        with _stem_lock:  # PyStemmer objects are not thread-safe: one per language, locked
-            stemmer = _stemmers.setdefault(key, Stemmer.Stemmer(_SNOWBALL[key]))
-    with _stem_lock:
-        return list(stemmer.stemWords(words))
+    return stem_words(tokenize(text), lang)
 
 
 @dataclass
@@ -125,7 +76,7 @@ class LexicalIndex(DerivedIndex):
 
         try:
             meta = json.loads(meta_path.read_text())
-            if meta.get("format") != INDEX_FORMAT or meta.get("stemmers") != _SNOWBALL:
+            if meta.get("format") != INDEX_FORMAT or meta.get("stemmers") != SNOWBALL:
                 return False  # terms made another way would not match the query's
             entries = [_Entry(*row) for row in meta["entries"]]
             surface = set(meta["surface"])
@@ -168,7 +119,7 @@ class LexicalIndex(DerivedIndex):
             json.dumps(
                 {
                     "format": INDEX_FORMAT,
-                    "stemmers": _SNOWBALL,
+                    "stemmers": SNOWBALL,
                     "generation": gen,
                     "entries": [
                         [e.chunk_id, e.doc_id, e.source, e.date_key, e.lang] for e in entries
@@ -237,7 +188,7 @@ class LexicalIndex(DerivedIndex):
 
         same = (
             np.isin(self._langs, [lang, "", "und"])
-            if lang in _LANGS
+            if lang in LANGS
             else np.ones(n_chunks, dtype=bool)
         )
         for stem in self._chunk_langs:
@@ -292,7 +243,7 @@ class LexicalIndex(DerivedIndex):
             return set()
         found: set[str] = set()
         for stem in self._chunk_langs:
-            if lang in _LANGS and stem != lang:
+            if lang in LANGS and stem != lang:
                 continue
             terms = index_terms(text, stem)
             rows = np.ones(len(self._entries), dtype=bool) if terms else None

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from rag.lexical import fold
+from rag.text import fold
 
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ('"', '"'))
 _SPEECH_VERBS = (

@@ -19,9 +19,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from rag.answer.extractive import human_date
 from rag.answer.models import Answer, Claim, Source
 from rag.chunking import split_sentences
-from rag.lexical import tokenize
-from rag.query import QuestionInfo
+from rag.query import Question
 from rag.retrieval import Hit
+from rag.text import cognate, tokenize
 
 REFUSAL_TOKEN = "NOT_IN_BRIEFINGS"
 SYSTEM_PROMPT = f"""You answer questions about news briefings using ONLY the numbered sources.
@@ -43,11 +43,11 @@ def _norm(text: str) -> str:
 
 
 def _support(sentence: str, source_text: str) -> float:
-    """Share of the sentence's content words (5-letter stems) found in the source."""
-    words = {t[:5] for t in tokenize(sentence)}
+    """Share of the sentence's content words (by cognate key) found in the source."""
+    words = {cognate(t) for t in tokenize(sentence)}
     if not words:
         return 1.0
-    return len(words & {t[:5] for t in tokenize(source_text)}) / len(words)
+    return len(words & {cognate(t) for t in tokenize(source_text)}) / len(words)
 
 
 def format_sources(hits: list[Hit], lang: str) -> str:
@@ -67,7 +67,7 @@ def format_sources(hits: list[Hit], lang: str) -> str:
     return "\n\n".join(blocks)
 
 
-def messages_for(info: QuestionInfo, hits: list[Hit]) -> list[BaseMessage]:
+def messages_for(info: Question, hits: list[Hit]) -> list[BaseMessage]:
     language = "Italian" if info.lang == "it" else "English"
     return [
         SystemMessage(SYSTEM_PROMPT),
@@ -78,7 +78,7 @@ def messages_for(info: QuestionInfo, hits: list[Hit]) -> list[BaseMessage]:
     ]
 
 
-def check(info: QuestionInfo, hits: list[Hit], text: str) -> Answer:
+def check(info: Question, hits: list[Hit], text: str) -> Answer:
     """Keep only the sentences whose citations and quotes hold up against ``hits``."""
     if REFUSAL_TOKEN in text or not text.strip():
         return Answer(
@@ -148,13 +148,13 @@ class GenerativeAnswerer:
     def __init__(self, llm: BaseChatModel) -> None:
         self.llm = llm
 
-    def answer(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
+    def answer(self, info: Question, hits: list[Hit]) -> Answer:
         if not hits:
             return check(info, hits, REFUSAL_TOKEN)
         reply = self.llm.invoke(messages_for(info, hits))
         return check(info, hits, _content(reply))
 
-    def stream(self, info: QuestionInfo, hits: list[Hit]) -> Iterator[str | Answer]:
+    def stream(self, info: Question, hits: list[Hit]) -> Iterator[str | Answer]:
         """Token deltas as they arrive, then the checked ``Answer``."""
         if not hits:
             yield check(info, hits, REFUSAL_TOKEN)
