@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
 from rag.answer.extractive import ExtractiveAnswerer
@@ -18,12 +19,10 @@ from rag.config import Settings
 from rag.embeddings import get_embeddings, scoring_embeddings
 from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
-from rag.query import QuestionInfo, _history_pairs, analyse, condense
-from rag.retrieval import Filters, Hit, HybridRetriever
+from rag.query import Filters, Question, analyse, condense, history_pairs
+from rag.retrieval import Hit, HybridRetriever
 from rag.sparse import HEAD_KEY
 from rag.store import Store
-
-SPEAKER_K = 20
 
 
 class StoreStatus(BaseModel):
@@ -74,6 +73,7 @@ class Assistant:
         self._answerer: ExtractiveAnswerer | None = None
         self._llm = None if llm is None or isinstance(llm, str) else llm
         self._generator: Any = None
+        self._chain: Runnable[dict[str, Any], Answer] | None = None
         # The parts are built on first use; a server's first requests arrive together.
         self._init_lock = threading.RLock()
 
@@ -170,9 +170,29 @@ class Assistant:
         until: str | date | None = None,
         sources: Sequence[str] | None = None,
     ) -> Answer:
-        """Answer ``question`` (follow-ups resolved against ``chat_history``)."""
-        standalone, filters = self._prepare(question, chat_history, since, until, sources)
-        return self.answer_standalone(standalone, filters=filters)
+        """Answer ``question`` (follow-ups resolved against ``chat_history``).
+
+        Runs ``self.chain``: the same LCEL chain ``build_chain`` returns and ``rag eval``
+        measures."""
+        return self.chain.invoke(
+            {
+                "question": question,
+                "chat_history": list(chat_history or []),
+                "since": since,
+                "until": until,
+                "sources": list(sources or []),
+            }
+        )
+
+    @property
+    def chain(self) -> Runnable[dict[str, Any], Answer]:
+        """condense -> retrieve -> answer, as a LangChain ``Runnable``."""
+        with self._init_lock:
+            if self._chain is None:
+                from rag.chain import build_chain
+
+                self._chain = build_chain(assistant=self)
+            return self._chain
 
     def stream(
         self,
@@ -187,31 +207,55 @@ class Assistant:
 
         With an LLM the deltas are its tokens (unchecked); the final ``Answer`` is checked.
         """
-        standalone, filters = self._prepare(question, chat_history, since, until, sources)
+        q = self.question(
+            question, chat_history=chat_history, since=since, until=until, sources=sources
+        )
+        hits = self.hits(q)
         if self.generator is None:
-            answer = self.answer_standalone(standalone, filters=filters)
+            answer = self.answer(q, hits)
             yield from answer.text.splitlines(keepends=True)
             yield answer
             return
-        info = analyse(standalone)
-        yield from self.generator.stream(info, self._hits(info, filters))
+        yield from self.generator.stream(q, hits)
 
-    def _prepare(
+    # -- the pipeline's steps, each once per question
+    def question(
         self,
         question: str,
-        chat_history: Sequence[Any] | None,
-        since: str | date | None,
-        until: str | date | None,
-        sources: Sequence[str] | None,
-    ) -> tuple[str, Filters]:
-        standalone = self.condense(self.check_question(question), chat_history or [])
-        return standalone, Filters.of(since, until, list(sources or []))
+        *,
+        chat_history: Sequence[Any] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Question:
+        """Check, condense (rules first; an LLM, when configured, for the rest) and analyse
+        the question once, with its filters."""
+        asked = self.check_question(question)
+        filters = Filters.of(since, until, list(sources or []))
+        history = list(chat_history or [])
+        q = analyse(asked, history, filters=filters)
+        if q.text == " ".join(asked.split()) and history and self.generator is not None:
+            rewritten = str(self.generator.condense(asked, history_pairs(history)))
+            if rewritten != q.text:
+                q = analyse(rewritten, filters=filters)
+                q.asked = asked
+        return q
+
+    def hits(self, question: Question) -> list[Hit]:
+        """What the answer is built on: the hybrid retriever's hits for ``question``."""
+        return self.retriever.search(question)
+
+    def answer(self, question: Question, hits: list[Hit]) -> Answer:
+        """The answer from ``hits``: the LLM's (checked) when configured, else extractive."""
+        if self.generator is not None:
+            return self.generator.answer(question, hits)  # type: ignore[no-any-return]
+        return self.answerer.answer(question, hits)
 
     def condense(self, question: str, chat_history: Sequence[Any]) -> str:
         """A standalone question: rules first; an LLM, when configured, for the rest."""
         standalone = condense(question, chat_history)
         if standalone == question and chat_history and self.generator is not None:
-            return str(self.generator.condense(question, _history_pairs(chat_history)))
+            return str(self.generator.condense(question, history_pairs(chat_history)))
         return standalone
 
     def check_question(self, question: str) -> str:
@@ -225,16 +269,9 @@ class Assistant:
         return question.strip()
 
     def answer_standalone(self, question: str, *, filters: Filters | None = None) -> Answer:
-        info = analyse(question)
-        hits = self._hits(info, filters)
-        if self.generator is not None:
-            return self.generator.answer(info, hits)  # type: ignore[no-any-return]
-        return self.answerer.answer(info, hits)
-
-    def _hits(self, info: QuestionInfo, filters: Filters | None) -> list[Hit]:
-        # A question about a person keeps only that person's quotes, so look further.
-        k = max(self.settings.k, SPEAKER_K) if info.speaker else self.settings.k
-        return self.retriever.search(info.text, k=k, filters=filters)
+        """Answer a question that needs no history (kept for callers of earlier releases)."""
+        q = analyse(self.check_question(question), filters=filters)
+        return self.answer(q, self.hits(q))
 
     def status(self) -> StoreStatus:
         store = self.store

@@ -2,6 +2,8 @@
 
 Input ``{"question": str, "chat_history": [...], "since"?, "until"?, "sources"?}``;
 output an ``Answer``. ``invoke``, ``batch`` and ``stream`` come from ``Runnable``.
+``Assistant.ask`` runs this chain, and ``rag eval`` measures what it returns: the question
+is analysed once, in the first step, and the typed ``Question`` travels down the chain.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer.models import Answer
 from rag.assistant import Assistant
-from rag.retrieval import Filters
+from rag.query import Question
+from rag.retrieval import Hit
 
 
 def build_chain(
@@ -25,17 +28,24 @@ def build_chain(
     """A LangChain ``Runnable`` over an ``Assistant`` (built from ``store`` if not given)."""
     asst = assistant or Assistant(store, **assistant_kwargs)
 
-    def standalone(inputs: dict[str, Any]) -> dict[str, Any]:
-        question = asst.check_question(str(inputs.get("question", "")))
-        return {
-            "question": asst.condense(question, inputs.get("chat_history") or []),
-            "filters": Filters.of(inputs.get("since"), inputs.get("until"), inputs.get("sources")),
-        }
+    def condense(inputs: dict[str, Any]) -> Question:
+        return asst.question(
+            str(inputs.get("question", "")),
+            chat_history=inputs.get("chat_history") or [],
+            since=inputs.get("since"),
+            until=inputs.get("until"),
+            sources=inputs.get("sources") or [],
+        )
 
-    def answer(inputs: dict[str, Any]) -> Answer:
-        return asst.answer_standalone(inputs["question"], filters=inputs["filters"])
+    def retrieve(question: Question) -> tuple[Question, list[Hit]]:
+        return question, asst.hits(question)
 
-    chain = RunnableLambda(standalone).with_config(run_name="condense_question") | RunnableLambda(
-        answer
-    ).with_config(run_name="retrieve_and_answer")
+    def answer(retrieved: tuple[Question, list[Hit]]) -> Answer:
+        return asst.answer(*retrieved)
+
+    chain = (
+        RunnableLambda(condense).with_config(run_name="condense_question")
+        | RunnableLambda(retrieve).with_config(run_name="retrieve")
+        | RunnableLambda(answer).with_config(run_name="answer")
+    )
     return chain.with_config(run_name="briefings_qa")

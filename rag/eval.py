@@ -61,7 +61,8 @@ class EvalResult:
 
 def ranked_doc_ids(assistant: Any, question: str, k: int) -> list[str]:
     """Distinct documents, best first, from a deep chunk ranking."""
-    hits = assistant.retriever.search(question, k=max(4 * k, 40))
+    # The question goes through the same analysis as ``ask``; only the depth differs.
+    hits = assistant.retriever.search(assistant.question(question), k=max(4 * k, 40))
     return list(dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in hits))[:k]
 
 

@@ -1,8 +1,12 @@
-"""Question analysis: language, the person asked about, the topic, and follow-ups.
+"""A question, analysed once: language, the person asked about, the topic, follow-ups
+and the filters that apply to it.
 
 "What did Rutte say about deterrence?" -> speaker "Rutte", topic "deterrence".
 "And what did he say about Ukraine?" after it -> "What did Rutte say about Ukraine?".
 Rules, not a model: no offline LLM is good enough to rewrite questions here.
+
+``analyse`` builds the one typed ``Question`` that retrieval and every answerer take;
+nothing downstream parses the string again.
 """
 
 from __future__ import annotations
@@ -10,10 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from rag.documents import _EN_WORDS, _IT_WORDS, detect_language
-from rag.lexical import fold
+from langchain_core.messages import convert_to_messages
+
+from rag.documents import date_key, normalize_date
+from rag.errors import ConfigError
+from rag.text import fold, question_language
 
 # The patterns are case-insensitive, but a name's later words must really be capitalised:
 # otherwise "Cosa ha detto Vollan sulle previsioni del tempo?" reads the speaker as
@@ -53,14 +61,67 @@ _QUESTION_WORDS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters: inclusive ISO date range and a set of outlets."""
+
+    since: str = ""
+    until: str = ""
+    sources: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: str | list[str] | tuple[str, ...] | frozenset[str] | None = None,
+    ) -> Filters:
+        def norm(v: str | date | None, name: str) -> str:
+            if v is None or v == "":
+                return ""
+            iso = normalize_date(v.isoformat() if isinstance(v, date) else v)
+            if not iso:
+                raise ConfigError(f"--{name} {v!r} is not a date; use YYYY-MM-DD")
+            return iso
+
+        if isinstance(sources, str):
+            sources = [sources]
+        return cls(norm(since, "since"), norm(until, "until"), frozenset(sources or ()))
+
+    def where(self) -> dict[str, Any] | None:
+        """The filters as a Chroma ``where`` clause (None when there are none)."""
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"date_key": {"$gte": date_key(self.since)}})
+        if self.until:
+            clauses.append({"date_key": {"$lte": date_key(self.until)}})
+            clauses.append({"date_key": {"$gt": 0}})
+        if self.sources:
+            clauses.append({"source": {"$in": sorted(self.sources)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.sources)
+
+
 @dataclass
-class QuestionInfo:
+class Question:
+    """A question as every stage of the pipeline reads it.
+
+    ``text`` is the standalone question (a follow-up rewritten with the person it is
+    about); ``asked`` is what the user typed.
+    """
+
     text: str
     lang: str
     speaker: str = ""  # as written in the question, "" when none is asked about
     topic: str = ""
     names: list[str] = field(default_factory=list)  # capitalised names in the question
     timeline: bool = False
+    asked: str = ""
+    filters: Filters = field(default_factory=Filters)
 
     @property
     def names_a_person(self) -> bool:
@@ -72,9 +133,27 @@ class QuestionInfo:
         return fold(self.speaker.split()[-1]) if self.speaker else ""
 
 
-def analyse(question: str) -> QuestionInfo:
-    q = " ".join(question.split())
-    info = QuestionInfo(text=q, lang=_question_lang(q))
+# The name the answerers used before the pipeline carried one object.
+QuestionInfo = Question
+
+
+def analyse(
+    question: str,
+    chat_history: Sequence[Any] = (),
+    *,
+    filters: Filters | None = None,
+) -> Question:
+    """The question, with a follow-up resolved against ``chat_history``, analysed once."""
+    asked = " ".join(question.split())
+    standalone = condense(asked, chat_history) if chat_history else asked
+    info = _parse(standalone)
+    info.asked = asked
+    info.filters = filters or Filters()
+    return info
+
+
+def _parse(q: str) -> Question:
+    info = Question(text=q, lang=question_language(q))
     for rx in _SPEAKER_RX:
         m = rx.match(q)
         if m:
@@ -104,55 +183,28 @@ def names_in(text: str) -> list[str]:
     return out
 
 
-# Questions are short, so a document's stopword vote is often a tie ("Quali prodotti sono
-# stati venduti in farmacia?": "sono" against "in") and ties went to English. Questions add
-# their own markers, and "in"/"a", words of both languages, do not vote.
-_IT_QUESTION = _IT_WORDS | frozenset(
-    """quale quali qual cosa cos chi quando dove perché perche quanto quanta quanti quante
-    stato stata stati state si ai dai dagli degli negli nei sui tra fra era erano sia""".split()
-)
-_EN_QUESTION = (
-    _EN_WORDS
-    | frozenset("what which who whom whose when where why how did does do is are was".split())
-) - {"in", "a"}
-
-
-def _question_lang(q: str) -> str:
-    words = re.findall(r"[a-zàèéìòóù]+", q.lower())
-    it = sum(w in _IT_QUESTION for w in words)
-    en = sum(w in _EN_QUESTION for w in words)
-    if it != en:
-        return "it" if it > en else "en"
-    lang = detect_language(q)
-    if lang != "und":
-        return lang
-    return "it" if re.search(r"\b(cosa|chi|quando|perch|detto|sulla|sull|sul)\b", q, re.I) else "en"
-
-
-def _history_pairs(history: Sequence[Any]) -> list[tuple[str, str]]:
-    """LangChain messages, (role, text) pairs or {"role","content"} dicts -> pairs."""
-    pairs: list[tuple[str, str]] = []
+def history_pairs(history: Sequence[Any]) -> list[tuple[str, str]]:
+    """Chat history in any form LangChain takes (messages, (role, text) pairs,
+    {"role", "content"} dicts) as ("user" | "assistant" | role, text) pairs."""
+    roles = {"human": "user", "ai": "assistant"}
+    out: list[tuple[str, str]] = []
     for item in history or []:
-        if isinstance(item, (tuple, list)) and len(item) == 2:
-            pairs.append((str(item[0]), str(item[1])))
-        elif isinstance(item, dict):
-            pairs.append((str(item.get("role", "")), str(item.get("content", ""))))
-        else:
-            role = getattr(item, "type", "")
-            pairs.append(
-                ("user" if role == "human" else str(role), str(getattr(item, "content", "")))
-            )
-    return pairs
+        if isinstance(item, dict):
+            # Chat UIs add keys of their own (metadata, options) that no message has.
+            item = {"role": item.get("role", ""), "content": item.get("content", "")}
+        [message] = convert_to_messages([item])
+        out.append((roles.get(message.type, message.type), str(message.text)))
+    return out
 
 
 def condense(question: str, history: Sequence[Any]) -> str:
     """Rewrite a follow-up into a standalone question, using the last person asked about."""
     q = " ".join(question.split())
-    info = analyse(q)
+    info = _parse(q)
     previous = ""
-    for role, text in reversed(_history_pairs(history)):
-        if role in ("user", "human"):
-            prev = analyse(text)
+    for role, text in reversed(history_pairs(history)):
+        if role == "user":
+            prev = _parse(" ".join(text.split()))
             if prev.names_a_person:
                 previous = prev.speaker
                 break

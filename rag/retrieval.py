@@ -11,7 +11,6 @@ between them, which is why it is the fusion here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -21,16 +20,18 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from rag.config import DEFAULT_SPARSE_VOTE, SparseVote
-from rag.documents import date_key, normalize_date
+from rag.documents import date_key
 from rag.embeddings import cached_query_vector
-from rag.errors import ConfigError
-from rag.lexical import LexicalIndex, fold, index_terms
-from rag.query import QuestionInfo, analyse
+from rag.lexical import LexicalIndex, index_terms
+from rag.query import Filters, Question, analyse
 from rag.quotes import quotes_from_metadata
 from rag.sparse import SparseIndex
 from rag.store import Store
+from rag.text import fold
 
 RRF_K = 60
+# A question about a person keeps only that person's statements, so it looks further down.
+SPEAKER_K = 20
 # BM25's vote is scaled by coverage**COVERAGE_POWER: the share of the question's IDF mass
 # the chunk matched. Chosen on one half of the squad dev questions (1, 2, 3 tried; 2 best).
 COVERAGE_POWER = 2.0
@@ -41,47 +42,6 @@ COVERAGE_POWER = 2.0
 # of both, would give those chunks an extra vote nearly for free (RRF's rank 2 is worth
 # almost rank 1), so the vote, when it counts, ranks every chunk alike.
 CROSS_SHARE = 0.5  # "cross": the question's language holds under half of the chunks
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Metadata filters: inclusive ISO date range and a set of outlets."""
-
-    since: str = ""
-    until: str = ""
-    sources: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(
-        cls,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        sources: str | list[str] | tuple[str, ...] | frozenset[str] | None = None,
-    ) -> Filters:
-        def norm(v: str | date | None, name: str) -> str:
-            if v is None or v == "":
-                return ""
-            iso = normalize_date(v.isoformat() if isinstance(v, date) else v)
-            if not iso:
-                raise ConfigError(f"--{name} {v!r} is not a date; use YYYY-MM-DD")
-            return iso
-
-        if isinstance(sources, str):
-            sources = [sources]
-        return cls(norm(since, "since"), norm(until, "until"), frozenset(sources or ()))
-
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.since:
-            clauses.append({"date_key": {"$gte": date_key(self.since)}})
-        if self.until:
-            clauses.append({"date_key": {"$lte": date_key(self.until)}})
-            clauses.append({"date_key": {"$gt": 0}})
-        if self.sources:
-            clauses.append({"source": {"$in": sorted(self.sources)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 @dataclass
@@ -147,19 +107,26 @@ class HybridRetriever(BaseRetriever):
 
     def search(
         self,
-        query: str,
+        question: Question | str,
         *,
         k: int | None = None,
         filters: Filters | None = None,
     ) -> list[Hit]:
-        """Fused hits, best first."""
-        k = k or self.k
-        filters = filters or Filters.of(self.since, self.until, self.sources)
+        """Fused hits, best first.
+
+        ``question`` is the analysed ``Question`` the pipeline carries (a string is analysed
+        here, for direct callers); ``filters`` default to the question's, then to this
+        retriever's fields. A question about a person gets at least ``SPEAKER_K`` hits.
+        """
+        info = question if isinstance(question, Question) else analyse(question)
+        query = info.text
+        if filters is None:
+            filters = info.filters or Filters.of(self.since, self.until, self.sources)
+        k = k or (max(self.k, SPEAKER_K) if info.speaker else self.k)
         if not query.strip() or self.store.chunk_count() == 0:
             return []
         fetch = max(self.fetch_k, k)
         dense = self.store.query(self.embed_query(query), k=fetch, where=filters.where())
-        info = analyse(query)
         # One freshness check per search: each `self.lexical` reads the store's generation.
         index = self.lexical
         lexical = index.hits(
@@ -267,7 +234,7 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def _quotes_on(info: QuestionInfo, text: str, meta: dict[str, Any]) -> bool:
+def _quotes_on(info: Question, text: str, meta: dict[str, Any]) -> bool:
     """Whether the chunk quotes the person asked about saying every word of the topic."""
     if f"|{info.speaker_key}|" not in str(meta.get("speakers", "")):
         return False

@@ -20,10 +20,10 @@ from langchain_core.embeddings import Embeddings
 from rag.answer.models import Answer, Claim, Source
 from rag.chunking import split_sentences
 from rag.embeddings import cached_query_vector
-from rag.lexical import fold, tokenize
-from rag.query import QuestionInfo
+from rag.query import Question
 from rag.quotes import quotes_from_metadata
 from rag.retrieval import Hit
+from rag.text import cognate, fold, tokenize
 
 # Calibrated on the dev splits of ../shared/bench (see bench/BENCHMARKS.md).
 MIN_TOPIC_SIMILARITY = 0.82  # best quote vs. topic, for "what did X say about Y"
@@ -96,13 +96,13 @@ class ExtractiveAnswerer:
         with self._lock:
             return np.stack([self._cache[t] for t in texts])
 
-    def answer(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
+    def answer(self, info: Question, hits: list[Hit]) -> Answer:
         if info.names_a_person:
             return self._about_speaker(info, hits)
         return self._general(info, hits)
 
     # -- "what did X say about Y"
-    def _about_speaker(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
+    def _about_speaker(self, info: Question, hits: list[Hit]) -> Answer:
         if not self.has_term(info.speaker_key):
             return _refusal(info, _no_person(info))
         candidates = [c for c in _candidates(hits) if c.speaker and _same_person(c.speaker, info)]
@@ -131,7 +131,7 @@ class ExtractiveAnswerer:
         return answer
 
     # -- any other question
-    def _general(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
+    def _general(self, info: Question, hits: list[Hit]) -> Answer:
         candidates = [c for c in _candidates(hits[:4], sentences=True) if len(c.text) > 25]
         if not candidates:
             return _refusal(info, _nothing(info))
@@ -149,11 +149,11 @@ class ExtractiveAnswerer:
         Embedding sentences is the slow part of answering, so candidates are first
         ordered by topic words, then by retrieval rank (their input order).
         """
-        topic_terms = {_stem(t) for t in tokenize(topic)}
+        topic_terms = {cognate(t) for t in tokenize(topic)}
         for c in candidates:
             # A topic word in the sentence (or a cognate: deterrence/deterrenza) is
             # direct evidence; embeddings carry the rest, across languages.
-            c.topic_words = len(topic_terms & {_stem(t) for t in tokenize(c.text)})
+            c.topic_words = len(topic_terms & {cognate(t) for t in tokenize(c.text)})
         order = sorted(
             range(len(candidates)), key=lambda i: (-min(candidates[i].topic_words, 3), i)
         )
@@ -165,12 +165,7 @@ class ExtractiveAnswerer:
         return kept
 
 
-def _stem(token: str) -> str:
-    """Crude shared stem: 'rates'/'rate', 'deterrence'/'deterrenza' -> same string."""
-    return token[: max(4, len(token) - 2)][:6]
-
-
-def _same_person(speaker: str, info: QuestionInfo) -> bool:
+def _same_person(speaker: str, info: Question) -> bool:
     # "Chung" is "Chung Mong-koo" (family name first); "Rutte" is "Mark Rutte".
     said = {fold(t) for t in re.split(r"[\s'’]+", speaker) if t}
     asked = [fold(t).rstrip(".") for t in re.split(r"[\s'’]+", info.speaker) if t]
@@ -255,7 +250,7 @@ def _pick(
     ][:limit]
 
 
-def _compose(info: QuestionInfo, chosen: list[_Candidate]) -> Answer:
+def _compose(info: Question, chosen: list[_Candidate]) -> Answer:
     """Group by article, order articles by date, number the citations in reading order."""
     groups: OrderedDict[str, list[_Candidate]] = OrderedDict()
     for c in sorted(
@@ -302,11 +297,11 @@ def _compose(info: QuestionInfo, chosen: list[_Candidate]) -> Answer:
     )
 
 
-def _refusal(info: QuestionInfo, text: str, *, confidence: float = 0.0) -> Answer:
+def _refusal(info: Question, text: str, *, confidence: float = 0.0) -> Answer:
     return Answer(question=info.text, text=text, refused=True, confidence=confidence)
 
 
-def _no_person(info: QuestionInfo) -> str:
+def _no_person(info: Question) -> str:
     if info.lang == "it":
         return f"Le fonti non menzionano {info.speaker}: non posso dire cosa abbia detto."
     return (
@@ -314,13 +309,13 @@ def _no_person(info: QuestionInfo) -> str:
     )
 
 
-def _no_quote(info: QuestionInfo) -> str:
+def _no_quote(info: Question) -> str:
     if info.lang == "it":
         return f"Le fonti non riportano dichiarazioni di {info.speaker} su questo tema."
     return f"The briefings do not quote {info.speaker} on this."
 
 
-def _no_topic(info: QuestionInfo, candidates: list[_Candidate]) -> str:
+def _no_topic(info: Question, candidates: list[_Candidate]) -> str:
     """Say so plainly, and point at what the briefings do quote this person on."""
     titles = list(
         dict.fromkeys(
@@ -334,7 +329,7 @@ def _no_topic(info: QuestionInfo, candidates: list[_Candidate]) -> str:
     return f"The briefings do not report {info.speaker} saying anything about {info.topic}.{where}"
 
 
-def _nothing(info: QuestionInfo) -> str:
+def _nothing(info: Question) -> str:
     if info.lang == "it":
         return "Le fonti non contengono una risposta a questa domanda."
     return "The briefings do not answer this question."
