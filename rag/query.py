@@ -42,6 +42,22 @@ _SPEAKER_PATTERNS = [
     rf"^(?:and\s+)?what\s+did\s+{_NAME}\s+say{_END}",
 ]
 _SPEAKER_RX = [re.compile(p, re.IGNORECASE) for p in _SPEAKER_PATTERNS]
+# A person asked about by role ("the NATO Secretary General", "la ministra del Turismo"):
+# resolved against the roles the briefings give people (rag/quotes.py) at retrieval.
+_ROLE = r"(?P<role>(?:the|il|lo|la|l['’])\s*[^?]{3,80}?)"
+_ROLE_PATTERNS = [
+    rf"^(?:and\s+|so\s+)?what\s+(?:did|has|does)\s+{_ROLE}\s+(?:say|said|think|tell|told|claim|declare)\s+(?:about|on|of|regarding|concerning|over)\s+{_TOPIC}{_END}",
+    rf"^(?:and\s+)?what\s+did\s+{_ROLE}\s+say{_END}",
+    rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:ha|aveva)\s+(?:detto|dichiarato|affermato|sostenuto)\s+{_ROLE}\s+(?:sulla|sullo|sulle|sugli|sull['’]|sul|sui|su|a proposito d\w*|riguardo a\w*|in merito a\w*)\s*{_TOPIC}{_END}",
+    rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:ha|aveva)\s+detto\s+{_ROLE}{_END}",
+]
+_ROLE_RX = [re.compile(p, re.IGNORECASE) for p in _ROLE_PATTERNS]
+# "Who said that NATO's reaction would be devastating?": the claim is the topic.
+_WHO_PATTERNS = [
+    r"^(?:and\s+)?who\s+(?:said|says|stated|declared|warned|claimed|argued|insisted|promised|announced|predicted|explained|added|told\s+\w+)\s+(?:that\s+)?(?P<topic>.+?)\s*[?.!]*\s*$",
+    r"^(?:e\s+)?chi\s+(?:ha\s+|aveva\s+)?(?:detto|dichiarato|affermato|sostenuto|avvertito|annunciato|spiegato|sottolineato|promesso|ribadito|previsto|sostiene|dice|afferma)\s+(?:che\s+)?(?P<topic>.+?)\s*[?.!]*\s*$",
+]
+_WHO_RX = [re.compile(p, re.IGNORECASE) for p in _WHO_PATTERNS]
 _TIMELINE = re.compile(
     r"\b(changed|evolved|shifted|over time|timeline|cambiat[oa]|evolut[oa]|nel tempo)\b", re.I
 )
@@ -122,6 +138,9 @@ class Question:
     timeline: bool = False
     asked: str = ""
     filters: Filters = field(default_factory=Filters)
+    role: str = ""  # "the NATO Secretary General": a person asked about by role
+    asks_who: bool = False  # "Who said that ...?": the topic is the claim
+    wants: str = ""  # what kind of thing answers it: "person", "date", "number", "place"
 
     @property
     def names_a_person(self) -> bool:
@@ -162,9 +181,46 @@ def _parse(q: str) -> Question:
             info.speaker = name if name[:1].isupper() or fold(name) in _PRONOUNS else ""
             info.topic = (m.groupdict().get("topic") or "").strip(" ?.!")
             break
+    if not info.speaker:
+        for rx in _ROLE_RX:
+            if m := rx.match(q):
+                info.role = m.group("role").strip()
+                info.topic = (m.groupdict().get("topic") or "").strip(" ?.!")
+                break
+    if not info.speaker and not info.role:
+        for rx in _WHO_RX:
+            if m := rx.match(q):
+                info.asks_who = True
+                info.topic = m.group("topic").strip(" ?.!")
+                break
     info.names = names_in(q)
     info.timeline = bool(_TIMELINE.search(q))
+    info.wants = next((kind for kind, rx in _WANTS if rx.search(q)), "")
     return info
+
+
+# What kind of thing answers a question, from its question words (checked in this order:
+# "in what year" is a date, "how many" a number, before "what"/"quale" say nothing).
+_WANTS = [
+    (kind, re.compile(p, re.IGNORECASE))
+    for kind, p in (
+        (
+            "date",
+            r"\b(?:when|what year|which year|what date|what decade|what century|quando|"
+            r"(?:in )?(?:quale|che) (?:anno|data|secolo|decennio|giorno|mese))\b",
+        ),
+        (
+            "number",
+            r"\b(?:how many|how much|how long|how old|what percentage|what proportion|"
+            r"quant[aeio]|quanto tempo|che percentuale|quale percentuale)\b",
+        ),
+        (
+            "place",
+            r"\b(?:where|in what (?:city|country|place|state)|dove|in quale (?:città|paese|luogo|stato))\b",
+        ),
+        ("person", r"^(?:who|whom|whose|chi)\b|\b(?:which person|quale persona|da chi)\b"),
+    )
+]
 
 
 def names_in(text: str) -> list[str]:

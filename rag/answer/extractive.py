@@ -12,7 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -29,7 +29,12 @@ from rag.text import cognate, fold, tokenize
 MIN_TOPIC_SIMILARITY = 0.82  # best quote vs. topic, for "what did X say about Y"
 MIN_SENTENCE_SIMILARITY = 0.81  # best sentence vs. question, for other questions
 TOPIC_WORD_BONUS = 0.02
-MAX_EMBEDDED = 12  # sentences embedded per question: the bulk of answer latency
+# A sentence that holds the kind of thing the question asks for (a date for "when", a
+# number for "how many", a name for "who") answers it; one that only shares its words
+# may not. Chosen on the even half of the squad dev questions (bench/BENCHMARKS.md).
+ANSWER_KIND_BONUS = 0.02
+MAX_EMBEDDED = 24  # sentences embedded per question: the bulk of answer latency
+MAX_STATEMENT_CHARS = 700  # a longer statement is shown around its best sentence, with "…"
 KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one
 MAX_QUOTES = 3
 MIN_CLAUSE_WORDS = 5  # a shorter quote is a phrase, not a statement about a topic
@@ -50,14 +55,24 @@ def human_date(iso: str, lang: str) -> str:
 
 @dataclass
 class _Candidate:
+    """A statement (a whole quote, a reported clause) or, for general questions, a sentence.
+
+    ``sentences`` are its sentences' offsets in the chunk ``hit``; each is scored, and the
+    statement keeps the best score: a reader needs the whole statement, but a topic is
+    usually carried by one of its sentences.
+    """
+
     hit: Hit
     text: str
     start: int  # offsets in the article
     end: int
     speaker: str
-    quoted: bool
+    quoted: bool  # a direct quote, shown in quotation marks
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # chunk offsets
+    context: tuple[int, int] | None = None  # the sentence introducing it (chunk offsets)
     score: float = 0.0
-    topic_words: int = 0  # words of the question's topic found in the sentence
+    topic_words: int = 0  # words of the question's topic found in the statement
+    best_sentence: int = 0  # index into ``sentences``
 
 
 class ExtractiveAnswerer:
@@ -99,7 +114,25 @@ class ExtractiveAnswerer:
     def answer(self, info: Question, hits: list[Hit]) -> Answer:
         if info.names_a_person:
             return self._about_speaker(info, hits)
+        if info.asks_who and info.topic:
+            return self._who_said(info, hits)
         return self._general(info, hits)
+
+    # -- "who said that ...?"
+    def _who_said(self, info: Question, hits: list[Hit]) -> Answer:
+        """The statement closest to the claim, whoever made it, with its speaker named."""
+        candidates = [c for c in _candidates(hits) if c.speaker]
+        if not candidates:
+            return self._general(info, hits)
+        candidates = self._score(info.topic, candidates)
+        best = max(c.score for c in candidates)
+        if best < MIN_TOPIC_SIMILARITY and not any(c.topic_words for c in candidates):
+            return _refusal(info, _nothing(info), confidence=best)
+        chosen = _pick(candidates, best, 2)
+        answer = _compose(info, chosen)
+        answer.speaker = chosen[0].speaker
+        answer.confidence = best
+        return answer
 
     # -- "what did X say about Y"
     def _about_speaker(self, info: Question, hits: list[Hit]) -> Answer:
@@ -135,7 +168,7 @@ class ExtractiveAnswerer:
         candidates = [c for c in _candidates(hits[:4], sentences=True) if len(c.text) > 25]
         if not candidates:
             return _refusal(info, _nothing(info))
-        candidates = self._score(info.text, candidates)
+        candidates = self._score(info.text, candidates, wants=info.wants)
         best = max(c.score for c in candidates)
         if best < MIN_SENTENCE_SIMILARITY:
             return _refusal(info, _nothing(info), confidence=best)
@@ -143,26 +176,79 @@ class ExtractiveAnswerer:
         answer.confidence = best
         return answer
 
-    def _score(self, topic: str, candidates: list[_Candidate]) -> list[_Candidate]:
-        """Score candidates; only the most promising ``MAX_EMBEDDED`` are embedded.
+    def _score(
+        self, topic: str, candidates: list[_Candidate], *, wants: str = ""
+    ) -> list[_Candidate]:
+        """Score each candidate by its best sentence (or the sentence introducing it);
+        only the most promising candidates' first ``MAX_EMBEDDED`` sentences are embedded.
 
         Embedding sentences is the slow part of answering, so candidates are first
         ordered by topic words, then by retrieval rank (their input order).
         """
         topic_terms = {cognate(t) for t in tokenize(topic)}
         for c in candidates:
-            # A topic word in the sentence (or a cognate: deterrence/deterrenza) is
-            # direct evidence; embeddings carry the rest, across languages.
-            c.topic_words = len(topic_terms & {cognate(t) for t in tokenize(c.text)})
+            # A topic word in the statement or the sentence introducing it (or a cognate:
+            # deterrence/deterrenza) is direct evidence; embeddings carry the rest, across
+            # languages.
+            words = {cognate(t) for t in tokenize(c.text)}
+            if c.context is not None:
+                words |= {cognate(t) for t in tokenize(c.hit.text[slice(*c.context)])}
+            c.topic_words = len(topic_terms & words)
+        kind = [holds(wants, c.text) for c in candidates]
         order = sorted(
-            range(len(candidates)), key=lambda i: (-min(candidates[i].topic_words, 3), i)
+            range(len(candidates)),
+            key=lambda i: (-(min(candidates[i].topic_words, 3) + kind[i]), i),
         )
-        kept = [candidates[i] for i in order[:MAX_EMBEDDED]]
+        kept: list[_Candidate] = []
+        texts: list[str] = []
+        for i in order:
+            c = candidates[i]
+            spans = c.sentences + ([c.context] if c.context is not None else [])
+            if texts and len(texts) + len(spans) > MAX_EMBEDDED:
+                continue
+            kept.append(c)
+            texts.extend(c.hit.text[a:b].strip() for a, b in spans)
+        if not kept:
+            return []
         qv = np.asarray(cached_query_vector(self.embeddings, topic), dtype=np.float32)
-        sims = self._vectors([c.text for c in kept]) @ qv
-        for c, sim in zip(kept, sims, strict=True):
-            c.score = float(sim) + TOPIC_WORD_BONUS * min(c.topic_words, 3)
+        sims = self._vectors(texts) @ qv
+        pos = 0
+        for c in kept:
+            n = len(c.sentences) + (c.context is not None)
+            own = sims[pos : pos + len(c.sentences)]
+            c.best_sentence = int(np.argmax(own))
+            c.score = float(sims[pos : pos + n].max()) + TOPIC_WORD_BONUS * min(c.topic_words, 3)
+            c.score += ANSWER_KIND_BONUS * holds(wants, c.text)
+            pos += n
         return kept
+
+
+_KIND_RX = {
+    "date": re.compile(
+        r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\b(?:january|february|march|april|may|june|july|august|"
+        r"september|october|november|december|gennaio|febbraio|marzo|aprile|maggio|giugno|"
+        r"luglio|agosto|settembre|ottobre|novembre|dicembre)\b",
+        re.IGNORECASE,
+    ),
+    "number": re.compile(
+        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|"
+        r"thousand|million|billion|dozen|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|"
+        r"dieci|dodici|venti|cento|mille|mila|milioni|miliardi|dozzina)\b",
+        re.IGNORECASE,
+    ),
+    # A capitalised word after a preposition of place.
+    "place": re.compile(
+        r"\b(?:in|at|near|from|to|a|nel|nella|nei|presso|da|di)\s+(?:the\s+)?[A-ZÀ-Ö][\w'’-]+"
+    ),
+    # Two capitalised words in a row, not opening the sentence: a name.
+    "person": re.compile(r"(?<=[\w,;:] )[A-ZÀ-Ö][\w'’-]+\s+[A-ZÀ-Ö][\w'’-]+"),
+}
+
+
+def holds(wants: str, text: str) -> bool:
+    """Whether ``text`` holds the kind of thing a question of kind ``wants`` asks for."""
+    rx = _KIND_RX.get(wants)
+    return bool(rx and rx.search(text))
 
 
 def _same_person(speaker: str, info: Question) -> bool:
@@ -180,55 +266,134 @@ def _same_person(speaker: str, info: Question) -> bool:
     return all(matches(t) for t in asked if t)
 
 
+def _body_start(hit: Hit) -> int:
+    """Where the article body starts in this chunk: the dateline is metadata, never an
+    answer sentence."""
+    body = int(hit.metadata.get("body_start", 0) or 0)
+    base = int(hit.metadata.get("char_start", 0) or 0)
+    return max(0, min(len(hit.text), body - base))
+
+
 def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]:
-    """Quote sentences (or every sentence) of the hits, with article offsets."""
+    """Statements (or, with ``sentences``, every sentence) of the hits, article offsets.
+
+    Overlapping chunks repeat text: each article position is kept once, from the first
+    (best-ranked) hit that holds it.
+    """
     out: list[_Candidate] = []
     seen: set[tuple[str, int]] = set()
     for hit in hits:
         base = int(hit.metadata.get("char_start", 0) or 0)
         doc_id = str(hit.metadata.get("doc_id", ""))
+        body = _body_start(hit)
+        quotes = quotes_from_metadata(hit.metadata.get("quotes"))
         if sentences:
-            quotes = quotes_from_metadata(hit.metadata.get("quotes"))
             for s in split_sentences(hit.text):
-                speaker = next(
-                    (q.speaker for q in quotes if q.start <= s.start < q.end and q.speaker), ""
+                start = max(s.start, body)
+                if s.end - start < 2 or (doc_id, base + start) in seen:
+                    continue
+                inside = next((q for q in quotes if q.start <= start < q.end and q.speaker), None)
+                # A sentence inside a quote ends where the quote does (not after its mark).
+                end = min(s.end, inside.end) if inside else s.end
+                seen.add((doc_id, base + start))
+                out.append(
+                    _Candidate(
+                        hit,
+                        hit.text[start:end],
+                        base + start,
+                        base + end,
+                        inside.speaker if inside else "",
+                        inside is not None and getattr(inside, "kind", "direct") != "reported",
+                        sentences=[(start, end)],
+                    )
                 )
-                _add(out, seen, hit, doc_id, base, s.start, s.end, speaker, False)
             continue
-        for q in quotes_from_metadata(hit.metadata.get("quotes")):
-            quote_text = hit.text[q.start : q.end]
-            for s in split_sentences(quote_text):
-                _add(
-                    out,
-                    seen,
+        for q in quotes:
+            start, end = max(q.start, body), q.end
+            text = hit.text[start:end]
+            stripped = text.strip()
+            if not stripped or (doc_id, base + start) in seen:
+                continue
+            start += len(text) - len(text.lstrip())
+            end = start + len(stripped)
+            seen.add((doc_id, base + start))
+            spans = [(start + x.start, start + x.end) for x in split_sentences(stripped)]
+            out.append(
+                _Candidate(
                     hit,
-                    doc_id,
-                    base,
-                    q.start + s.start,
-                    q.start + s.end,
+                    stripped,
+                    base + start,
+                    base + end,
                     q.speaker,
-                    True,
+                    getattr(q, "kind", "direct") != "reported",
+                    sentences=spans or [(start, end)],
+                    context=_introduction(hit.text, start, body),
                 )
-    return out
+            )
+    return _drop_contained(_merge_split_statements(out))
 
 
-def _add(
-    out: list[_Candidate],
-    seen: set[tuple[str, int]],
-    hit: Hit,
-    doc_id: str,
-    base: int,
-    start: int,
-    end: int,
-    speaker: str,
-    quoted: bool,
-) -> None:
-    text = hit.text[start:end].strip()
-    # Overlapping chunks repeat sentences: keep each article position once.
-    if not text or (doc_id, base + start) in seen:
-        return
-    seen.add((doc_id, base + start))
-    out.append(_Candidate(hit, text, base + start, base + end, speaker, quoted))
+def _drop_contained(cands: list[_Candidate]) -> list[_Candidate]:
+    """A chunk that starts inside a quote holds only its tail; the chunk before holds the
+    whole statement. Keep the whole one, at the better rank of the two."""
+    kept: list[_Candidate] = []
+    for c in cands:
+        doc = str(c.hit.metadata.get("doc_id"))
+        outer = next(
+            (
+                i
+                for i, k in enumerate(kept)
+                if str(k.hit.metadata.get("doc_id")) == doc
+                and (k.start <= c.start and c.end <= k.end or c.start <= k.start and k.end <= c.end)
+            ),
+            None,
+        )
+        if outer is None:
+            kept.append(c)
+        elif c.end - c.start > kept[outer].end - kept[outer].start:
+            kept[outer] = c
+    return kept
+
+
+def _introduction(text: str, start: int, floor: int) -> tuple[int, int] | None:
+    """The sentence that introduces a statement: the one it starts in, up to the quote, or
+    the one before it in the same paragraph ('Interrogato sulle dichiarazioni russe, Rutte
+    ha ribadito che...'). It tells what the statement was an answer to."""
+    para = max(floor, text.rfind("\n\n", 0, start) + 1)
+    before = text[para:start]
+    if len(before.split()) < 4:
+        return None
+    spans = split_sentences(before)
+    if not spans:
+        return None
+    last = spans[-1]
+    return (para + last.start, para + last.end)
+
+
+def _merge_split_statements(cands: list[_Candidate]) -> list[_Candidate]:
+    """One statement cut by a chunk boundary comes back as two clipped spans of two hits:
+    join them when both hits were retrieved, so the reader gets the whole statement."""
+    order = {id(c): i for i, c in enumerate(cands)}
+    out: list[_Candidate] = []
+    for c in sorted(cands, key=lambda c: (str(c.hit.metadata.get("doc_id")), c.start)):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.hit is not c.hit
+            and prev.speaker == c.speaker
+            and prev.quoted == c.quoted
+            and str(prev.hit.metadata.get("doc_id")) == str(c.hit.metadata.get("doc_id"))
+            and c.start <= prev.end + 1 < c.end
+            and prev.end - int(prev.hit.metadata.get("char_start", 0) or 0) >= len(prev.hit.text)
+        ):
+            # prev runs to its chunk's end and c goes on past it: the union's article text
+            # is prev's text plus c's text after prev's end.
+            c_base = int(c.hit.metadata.get("char_start", 0) or 0)
+            prev.text += c.hit.text[prev.end - c_base : c.end - c_base]
+            prev.end = c.end
+            continue
+        out.append(c)
+    return sorted(out, key=lambda c: order[id(c)])
 
 
 def _pick(
@@ -267,34 +432,63 @@ def _compose(info: Question, chosen: list[_Candidate]) -> Answer:
         cite = ", ".join(p for p in (str(meta.get("source", "")), when) if p) or str(
             meta.get("title")
         )
-        who = cands[0].speaker if info.speaker else ""
-        speaker = speaker or who
-        if who:
-            verb = "ha detto" if info.lang == "it" else "said"
-            lines.append(f"{who} {verb} ({cite}):")
-        else:
-            lines.append(f"{'Secondo' if info.lang == 'it' else 'According to'} {cite}:")
+        last_who: str | None = None
         for c in sorted(cands, key=lambda c: c.start):
+            # Someone's words are credited to them, never to the agency that reports them.
+            who = c.speaker
+            speaker = speaker or who
+            if who != last_who:
+                if who:
+                    verb = "ha detto" if info.lang == "it" else "said"
+                    lines.append(f"{who} {verb} ({cite}):")
+                else:
+                    lines.append(f"{'Secondo' if info.lang == 'it' else 'According to'} {cite}:")
+                last_who = who
             n = len(sources) + 1
-            text = f"“{c.text}”" if c.quoted else c.text
-            lines.append(f"{text} [{n}]")
-            claims.append(Claim(text=c.text, citations=[n]))
+            start, end, shown, cut_before, cut_after = _shown(c)
+            body = f"{'… ' if cut_before else ''}{shown}{' …' if cut_after else ''}"
+            # A direct quote in quotation marks; reported speech and narrative as written.
+            lines.append(f"{f'“{body}”' if c.quoted else body} [{n}]")
+            claims.append(Claim(text=shown, citations=[n]))
             sources.append(
                 Source.from_chunk(
                     n,
                     meta,
                     chunk_id=c.hit.chunk_id,
                     context=c.hit.text,
-                    quote=c.text,
+                    quote=shown,
                     score=c.score,
-                    char_start=c.start,
-                    char_end=c.end,
+                    char_start=start,
+                    char_end=end,
                     speaker=c.speaker,
                 )
             )
     return Answer(
         question=info.text, text="\n".join(lines), sources=sources, speaker=speaker, claims=claims
     )
+
+
+def _shown(c: _Candidate) -> tuple[int, int, str, bool, bool]:
+    """The part of a statement an answer shows: all of it, or, when it is very long, the
+    sentences around its best one; offsets stay exact (article offsets of what is shown)."""
+    if len(c.text) <= MAX_STATEMENT_CHARS or len(c.sentences) < 2:
+        return c.start, c.end, c.text, False, False
+    base = int(c.hit.metadata.get("char_start", 0) or 0)
+    lo = hi = min(c.best_sentence, len(c.sentences) - 1)
+    width = c.sentences[lo][1] - c.sentences[lo][0]
+    while True:
+        grew = False
+        for j in (hi + 1, lo - 1):
+            if 0 <= j < len(c.sentences):
+                extra = c.sentences[j][1] - c.sentences[j][0]
+                if width + extra <= MAX_STATEMENT_CHARS:
+                    width += extra
+                    lo, hi = min(lo, j), max(hi, j)
+                    grew = True
+        if not grew:
+            break
+    a, b = c.sentences[lo][0], c.sentences[hi][1]
+    return base + a, base + b, c.hit.text[a:b], base + a > c.start, base + b < c.end
 
 
 def _refusal(info: Question, text: str, *, confidence: float = 0.0) -> Answer:
