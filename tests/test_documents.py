@@ -16,7 +16,7 @@ from tests.conftest import DATA, SAMPLE
         ),
         pytest.param("ROMA (ITALPRESS) - Il governo", "", "Roma", "Italpress", id="no-date"),
         pytest.param(
-            "date 2025-10-02 L'AQUILA (ANSA) — Il sindaco", "2025-10-02", "L'Aquila", "Ansa",
+            "date 2025-10-02 L'AQUILA (ANSA) — Il sindaco", "2025-10-02", "L'Aquila", "ANSA",
             id="em-dash-apostrophe",
         ),
     ],
@@ -40,7 +40,12 @@ def test_sample_article_metadata() -> None:
     assert m["published_at"] == "2026-02-11"
     assert m["place"] == "Bruxelles (Belgio)"
     assert m["lang"] == "it"
-    assert m["title"].startswith("Nato, Rutte")
+    # The wire has no headline line: the title is made from its dateline and first clause.
+    assert m["title"] == (
+        "Italpress, Bruxelles (Belgio), 11 Feb 2026: "
+        "Alla vigilia della riunione dei ministri della Difesa dell’Alleanza Atlantica"
+    )
+    assert doc.page_content[m["body_start"] :].startswith("Alla vigilia della riunione")
     assert m["path"] == str(SAMPLE)
     assert "La deterrenza funziona solo se" in doc.page_content
 
