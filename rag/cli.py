@@ -59,6 +59,19 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+UNDATED_SHOWN = 10  # names listed on the undated line; the rest are counted
+
+
+def _echo_undated(report: Any, *, err: bool = False) -> None:
+    """One line naming what came in without a date: date filters will leave it out."""
+    if not report.undated:
+        return
+    names = [Path(u).name for u in report.undated[:UNDATED_SHOWN]]
+    more = len(report.undated) - len(names)
+    listed = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    typer.echo(f"undated (no date in dateline, front matter or file name): {listed}", err=err)
+
+
 def _assistant(store: Path | None, chroma_url: str | None, embeddings: str | None = None) -> Any:
     from pydantic import ValidationError
 
@@ -108,6 +121,7 @@ def ingest_cmd(
         for f in report.failed:
             typer.echo(f"failed: {f.reason}", err=True)
         typer.echo(report.summary())
+        _echo_undated(report)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -219,6 +233,7 @@ def serve_cmd(
     if ingest_path:
         report = assistant.ingest(ingest_path)
         typer.echo(report.summary(), err=True)
+        _echo_undated(report, err=True)
         for f in report.failed:
             typer.echo(f"failed: {f.reason}", err=True)
     from ui.app import launch

@@ -1,7 +1,13 @@
 """Loaders: files on disk -> LangChain ``Document`` objects with briefing metadata.
 
 Every document carries ``doc_id``, ``title``, ``source``, ``published_at`` (ISO date or ""),
-``place``, ``lang`` and ``path``. Chroma metadata cannot hold ``None``, so unknown is "".
+``place``, ``lang``, ``path`` and ``body_start``. Chroma metadata cannot hold ``None``, so
+unknown is "".
+
+``page_content`` is the whole article, dateline included (answer offsets index it, and
+readers are shown all of it); ``body_start`` is where the body starts after the dateline,
+so answers and source cards can skip the dateline, which is metadata, not a sentence.
+Text is NFC-normalised on load, and the content hash is of the NFC text.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,60 +24,59 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
+# Datelines are parsed in rag.datelines; Dateline and parse_dateline are importable here too.
+from rag.datelines import Dateline as Dateline
+from rag.datelines import display_date, parse_date, parse_dateline
 from rag.errors import DocumentError
 from rag.text import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
 DEFAULT_MAX_FILE_MB = 20  # a briefing is kilobytes; 20 MB of text is ~25k chunks
 
-# Agency datelines, e.g. " date 2026-02-11 BRUXELLES (BELGIO) (ITALPRESS) – Alla vigilia ..."
-# or "ROMA (ITALPRESS) - ...": optional ISO date, an upper-case place, an optional
-# upper-case region in brackets, the agency in brackets, then a dash.
-_UPPER = r"A-ZÀÈÉÌÒÓÙ"
-_DATELINE = re.compile(
-    rf"^\s*(?:date\s+(?P<date>\d{{4}}-\d{{2}}-\d{{2}})\s+)?"
-    rf"(?P<place>[{_UPPER}][{_UPPER}'’ .-]{{1,40}}?)\s*"
-    rf"(?:\((?P<region>[{_UPPER}][{_UPPER}'’ .-]{{1,40}})\)\s*)?"
-    rf"\((?P<agency>[{_UPPER}][{_UPPER}0-9 .&-]{{1,20}})\)\s*[–—-]\s*"
-)
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-
-
-@dataclass(frozen=True)
-class Dateline:
-    published_at: str
-    place: str
-    source: str
-    end: int  # offset where the article body starts
-
-
-def parse_dateline(text: str) -> Dateline | None:
-    """Parse an agency dateline at the start of ``text`` (first 300 characters)."""
-    m = _DATELINE.match(text[:300])
-    if not m:
-        return None
-    place = m.group("place").strip(" .-")
-    if m.group("region"):
-        place = f"{place} ({m.group('region').strip()})"
-    return Dateline(
-        published_at=m.group("date") or "",
-        place=place.title(),
-        source=m.group("agency").strip().title(),
-        end=m.end(),
-    )
+# Front matter at the top of a .md/.txt file: "---", "key: value" lines, "---".
+_FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_MATTER_MAX = 8192  # where the closing "---" must be by
+_FRONT_LINE = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*)")
+_FRONT_KEYS = {
+    "title": "title",
+    "headline": "title",
+    "date": "date",
+    "published_at": "date",
+    "published": "date",
+    "pubdate": "date",
+    "source": "source",
+    "outlet": "source",
+    "agency": "source",
+    "publisher": "source",
+    "place": "place",
+    "location": "place",
+    "lang": "lang",
+    "language": "lang",
+}
+# Where a headline-less article's generated title cuts its first clause.
+_CLAUSE_END = re.compile(r"[,;:.!?…](?=\s|$)")
+_CLAUSE_MIN, _CLAUSE_MAX, _TITLE_WORDS_MAX = 20, 100, 80
 
 
 def normalize_date(value: object) -> str:
-    """ISO date (YYYY-MM-DD) from an ISO date or date-time string; "" when unknown."""
+    """ISO date (YYYY-MM-DD) from an ISO date or date-time string, or a date written out
+    ("11 febbraio 2026", "March 3, 2026"); "" when unknown."""
     if not value:
         return ""
     m = _ISO_DATE.search(str(value))
     if not m:
-        return ""
+        return parse_date(str(value))
     try:
         return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
     except ValueError:
         return ""
+
+
+def _nfc(text: str) -> str:
+    # Decomposed accents ("e" + U+0301) would make "è" two characters: words, names and
+    # hashes would differ from the same text typed on another keyboard.
+    return unicodedata.normalize("NFC", text)
 
 
 def date_key(iso: str) -> int:
@@ -112,7 +118,7 @@ def _decode(raw: bytes, path: Path) -> str:
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * max(1, min(len(text), 8192)):
         raise DocumentError(f"{path}: binary data, not text", path=str(path))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _article(
@@ -123,27 +129,36 @@ def _article(
     title: str = "",
     source: str = "",
     published_at: str = "",
+    place: str = "",
     lang: str = "",
 ) -> Document:
-    text = text.strip()
-    place = ""
+    """One article. ``title``, ``source``, ``published_at`` and ``place`` come from the
+    file's own fields (jsonl, front matter) and win over the dateline, which wins over a
+    date in the file name."""
+    text = _nfc(text).strip()
+    given = normalize_date(published_at)
+    named = normalize_date(path.stem)
+    reference = given or named
+    dl = parse_dateline(text, reference=date.fromisoformat(reference) if reference else None)
     body_start = 0
-    dl = parse_dateline(text)
     if dl is not None:
-        place = dl.place
+        place = place or dl.place
         source = source or dl.source
-        published_at = published_at or dl.published_at
+        published_at = given or dl.published_at or named
         body_start = dl.end
-    published_at = normalize_date(published_at)
+    else:
+        published_at = reference
+    title = _nfc(title).strip() or headline_title(source, place, published_at, text[body_start:])
     return Document(
         page_content=text,
         metadata={
             "doc_id": doc_id,
-            "title": (title or path.stem).strip()[:300],
-            "source": source or "",
+            "title": (title or path.stem)[:300],
+            "source": source,
             "published_at": published_at,
             "date_key": date_key(published_at),
             "place": place,
+            "body_start": body_start,
             "lang": lang or detect_language(text[body_start:] or text),
             "path": str(path),
             "content_hash": content_hash(text),
@@ -151,8 +166,58 @@ def _article(
     )
 
 
+def first_clause(text: str) -> str:
+    """The opening words of ``text`` as a title: up to its first comma, semicolon, colon or
+    full stop when that falls between 20 and 100 characters in (the real wire's "Alla
+    vigilia della riunione dei ministri della Difesa dell’Alleanza Atlantica"), else its
+    first 80 characters cut at a word and marked "…"."""
+    flat = " ".join(text[: _CLAUSE_MAX * 4].split())
+    for m in _CLAUSE_END.finditer(flat, 0, _CLAUSE_MAX + 1):
+        if m.start() >= _CLAUSE_MIN:
+            return flat[: m.start()]
+    if len(flat) <= _TITLE_WORDS_MAX:
+        return flat.rstrip(".!?…")
+    cut = flat.rfind(" ", 0, _TITLE_WORDS_MAX + 1)
+    return flat[: cut if cut > 0 else _TITLE_WORDS_MAX].rstrip(" ,;:") + "…"
+
+
+def headline_title(source: str, place: str, published_at: str, body: str) -> str:
+    """A readable title for an article without a headline: outlet, place, date and its
+    first clause ("Italpress, Bruxelles (Belgio), 11 Feb 2026: Alla vigilia ..."), so
+    that a source list never shows a file name."""
+    where = ", ".join(p for p in (source, place, display_date(published_at)) if p)
+    clause = first_clause(body)
+    return f"{where}: {clause}" if where and clause else where or clause
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """(fields, rest) of a text opening with front matter; ({}, text) when it does not.
+
+    Fields are ``title``, ``date``, ``source``, ``place`` and ``lang`` (under their usual
+    names: published_at, outlet, ...). A "---" block with none of them is not front
+    matter but a rule, and stays in the text.
+    """
+    m = _FRONT_MATTER.match(text[:_FRONT_MATTER_MAX])
+    if m is None:
+        return {}, text
+    fields: dict[str, str] = {}
+    for line in m[1].split("\n"):
+        f = _FRONT_LINE.fullmatch(line.strip())
+        if f is None or f[1].lower() not in _FRONT_KEYS:
+            continue
+        value = f[2].strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1].strip()
+        if value:
+            fields.setdefault(_FRONT_KEYS[f[1].lower()], value)
+    if not fields:
+        return {}, text
+    return fields, text[m.end() :]
+
+
 def _split_title(text: str) -> tuple[str, str]:
-    """A short first line followed by a blank line is the title."""
+    """A short first line followed by a blank line is the title (unless it is a dateline,
+    or a date on its own line above one)."""
     stripped = text.lstrip("\ufeff\n ")
     first, sep, rest = stripped.partition("\n")
     if sep and rest.startswith("\n") and 0 < len(first.strip()) <= 200 and rest.strip():
@@ -162,10 +227,22 @@ def _split_title(text: str) -> tuple[str, str]:
 
 
 def _load_text(path: Path, raw: bytes) -> list[Document]:
-    title, body = _split_title(_decode(raw, path))
+    fields, text = split_front_matter(_decode(raw, path))
+    title, body = _split_title(text)
     if not body.strip():
         raise DocumentError(f"{path}: empty file", path=str(path))
-    return [_article(body, doc_id=file_doc_id(path), path=path, title=title)]
+    return [
+        _article(
+            body,
+            doc_id=file_doc_id(path),
+            path=path,
+            title=fields.get("title") or title,
+            source=fields.get("source", ""),
+            published_at=fields.get("date", ""),
+            place=fields.get("place", ""),
+            lang=fields.get("lang", ""),
+        )
+    ]
 
 
 def _load_html(path: Path, raw: bytes) -> list[Document]:
@@ -230,7 +307,7 @@ def _load_jsonl(path: Path, loaded: LoadedFile) -> None:
                 row = json.loads(line)
                 if not isinstance(row, dict):
                     raise ValueError("not a JSON object")
-                text = str(row.get("text") or "")
+                text = _nfc(str(row.get("text") or ""))
                 if not text.strip():
                     raise ValueError("no text")
                 doc_id = str(row.get("id") or "").strip()
@@ -244,8 +321,8 @@ def _load_jsonl(path: Path, loaded: LoadedFile) -> None:
                     text,
                     doc_id=doc_id,
                     path=path,
-                    title=str(row.get("title") or doc_id),
-                    source=str(row.get("source") or ""),
+                    title=_nfc(str(row.get("title") or "")),
+                    source=_nfc(str(row.get("source") or "")),
                     published_at=str(row.get("published_at") or ""),
                     lang=str(row.get("lang") or ""),
                 )

@@ -55,13 +55,19 @@ class Failure:
 
 @dataclass
 class IngestReport:
-    """What an ingest did. Lists hold document ids (failures: path and reason)."""
+    """What an ingest did. Lists hold document ids (failures: path and reason).
+
+    ``undated`` names the added or updated documents with no date from their fields,
+    front matter, dateline or file name (a file by its path, a jsonl line by its id):
+    date filters leave them out, so the user should hear about it.
+    """
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    undated: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_reused: int = 0
     chunks_coded: int = 0  # stored chunks given the sparse code they lacked
@@ -369,6 +375,9 @@ def _write(
     store.put_doc_records([_record(p) for p in group.pending])
     for p, doc_id in zip(group.pending, doc_ids, strict=True):
         (report.updated if p.old is not None else report.added).append(doc_id)
+        if not p.doc.metadata.get("published_at"):
+            path = str(p.doc.metadata.get("path", ""))
+            report.undated.append(doc_id if not path or path.endswith(".jsonl") else path)
 
 
 def _record(p: _Pending) -> DocRecord:

@@ -70,7 +70,9 @@ def test_known_person_on_an_unrelated_topic_is_refused(assistant: Assistant) -> 
     answer = assistant.ask("What did Rutte say about the football derby?")
     assert answer.refused
     assert answer.text.startswith("The briefings do not report Rutte saying anything about")
-    assert "They quote Rutte in: Nato, Rutte" in answer.text, "points at what they do cover"
+    assert "They quote Rutte in: Italpress, Bruxelles (Belgio), 11 Feb 2026" in answer.text, (
+        "points at what they do cover"
+    )
 
 
 def test_follow_up_keeps_the_speaker(assistant: Assistant) -> None:

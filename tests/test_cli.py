@@ -88,6 +88,22 @@ def test_ingest_with_failures_exits_partial(tmp_path: Path) -> None:
     assert "1 added" in result.stdout
 
 
+def test_ingest_names_undated_files_after_the_summary(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "2026-03-03-dated.txt").write_text("Il molo immaginario di Valmarina apre.")
+    for i in range(12):
+        (src / f"nota-{i:02}.txt").write_text(f"Il molo immaginario numero {i} apre.")
+    result = runner.invoke(app, ["ingest", str(src), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    summary, undated = result.stdout.splitlines()
+    assert summary.startswith("13 added, 0 updated, 0 unchanged, 0 removed, 0 failed")
+    listed = ", ".join(f"nota-{i:02}.txt" for i in range(10))
+    assert undated == (
+        f"undated (no date in dateline, front matter or file name): {listed} and 2 more"
+    )
+
+
 def test_ask_plain_text_lists_sources(shared_store: Path) -> None:
     result = runner.invoke(
         app, ["ask", "What did Rutte say about deterrence?", "--store", str(shared_store)]
@@ -96,7 +112,9 @@ def test_ask_plain_text_lists_sources(shared_store: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "Mark Rutte said (Italpress, 11 Feb 2026):"
     assert any(
-        line.startswith("[1] Nato, Rutte") and "Italpress, 2026-02-11" in line for line in lines
+        line.startswith("[1] Italpress, Bruxelles (Belgio), 11 Feb 2026: Alla vigilia")
+        and "Italpress, 2026-02-11" in line
+        for line in lines
     )
 
 

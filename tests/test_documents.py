@@ -1,36 +1,147 @@
+import datetime as dt
+import json
+import time
+import unicodedata
 from pathlib import Path
 
 import pytest
 
-from rag.documents import detect_language, iter_files, load_file, parse_dateline
+from rag.chunking import chunk_document
+from rag.documents import (
+    detect_language,
+    first_clause,
+    iter_files,
+    load_file,
+    parse_dateline,
+    split_front_matter,
+)
 from rag.errors import DocumentError
+from rag.quotes import find_quotes
 from tests.conftest import DATA, SAMPLE
 
 
+# Datelines as each agency writes them; the text after the dash is fictional.
 @pytest.mark.parametrize(
-    ("line", "date", "place", "source"),
+    ("line", "date", "place", "source", "body"),
     [
-        pytest.param(
-            " date 2026-02-11 BRUXELLES (BELGIO) (ITALPRESS) – Alla vigilia",
-            "2026-02-11", "Bruxelles (Belgio)", "Italpress", id="italpress-full",
-        ),
-        pytest.param("ROMA (ITALPRESS) - Il governo", "", "Roma", "Italpress", id="no-date"),
-        pytest.param(
-            "date 2025-10-02 L'AQUILA (ANSA) — Il sindaco", "2025-10-02", "L'Aquila", "Ansa",
-            id="em-dash-apostrophe",
-        ),
+        pytest.param(" date 2026-02-11 BRUXELLES (BELGIO) (ITALPRESS) – Alla vigilia",
+                     "2026-02-11", "Bruxelles (Belgio)", "Italpress", "Alla vigilia", id="italpress-iso"),
+        pytest.param("GENOVA, 14 gennaio 2026 (ITALPRESS) – Il porto immaginario",
+                     "2026-01-14", "Genova", "Italpress", "Il porto", id="italpress-date"),
+        pytest.param("ROMA (ITALPRESS) - Il governo", "", "Roma", "Italpress", "Il governo", id="no-date"),
+        pytest.param("PARIGI (ITALPRESS) – Il sindaco", "", "Parigi", "Italpress", "Il sindaco",
+                     id="italpress-no-date"),
+        pytest.param("12 marzo 2026\nPARIGI (ITALPRESS) – Il sindaco",
+                     "2026-03-12", "Parigi", "Italpress", "Il sindaco", id="date-line-above"),
+        pytest.param("2026-03-12\nPARIGI (ITALPRESS) – Il sindaco",
+                     "2026-03-12", "Parigi", "Italpress", "Il sindaco", id="iso-line-above"),
+        pytest.param("Giovedì 12 marzo 2026\n\nPARIGI (ITALPRESS) – Il sindaco",
+                     "2026-03-12", "Parigi", "Italpress", "Il sindaco", id="weekday-line-above"),
+        pytest.param("12/03/2026\nPARIGI (ITALPRESS) – Il sindaco",
+                     "2026-03-12", "Parigi", "Italpress", "Il sindaco", id="numeric-line-above"),
+        pytest.param("Giovedì 12 marzo 2026\n\nIl consiglio immaginario", "2026-03-12", "", "",
+                     "Il consiglio", id="date-line-alone"),
+        pytest.param("date 2025-10-02 L'AQUILA (ANSA) — Il sindaco", "2025-10-02", "L'Aquila", "ANSA",
+                     "Il sindaco", id="em-dash-apostrophe"),
+        pytest.param("(ANSA) - BARI, 2 FEB - Il sindaco", "", "Bari", "ANSA", "Il sindaco",
+                     id="ansa-no-year"),
+        pytest.param("(ANSA) - BARI, 2 febbraio 2026 - Il sindaco", "2026-02-02", "Bari", "ANSA",
+                     "Il sindaco", id="ansa-year"),
+        pytest.param("(AGI) - Palermo, 7 mar. - Il prefetto", "", "Palermo", "AGI", "Il prefetto",
+                     id="agi"),
+        pytest.param("(DIRE) Roma, 3 apr. 2026 - La giunta", "2026-04-03", "Roma", "Dire", "La giunta",
+                     id="dire"),
+        pytest.param("ROMA (Adnkronos) - La giunta", "", "Roma", "Adnkronos", "La giunta", id="adnkronos"),
+        pytest.param("Roma, 3 apr. (askanews) - La giunta", "", "Roma", "askanews", "La giunta",
+                     id="askanews"),
+        pytest.param("Milano, 5 maggio 2026 (LaPresse) - La giunta", "2026-05-05", "Milano", "LaPresse",
+                     "La giunta", id="lapresse"),
+        pytest.param("CITTÀ DEL VATICANO (ITALPRESS) - Il portavoce", "", "Città del Vaticano",
+                     "Italpress", "Il portavoce", id="accents-particles"),
+        pytest.param("REGGIO NELL'EMILIA (ANSA) - Il sindaco", "", "Reggio nell'Emilia", "ANSA",
+                     "Il sindaco", id="elided-particle"),
+        pytest.param("GENOVA (LIGURIA), 14 gennaio 2026 – Il porto", "2026-01-14", "Genova (Liguria)",
+                     "", "Il porto", id="region-before-date"),
+        pytest.param("ROMA (XYZ NOTIZIE) - La giunta", "", "Roma", "Xyz Notizie", "La giunta",
+                     id="unknown-agency-title-cased"),
+        pytest.param("LONDON, March 3, 2026 — The council", "2026-03-03", "London", "", "The council",
+                     id="english-month-first"),
+        pytest.param("LONDON, 3 March 2026 - The council", "2026-03-03", "London", "", "The council",
+                     id="english-day-first"),
+        pytest.param("LONDON, 2026-01-08 — The council", "2026-01-08", "London", "", "The council",
+                     id="english-iso"),
+        pytest.param("BRUSSELS (Reuters) - The council", "", "Brussels", "Reuters", "The council",
+                     id="reuters"),
+        pytest.param("LONDON, Sept. 3 (Reuters) - The council", "", "London", "Reuters", "The council",
+                     id="reuters-date-no-year"),
+        pytest.param("WASHINGTON, FEB 3, 2026 (AP) — The council", "2026-02-03", "Washington", "AP",
+                     "The council", id="ap-caps-month"),
+        pytest.param("(Bloomberg) -- The council", "", "", "Bloomberg", "The council", id="bloomberg"),
     ],
 )  # fmt: skip
-def test_parse_dateline(line: str, date: str, place: str, source: str) -> None:
+def test_parse_dateline(line: str, date: str, place: str, source: str, body: str) -> None:
     dl = parse_dateline(line)
     assert dl is not None
     assert (dl.published_at, dl.place, dl.source) == (date, place, source)
-    assert line[dl.end :].strip()[0].isupper()
+    assert line[dl.end :].startswith(body)
 
 
-@pytest.mark.parametrize("line", ["Il governo ha deciso oggi.", "The (BBC) said - nothing"])
+# A date without a year takes the year that puts it nearest the file's date; with no
+# such date it stays undated rather than guessed (place and outlet are kept).
+@pytest.mark.parametrize(
+    ("line", "reference", "date"),
+    [
+        ("(ANSA) - BARI, 2 FEB - Il sindaco", dt.date(2026, 2, 3), "2026-02-02"),
+        ("LONDON, Dec. 30 (Reuters) - The council", dt.date(2026, 1, 2), "2025-12-30"),
+        ("(AGI) - Palermo, 7 gen. - Il prefetto", dt.date(2025, 12, 31), "2026-01-07"),
+        ("(ANSA) - BARI, 2 FEB - Il sindaco", None, ""),
+    ],
+)
+def test_year_less_date_takes_the_nearest_year(
+    line: str, reference: dt.date | None, date: str
+) -> None:
+    dl = parse_dateline(line, reference=reference)
+    assert dl is not None and dl.published_at == date and dl.place
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Il governo ha deciso oggi.",
+        "The (BBC) said - nothing",
+        "LONDON is the capital - and the largest city",
+        "NATO ministers met - again - in Brussels",
+        "NATO — the alliance said on Tuesday",
+        "Il 3 marzo 2026 il consiglio - riunito in seduta - ha deciso",
+        "12 marzo 2026 il consiglio ha deciso - all'unanimità",
+        "Oggi, 3 marzo 2026 – il consiglio ha deciso",
+        "Mario Rossi (PD) - il consigliere immaginario - ha detto",
+        "Roma (Lazio) - la giunta ha deciso",
+        "Nel corso della riunione (ANSA) - dice",
+        "(FOTO) - ROMA - la giunta",
+    ],
+)
 def test_parse_dateline_ignores_plain_text(line: str) -> None:
     assert parse_dateline(line) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("A" * 100_000, id="capitals"),
+        pytest.param("ROMA " * 20_000, id="words"),
+        pytest.param("ROMA (" * 20_000, id="brackets"),
+        pytest.param("(ANSA) - " + "BARI, " * 20_000, id="agency-first"),
+        pytest.param("12 marzo " * 10_000, id="dates"),
+    ],
+)
+def test_dateline_parsing_is_linear_on_a_100kb_line(tmp_path: Path, text: str) -> None:
+    f = tmp_path / "line.txt"
+    f.write_text(text)
+    started = time.perf_counter()
+    parse_dateline(text)
+    load_file(f)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_sample_article_metadata() -> None:
@@ -40,9 +151,189 @@ def test_sample_article_metadata() -> None:
     assert m["published_at"] == "2026-02-11"
     assert m["place"] == "Bruxelles (Belgio)"
     assert m["lang"] == "it"
-    assert m["title"].startswith("Nato, Rutte")
+    # The wire has no headline line: the title is made from its dateline and first clause.
+    assert m["title"] == (
+        "Italpress, Bruxelles (Belgio), 11 Feb 2026: "
+        "Alla vigilia della riunione dei ministri della Difesa dell’Alleanza Atlantica"
+    )
+    assert doc.page_content[m["body_start"] :].startswith("Alla vigilia della riunione")
     assert m["path"] == str(SAMPLE)
     assert "La deterrenza funziona solo se" in doc.page_content
+
+
+FICTION = "[Fictional briefing written for tests.]"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_front_matter_gives_title_date_source_and_is_not_article_text(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "nota.md",
+        '---\ntitle: "Valmarina: il molo nuovo"\ndate: 2026-02-09\nsource: Agenzia Immaginaria\n'
+        "---\n# Titolo interno\n\nVALMARINA, 2 febbraio 2026 (ITALPRESS) – Il sindaco immaginario "
+        f"ha inaugurato il molo.\n\n{FICTION}\n",
+    )
+    [doc] = load_file(f).documents
+    m = doc.metadata
+    # The file's own fields win over its dateline; the dateline still gives the place.
+    assert (m["title"], m["published_at"], m["source"], m["place"]) == (
+        "Valmarina: il molo nuovo", "2026-02-09", "Agenzia Immaginaria", "Valmarina",
+    )  # fmt: skip
+    assert doc.page_content.startswith("VALMARINA, 2 febbraio 2026")
+    assert "title:" not in doc.page_content and "---" not in doc.page_content
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "rest"),
+    [
+        ("---\ndate: 11 febbraio 2026\nlang: it\n---\nTesto.", {"date": "11 febbraio 2026", "lang": "it"},
+         "Testo."),
+        ("---\npublished_at: '2026-02-11'\noutlet: Foglio\n---\n", {"date": "2026-02-11", "source": "Foglio"},
+         ""),
+        # A rule, not metadata: it stays in the text.
+        ("---\nUna riga tra due righelli.\n---\nTesto.", {}, "---\nUna riga tra due righelli.\n---\nTesto."),
+        ("Testo.\n---\ntitle: x\n---\n", {}, "Testo.\n---\ntitle: x\n---\n"),
+    ],
+)  # fmt: skip
+def test_split_front_matter(text: str, fields: dict[str, str], rest: str) -> None:
+    assert split_front_matter(text) == (fields, rest)
+
+
+def test_front_matter_date_written_out_is_read(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "nota.txt",
+        f"---\ndate: 11 febbraio 2026\n---\nIl sindaco immaginario. {FICTION}",
+    )
+    [doc] = load_file(f).documents
+    assert doc.metadata["published_at"] == "2026-02-11"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "date"),
+    [
+        pytest.param("2026-02-11-giunta.txt", "ROMA (ITALPRESS) – La giunta immaginaria.", "2026-02-11",
+                     id="file-name-when-dateline-has-no-date"),
+        pytest.param("2026-02-11-giunta.txt", "La giunta immaginaria ha deciso.", "2026-02-11",
+                     id="file-name-without-dateline"),
+        pytest.param("2026-01-15-porto.txt", "GENOVA, 14 gennaio 2026 (ITALPRESS) – Il porto immaginario.",
+                     "2026-01-14", id="dateline-beats-file-name"),
+        pytest.param("2026-02-03-bari.txt", "(ANSA) - BARI, 2 FEB - Il sindaco immaginario.", "2026-02-02",
+                     id="year-from-file-name"),
+        pytest.param("giunta.txt", "(ANSA) - BARI, 2 FEB - Il sindaco immaginario.", "",
+                     id="no-year-anywhere-is-undated"),
+    ],
+)  # fmt: skip
+def test_date_precedence(tmp_path: Path, name: str, text: str, date: str) -> None:
+    [doc] = load_file(_write(tmp_path / name, f"{text}\n\n{FICTION}")).documents
+    assert doc.metadata["published_at"] == date
+    assert doc.metadata["date_key"] == (int(date.replace("-", "")) if date else 0)
+
+
+def test_headline_less_briefing_gets_a_readable_title(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "2026-02-11-x.txt",
+        "ROMA (ITALPRESS) – Il consiglio comunale immaginario di Valmarina ha approvato il "
+        f"bilancio, con venti voti favorevoli.\n\n{FICTION}",
+    )
+    [doc] = load_file(f).documents
+    assert doc.metadata["title"] == (
+        "Italpress, Roma, 11 Feb 2026: "
+        "Il consiglio comunale immaginario di Valmarina ha approvato il bilancio"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "clause"),
+    [
+        ("Alla vigilia della riunione dei ministri, il segretario ha parlato.",
+         "Alla vigilia della riunione dei ministri"),
+        # Too short a first clause ("Oggi") is not a title: the next break is taken.
+        ("Oggi, il consiglio comunale ha approvato il bilancio; domani la giunta.",
+         "Oggi, il consiglio comunale ha approvato il bilancio"),
+        ("Breve notizia.", "Breve notizia"),
+        ("Una frase lunghissima senza alcuna pausa che continua a parlare del porto e dei moli e "
+         "delle banchine e dei pescatori fino alla fine",
+         "Una frase lunghissima senza alcuna pausa che continua a parlare del porto e dei…"),
+        ("Un rapporto\nsu due righe, poi altro.", "Un rapporto su due righe"),
+    ],
+)  # fmt: skip
+def test_first_clause(body: str, clause: str) -> None:
+    assert first_clause(body) == clause
+
+
+def test_jsonl_line_without_title_gets_a_readable_title(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "w.jsonl",
+        '{"id": "w-1", "source": "Agenzia Immaginaria", "published_at": "2026-02-02", '
+        '"text": "La nuova linea tra Alba e Bruna aprirà a settembre, dice il direttore."}\n',
+    )
+    [doc] = load_file(f).documents
+    assert doc.metadata["title"] == (
+        "Agenzia Immaginaria, 2 Feb 2026: La nuova linea tra Alba e Bruna aprirà a settembre"
+    )
+
+
+COMPOSED = (
+    "VALMARINA, 3 marzo 2026 (ITALPRESS) – Il sindaco immaginario di Città Alta, Niccolò "
+    "Fantàzzi, ha parlato al porto. “È una giornata storica per la città e per il porto”, ha "
+    f"detto Niccolò Fantàzzi.\n\n{FICTION}"
+)
+
+
+def test_decomposed_accents_load_as_the_composed_text(tmp_path: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", COMPOSED)
+    assert decomposed != COMPOSED
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    [nfc] = load_file(_write(tmp_path / "a" / "nota.txt", COMPOSED)).documents
+    [nfd] = load_file(_write(tmp_path / "b" / "nota.txt", decomposed)).documents
+    assert nfd.page_content == nfc.page_content == COMPOSED
+    different = {"doc_id", "path"}  # the two files are in two folders
+    assert {k: v for k, v in nfd.metadata.items() if k not in different} == {
+        k: v for k, v in nfc.metadata.items() if k not in different
+    }
+    [quote] = find_quotes(nfd.page_content)
+    assert quote.speaker == "Niccolò Fantàzzi"
+
+
+def test_jsonl_text_and_title_are_nfc(tmp_path: Path) -> None:
+    title = unicodedata.normalize("NFD", "Città Alta, è festa")
+    text = unicodedata.normalize("NFD", "La città è in festa per il molo immaginario.")
+    f = _write(tmp_path / "w.jsonl", json.dumps({"id": "w-1", "title": title, "text": text}) + "\n")
+    [doc] = load_file(f).documents
+    assert doc.metadata["title"] == "Città Alta, è festa"
+    assert doc.page_content == "La città è in festa per il molo immaginario."
+
+
+def test_chunks_carry_body_start() -> None:
+    [doc] = load_file(SAMPLE).documents
+    chunks = chunk_document(doc)
+    assert len(chunks) > 1
+    assert {c.metadata["body_start"] for c in chunks} == {doc.metadata["body_start"]}
+
+
+def test_ingest_reports_undated_files_and_stores_body_start(tmp_path: Path, e5) -> None:
+    from rag import Assistant
+
+    src = tmp_path / "in"
+    src.mkdir()
+    dated = _write(
+        src / "dated.txt",
+        f"ROMA, 3 marzo 2026 (ITALPRESS) – Il molo immaginario apre.\n\n{FICTION}",
+    )
+    undated = _write(src / "undated.txt", f"Il molo immaginario di Valmarina apre. {FICTION}")
+    assistant = Assistant(store=tmp_path / "store", embeddings=e5)
+    report = assistant.ingest([src], progress=False)
+    assert report.ok and len(report.added) == 2
+    assert report.undated == [str(undated)]
+    stored = {m["path"]: m for _, m in assistant.store.iter_chunk_metadata()}
+    assert stored[str(dated)]["body_start"] == len("ROMA, 3 marzo 2026 (ITALPRESS) – ")
+    assert stored[str(undated)]["body_start"] == 0
+    # Unchanged documents are not reported again.
+    assert assistant.ingest([src], progress=False).undated == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,309 @@
+"""Wire-copy datelines: the date, place and outlet at the head of an agency article.
+
+Agencies put them in their own orders, e.g.
+
+    BRUXELLES (BELGIO) (ITALPRESS) – ...       GENOVA, 14 gennaio 2026 (ITALPRESS) – ...
+    (ANSA) - BARI, 2 FEB - ...                 (AGI) - Palermo, 7 mar. - ...
+    ROMA (Adnkronos) - ...                     Roma, 3 apr. (askanews) - ...
+    LONDON, March 3, 2026 — ...                BRUSSELS (Reuters) - ...
+    12 marzo 2026                              (Bloomberg) -- ...
+    PARIGI (ITALPRESS) – ...
+
+The head is read by a few small anchored patterns in sequence, each with bounded
+repetition, over at most ``_HEAD`` characters: linear time on any input, and no pattern
+can wander into the article body looking for a dash.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_HEAD = 400  # a dateline is well within this; nothing past it is looked at
+
+_MONTHS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        [
+            "gennaio gen january jan",
+            "febbraio feb february",
+            "marzo mar march",
+            "aprile apr april",
+            "maggio mag may",
+            "giugno giu june jun",
+            "luglio lug july jul",
+            "agosto ago august aug",
+            "settembre sett set september sept sep",
+            "ottobre ott october oct",
+            "novembre nov november",
+            "dicembre dic december dec",
+        ],
+        1,
+    )
+    for name in names.split()
+}
+_WEEKDAYS = (
+    "lunedì lunedi lun martedì martedi mercoledì mercoledi mer giovedì giovedi gio "
+    "venerdì venerdi ven sabato sab domenica dom monday mon tuesday tues tue wednesday wed "
+    "thursday thurs thu friday fri saturday sat sunday sun"
+).split()
+_DISPLAY_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def _words(names: list[str]) -> str:
+    # Longest first, and never a prefix of a longer word ("mar" in "marzo", "sun" in "sunny").
+    return "(?i:" + "|".join(sorted(names, key=len, reverse=True)) + r")(?![^\W\d_])\.?"
+
+
+_MON = _words(list(_MONTHS))
+_WDAY = _words(_WEEKDAYS) + r",?\s+"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])[°º]?(?!\d)"
+_YEAR = r"(?:19|20)\d\d(?!\d)"
+# One date, in any of the wires' spellings; parsed into numbers by _date_parts.
+_DATE = (
+    rf"(?:{_WDAY})?(?:\d{{4}}-\d\d-\d\d(?!\d)|{_DAY}[/.]\d\d?[/.]{_YEAR}"
+    rf"|{_DAY}\s+{_MON}(?:\s+{_YEAR})?|{_MON}\s+{_DAY}(?:,?\s+{_YEAR})?)"
+)
+_DATE_PARTS = [
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)"),
+    re.compile(r"(?P<d>\d\d?)[°º]?[/.](?P<m>\d\d?)[/.](?P<y>\d{4})"),
+    re.compile(rf"(?P<d>\d\d?)[°º]?\s+(?P<mon>{_MON})(?:\s+(?P<y>\d{{4}}))?"),
+    re.compile(rf"(?P<mon>{_MON})\s+(?P<d>\d\d?)(?:,?\s+(?P<y>\d{{4}}))?"),
+]
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LETTER = r"[^\W\d_]"
+_WORD = rf"{_LETTER}(?:{_LETTER}|['’.]){{0,30}}"
+# A place: up to six words, the first capitalised ("L'AQUILA", "Reggio nell'Emilia").
+_PLACE = re.compile(rf"[{_UPPER}](?:{_LETTER}|['’.]){{0,30}}(?:[ -]{_WORD}){{0,5}}")
+_BRACKET = re.compile(r"\s*\(([^()\n]{1,40})\)")
+_OPEN_BRACKET = re.compile(r"\(([^()\n]{1,40})\)")
+_COMMA_DATE = re.compile(rf"\s*,\s*({_DATE})")
+_DASH = re.compile(r"[ \t]*(?:--|[–—-])\s*")
+# "date 2026-02-11 " (a scraper's prefix), or a date on its own line above the dateline.
+_LEADING_DATE = re.compile(rf"(?i:date:?[ \t]+)?({_DATE})(?P<eol>[ \t]*(?:\n|\Z))?\s*")
+
+# Canonical outlet spellings; an outlet not listed here is title-cased.
+OUTLETS = {
+    name.lower(): name
+    for name in (
+        "Italpress ANSA ANSAmed AGI Adnkronos LaPresse askanews Dire Nova 9colonne "
+        "Reuters AP AFP Bloomberg dpa EFE Xinhua TASS Kyodo UPI"
+    ).split()
+} | {"agenzia dire": "Dire", "agenzia nova": "Nova", "associated press": "AP"}
+# Words written in lower case inside a place name ("Castellammare di Stabia").
+_PARTICLES = frozenset(
+    "di del della dello dei degli delle de da dal dalla in sul sulla e "
+    "of on upon the la le les sur sous en am an im".split()
+)
+_ELIDED = frozenset("d dell nell sull all l".split())  # "Reggio nell'Emilia"
+
+
+@dataclass(frozen=True)
+class Dateline:
+    published_at: str  # ISO date, or "" when the dateline has none (or no year: see below)
+    place: str
+    source: str
+    end: int  # offset where the article body starts, after the dateline and its dash
+
+
+def parse_dateline(text: str, *, reference: date | None = None) -> Dateline | None:
+    """The dateline at the start of ``text``, or None when it does not open with one.
+
+    A date without a year ("2 FEB", "March 3") takes the year that puts it nearest to
+    ``reference`` (the date a file name or front matter gives). Without a reference it is
+    left undated: the copy says nothing about the year, and a guess (the file's mtime,
+    today) would silently file the article under the wrong year for every date filter.
+    Place and outlet are kept either way.
+    """
+    head = text[:_HEAD]
+    pos = len(head) - len(head.lstrip())
+    when = ""
+    alone = False
+    if (m := _LEADING_DATE.match(head, pos)) is not None:
+        when, alone, pos = m[1], m["eol"] is not None, m.end()
+    core = _core(head, pos)
+    if core is None:
+        if not alone:  # "12 marzo 2026 il consiglio ...": a sentence, not a dateline
+            return None
+        return Dateline(_resolve(when, reference), "", "", m.end() if m else 0)
+    place, outlet, core_date, end = core
+    return Dateline(_resolve(core_date or when, reference), place, outlet, end)
+
+
+def _core(head: str, pos: int) -> tuple[str, str, str, int] | None:
+    """(place, outlet, date text, end) of the dateline proper at ``pos``."""
+    if (m := _OPEN_BRACKET.match(head, pos)) is not None:
+        return _agency_first(head, m)
+    place_m = _PLACE.match(head, pos)
+    if place_m is None or not _is_place(place_m[0]):
+        return None
+    shouted = _is_shouted(place_m[0])
+    pos = place_m.end()
+    before: list[str] = []
+    after: list[str] = []
+    when = ""
+    while len(before) < 2 and (b := _BRACKET.match(head, pos)) is not None:
+        before.append(b[1])
+        pos = b.end()
+    if (d := _COMMA_DATE.match(head, pos)) is not None:
+        when, pos = d[1], d.end()
+        if (b := _BRACKET.match(head, pos)) is not None:
+            after.append(b[1])
+            pos = b.end()
+    dash = _DASH.match(head, pos)
+    if dash is None:
+        return None
+    # The outlet is the bracket after the date ("GENOVA, 14 gennaio 2026 (ITALPRESS)"),
+    # or else the last one before the dash -- unless a date follows it: in "GENOVA
+    # (LIGURIA), 14 gennaio 2026 –" the bracket is a region.
+    if after:
+        outlet, regions = outlet_name(after[-1], shouted=shouted), before
+        if not outlet:
+            return None
+    elif before and not when:
+        outlet = outlet_name(before[-1], shouted=shouted)
+        regions = before[:-1] if outlet else before
+    else:
+        outlet, regions = "", before
+    if len(regions) > 1:
+        return None
+    # Without an outlet only a shouted place with a date counts ("LONDON, March 3, 2026
+    # —"); "Oggi, 3 marzo 2026 – ..." and "Roma (Lazio) - ..." are sentences.
+    if not outlet and (not when or not shouted):
+        return None
+    place = display_place(place_m[0])
+    if regions:
+        place = f"{place} ({display_place(regions[0])})"
+    return place, outlet, when, dash.end()
+
+
+def _agency_first(head: str, m: re.Match[str]) -> tuple[str, str, str, int] | None:
+    """ "(ANSA) - BARI, 2 FEB - ", "(DIRE) Roma, 3 apr. - ", "(Bloomberg) -- "."""
+    # Only a known agency: a bracket opening an article is more often "(FOTO)" or "(PD)".
+    outlet = OUTLETS.get(" ".join(m[1].split()).lower(), "")
+    if not outlet:
+        return None
+    pos = m.end()
+    dash = _DASH.match(head, pos)
+    after_dash = dash.end() if dash else pos + len(head[pos:]) - len(head[pos:].lstrip())
+    place_m = _PLACE.match(head, after_dash)
+    if place_m is not None and _is_place(place_m[0]):
+        pos = place_m.end()
+        region = ""
+        if (b := _BRACKET.match(head, pos)) is not None:
+            region, pos = b[1], b.end()
+        when = ""
+        if (d := _COMMA_DATE.match(head, pos)) is not None:
+            when, pos = d[1], d.end()
+        if (end := _DASH.match(head, pos)) is not None:
+            place = display_place(place_m[0])
+            if region:
+                place = f"{place} ({display_place(region)})"
+            return place, outlet, when, end.end()
+    if dash is not None:  # "(Bloomberg) -- Treasuries rose ...": no place at all
+        return "", outlet, "", dash.end()
+    return None
+
+
+def outlet_name(raw: str, *, shouted: bool = True) -> str:
+    """Canonical outlet name for a bracket's text; "" when it does not look like one.
+
+    Known agencies get their own spelling. An unknown one counts only when written in
+    capitals after a place in capitals, as agencies write datelines ("ROMA (XYZ NEWS) -"
+    -> "Xyz News"), and has three letters or more: "Mario Rossi (PD) - ..." names a party.
+    """
+    name = " ".join(raw.split())
+    if name.lower() in OUTLETS:
+        return OUTLETS[name.lower()]
+    letters = sum(c.isalpha() for c in name)
+    if shouted and letters >= 3 and name == name.upper() and len(name) <= 25:
+        return display_place(name)
+    return ""
+
+
+def _is_place(text: str) -> bool:
+    """Every word of a place is capitalised, or a particle ("San Donà di Piave")."""
+    for word in re.split(r"[ -]", text):
+        head = re.split(r"['’]", word, maxsplit=1)[0].lower()
+        if not word[0].isupper() and word.lower() not in _PARTICLES and head not in _ELIDED:
+            return False
+    return True
+
+
+def _is_shouted(text: str) -> bool:
+    return any(c.isalpha() for c in text) and text == text.upper()
+
+
+def display_place(raw: str) -> str:
+    """A place as a reader expects it: "CITTÀ DEL VATICANO" -> "Città del Vaticano".
+
+    Places written in capitals are title-cased (accents and apostrophes kept:
+    "L'AQUILA" -> "L'Aquila") with inner particles in lower case; mixed case is kept.
+    """
+    text = " ".join(raw.split()).strip(" .-")
+    if not _is_shouted(text):
+        return text
+    parts = re.split(r"([ -])", text.title())
+    for i in range(2, len(parts), 2):
+        word = parts[i]
+        elided = re.match(r"([^'’]+)(['’].*)", word)
+        if word.lower() in _PARTICLES:
+            parts[i] = word.lower()
+        elif elided and elided[1].lower() in _ELIDED:
+            parts[i] = elided[1].lower() + elided[2]
+    return "".join(parts)
+
+
+def _date_parts(text: str) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a date written by ``_DATE``."""
+    text = re.sub(rf"^{_WDAY}", "", text.strip())
+    for rx in _DATE_PARTS:
+        if (m := rx.fullmatch(text)) is not None:
+            groups = m.groupdict()
+            month = _MONTHS[groups["mon"].lower().rstrip(".")] if groups.get("mon") else int(m["m"])
+            year = int(groups["y"]) if groups.get("y") else None
+            return year, month, int(m["d"])
+    return None
+
+
+def _resolve(text: str, reference: date | None) -> str:
+    """ISO date of a dateline's date; a year-less one takes the year nearest ``reference``."""
+    parts = _date_parts(text) if text else None
+    if parts is None:
+        return ""
+    year, month, day = parts
+    if year is not None:
+        return _iso(year, month, day)
+    if reference is None:
+        return ""  # no year anywhere: undated (see parse_dateline)
+    nearby = [_iso(y, month, day) for y in (reference.year - 1, reference.year, reference.year + 1)]
+    valid = [date.fromisoformat(d) for d in nearby if d]
+    if not valid:
+        return ""
+    return min(valid, key=lambda d: abs((d - reference).days)).isoformat()
+
+
+def _iso(year: int, month: int, day: int) -> str:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return ""
+
+
+def parse_date(text: str) -> str:
+    """ISO date of a date written the wires' way ("12 marzo 2026", "March 3, 2026",
+    "2026-03-12", "12/03/2026"); "" when it is not one or has no year."""
+    text = " ".join(text.split())
+    if re.fullmatch(_DATE, text) is None:
+        return ""
+    return _resolve(text, None)
+
+
+def display_date(iso: str) -> str:
+    """ "2026-02-11" -> "11 Feb 2026" (how answers and titles show a date)."""
+    if not iso:
+        return ""
+    y, m, d = iso.split("-")
+    return f"{int(d)} {_DISPLAY_MONTHS[int(m) - 1]} {y}"
