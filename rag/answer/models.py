@@ -78,6 +78,8 @@ class Answer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     # Similarity of the best passage to the question's topic (what refusal thresholds test).
     confidence: float = 0.0
+    # The evidence the answer-or-refuse decision weighed (best score, background, margin).
+    signals: dict[str, float] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``rag ask --json`` shape (DESIGN.md), plus per-claim citations."""
