@@ -24,6 +24,12 @@ SAMPLE = CORPUS / "2026-02-11-italpress-nato-rutte.txt"
 DETERRENCE_QUOTE = (
     "La deterrenza funziona solo se è credibile, comprensibile e sostenuta da capacità reali"
 )
+# The whole statement that sentence ends: what a reader is shown (every sentence of it).
+DETERRENCE_STATEMENT = (
+    "La Nato è e rimane un’alleanza difensiva. Se qualcuno dovesse anche solo pensare di "
+    "attaccare uno Stato membro, deve sapere che la nostra reazione sarebbe devastante. Non "
+    "simbolica, non graduale: devastante. " + DETERRENCE_QUOTE
+)
 
 
 @pytest.fixture(autouse=True)

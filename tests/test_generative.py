@@ -18,20 +18,30 @@ def _with_llm(assistant: Assistant, llm: GenericFakeChatModel) -> Assistant:
     return a
 
 
+def _source_with(assistant: Assistant, question: str, text: str) -> int:
+    """The number the model would see on the retrieved passage that holds ``text``."""
+    hits = assistant.hits(assistant.question(question))
+    return next(n for n, h in enumerate(hits, 1) if text in h.text)
+
+
 def test_faithful_answer_keeps_its_citations(assistant: Assistant) -> None:
-    llm = _llm(f"Mark Rutte said: “{DETERRENCE_QUOTE}” [1].")
-    answer = _with_llm(assistant, llm).ask("What did Rutte say about deterrence?")
+    question = "What did Rutte say about deterrence?"
+    n = _source_with(assistant, question, DETERRENCE_QUOTE)
+    llm = _llm(f"Mark Rutte said: “{DETERRENCE_QUOTE}” [{n}].")
+    answer = _with_llm(assistant, llm).ask(question)
     assert not answer.refused
     assert DETERRENCE_QUOTE in answer.text
-    assert answer.claims[0].verified and answer.claims[0].citations == [1]
+    assert answer.claims[0].verified and answer.claims[0].citations == [n]
     assert answer.sources[0].source == "Italpress"
 
 
 def test_fabricated_quote_is_caught_and_dropped(assistant: Assistant) -> None:
+    question = "What did Rutte say about deterrence?"
+    n = _source_with(assistant, question, DETERRENCE_QUOTE)
     llm = _llm(
-        f"Rutte said “{DETERRENCE_QUOTE}” [1]. He also said “Russia will surrender by Easter” [1]."
+        f"Rutte said “{DETERRENCE_QUOTE}” [{n}]. He also said “Russia will surrender by Easter” [{n}]."
     )
-    answer = _with_llm(assistant, llm).ask("What did Rutte say about deterrence?")
+    answer = _with_llm(assistant, llm).ask(question)
     assert DETERRENCE_QUOTE in answer.text
     assert "surrender by Easter" not in answer.text.split("\n\n")[0]
     assert [c.verified for c in answer.claims] == [True, False]
@@ -71,8 +81,11 @@ def test_prompt_injection_in_a_briefing_is_passed_as_data(assistant: Assistant) 
 
 
 def test_streaming_yields_tokens_then_a_checked_answer(assistant: Assistant) -> None:
-    llm = _llm(f"Rutte said “{DETERRENCE_QUOTE}” [1].")
-    parts = list(_with_llm(assistant, llm).stream("What did Rutte say about deterrence?"))
+    question = "What did Rutte say about deterrence?"
+    llm = _llm(
+        f"Rutte said “{DETERRENCE_QUOTE}” [{_source_with(assistant, question, DETERRENCE_QUOTE)}]."
+    )
+    parts = list(_with_llm(assistant, llm).stream(question))
     *tokens, final = parts
     assert len(tokens) > 1 and all(isinstance(t, str) for t in tokens)
     assert isinstance(final, Answer) and DETERRENCE_QUOTE in final.text
