@@ -111,8 +111,9 @@ class Dateline:
 def parse_dateline(text: str, *, reference: date | None = None) -> Dateline | None:
     """The dateline at the start of ``text``, or None when it does not open with one.
 
-    A date without a year ("2 FEB", "March 3") takes the year that puts it nearest to
-    ``reference`` (the date a file name or front matter gives). Without a reference it is
+    A date without a year ("2 FEB", "March 3") takes the year (the reference's, or the one
+    either side) that puts it nearest to ``reference``, the date a file name gives: "Dec.
+    30" filed on 2026-01-02 is 2025-12-30. Without a reference it is
     left undated: the copy says nothing about the year, and a guess (the file's mtime,
     today) would silently file the article under the wrong year for every date filter.
     Place and outlet are kept either way.
@@ -127,7 +128,7 @@ def parse_dateline(text: str, *, reference: date | None = None) -> Dateline | No
     if core is None:
         if not alone:  # "12 marzo 2026 il consiglio ...": a sentence, not a dateline
             return None
-        return Dateline(_resolve(when, reference), "", "", m.end() if m else 0)
+        return Dateline(_resolve(when, reference), "", "", pos)  # a date line alone
     place, outlet, core_date, end = core
     return Dateline(_resolve(core_date or when, reference), place, outlet, end)
 

@@ -324,6 +324,7 @@ def _load_jsonl(path: Path, loaded: LoadedFile) -> None:
                     title=_nfc(str(row.get("title") or "")),
                     source=_nfc(str(row.get("source") or "")),
                     published_at=str(row.get("published_at") or ""),
+                    place=_nfc(str(row.get("place") or "")),
                     lang=str(row.get("lang") or ""),
                 )
             )

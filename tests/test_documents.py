@@ -268,11 +268,12 @@ def test_jsonl_line_without_title_gets_a_readable_title(tmp_path: Path) -> None:
     f = _write(
         tmp_path / "w.jsonl",
         '{"id": "w-1", "source": "Agenzia Immaginaria", "published_at": "2026-02-02", '
+        '"place": "Alba", '
         '"text": "La nuova linea tra Alba e Bruna aprirà a settembre, dice il direttore."}\n',
     )
     [doc] = load_file(f).documents
     assert doc.metadata["title"] == (
-        "Agenzia Immaginaria, 2 Feb 2026: La nuova linea tra Alba e Bruna aprirà a settembre"
+        "Agenzia Immaginaria, Alba, 2 Feb 2026: La nuova linea tra Alba e Bruna aprirà a settembre"
     )
 
 
