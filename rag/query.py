@@ -28,6 +28,16 @@ from rag.text import fold, question_language
 # "Vollan sulle previsioni".
 _NAME = r"(?P<name>[A-ZÀ-Ö][\w'’.-]*(?:\s+(?:de|di|da|van|von|der|le|la|al)?\s*(?-i:[A-ZÀ-Ö])[\w'’-]*){0,3}|he|she|they|him|her|lui|lei|egli|essa)"
 _TOPIC = r"(?P<topic>.+?)"
+_VERBS = (
+    r"(?:say|said|think|want|ask|propose|promise|expect|plan|demand|suggest|warn|tell|claim|"
+    r"announce|call\s+for|fear|hope|believe|predict|argue|insist|urge|recommend|reveal|"
+    r"explain|admit|criticise|criticize|complain|describe)\w*"
+)
+_VERBI = (
+    r"(?:detto|dichiarato|affermato|sostenuto|chiesto|proposto|promesso|annunciato|spiegato|"
+    r"previsto|avvertito|precisato|sottolineato|criticato|denunciato|ribadito|aggiunto|"
+    r"assicurato|ammesso|raccontato|suggerito)"
+)
 _END = r"\s*[?.!]*\s*$"
 _SPEAKER_PATTERNS = [
     rf"^(?:and\s+|so\s+)?what\s+(?:did|has|have|does|do)\s+{_NAME}\s+(?:say|said|think|thought|tell|told|claim|claimed|declare|declared)\s+(?:about|on|of|regarding|concerning|over)\s+{_TOPIC}{_END}",
@@ -40,6 +50,12 @@ _SPEAKER_PATTERNS = [
     rf"^(?:e\s+)?{_NAME}\s+ha\s+(?:parlato|accennato|menzionato)\s+(?:della|dello|delle|degli|del|dei|di|alla|al|a)?\s*{_TOPIC}{_END}",
     rf"^(?:e\s+)?(?:ha|hanno)\s+(?:parlato|accennato|menzionato)\s+(?:della|dello|delle|degli|del|dei|di|alla|al|a)?\s*{_TOPIC}{_END}",
     rf"^(?:and\s+)?what\s+did\s+{_NAME}\s+say{_END}",
+    # Any other verb of saying or wanting, its object the topic: "What did Fonsato ask the
+    # port authority for?", "What does he think every province needs?", "What did X say the
+    # money would be spent on?".
+    rf"^(?:and\s+|so\s+)?what\s+(?:did|does|do|has|have|will|would)\s+{_NAME}\s+{_VERBS}\s+(?:(?:about|on|regarding|concerning|over)\s+)?{_TOPIC}{_END}",
+    rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:ha|hanno|aveva)\s+{_VERBI}\s+{_NAME}\s+(?:(?:sulla|sullo|sulle|sugli|sull['’]|sul|sui|su|della|del|di|a proposito d\w*|riguardo a\w*|in merito a\w*|per)\s*)?{_TOPIC}{_END}",
+    rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:pensa|vuole|chiede|propone|teme|prevede|spera)\s+{_NAME}\s+(?:(?:della|dello|delle|degli|del|dei|di|sulla|sul|su|per)\s*)?{_TOPIC}{_END}",
 ]
 _SPEAKER_RX = [re.compile(p, re.IGNORECASE) for p in _SPEAKER_PATTERNS]
 # A person asked about by role ("the NATO Secretary General", "la ministra del Turismo"):
@@ -184,7 +200,7 @@ def _parse(q: str) -> Question:
     if not info.speaker:
         for rx in _ROLE_RX:
             if m := rx.match(q):
-                info.role = m.group("role").strip()
+                info.role, info.speaker = _role_and_name(m.group("role").strip())
                 info.topic = (m.groupdict().get("topic") or "").strip(" ?.!")
                 break
     if not info.speaker and not info.role:
@@ -221,6 +237,34 @@ _WANTS = [
         ("person", r"^(?:who|whom|whose|chi)\b|\b(?:which person|quale persona|da chi)\b"),
     )
 ]
+
+
+_ROLE_WORDS = frozenset(
+    """secretary general minister president vice mayor chancellor director governor chief
+    executive officer chair chairman chairwoman commissioner spokesman spokeswoman
+    spokesperson head leader senator councillor ministro ministra presidente sindaco sindaca
+    segretario segretaria generale direttore direttrice assessore assessora governatore
+    amministratore delegato portavoce""".split()
+)
+_OF = frozenset("of for at del della dello dei degli delle di al alla allo ai agli".split())
+_TRAILING_NAME = re.compile(r"(?:\s+(?-i:[A-ZÀ-Ö])[\w'’-]+){1,3}$")
+
+
+def _role_and_name(phrase: str) -> tuple[str, str]:
+    """"the French transport minister Étienne Roucaval" -> (role, "Étienne Roucaval"): a
+    role followed by a name asks about the name; "the NATO Secretary General" is all role."""
+    m = _TRAILING_NAME.search(phrase)
+    if m:
+        tokens = m.group(0).split()
+        before = phrase[: m.start()].split()
+        if before and fold(before[-1]) in _OF and len(tokens) > 1:
+            tokens = tokens[1:]  # "ministra del Turismo Carla ...": Turismo names the office
+        while tokens and (tokens[0].isupper() or fold(tokens[0]) in _ROLE_WORDS):
+            tokens = tokens[1:]
+        if tokens and not any(fold(t) in _ROLE_WORDS for t in tokens):
+            name = " ".join(tokens)
+            return phrase[: len(phrase) - len(name)].strip(), name
+    return phrase, ""
 
 
 def names_in(text: str) -> list[str]:
