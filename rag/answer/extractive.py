@@ -463,10 +463,7 @@ def _compose(info: Question, chosen: list[_Candidate]) -> Answer:
     speaker = ""
     for cands in groups.values():
         meta = cands[0].hit.metadata
-        when = human_date(str(meta.get("published_at", "")), info.lang)
-        cite = ", ".join(p for p in (str(meta.get("source", "")), when) if p) or str(
-            meta.get("title")
-        )
+        cite = _citation(meta, info)
         last_who: str | None = None
         for c in sorted(cands, key=lambda c: c.start):
             # Someone's words are credited to them, never to the agency that reports them.
@@ -501,6 +498,18 @@ def _compose(info: Question, chosen: list[_Candidate]) -> Answer:
     return Answer(
         question=info.text, text="\n".join(lines), sources=sources, speaker=speaker, claims=claims
     )
+
+
+def _citation(meta: dict[str, object], info: Question) -> str:
+    """Outlet, place (when the question asks when or where) and date; an article with no
+    outlet is named by its title."""
+    when = human_date(str(meta.get("published_at", "")), info.lang)
+    outlet = str(meta.get("source", "") or "")
+    if not outlet:
+        title = str(meta.get("title", "") or "")
+        outlet = title if len(title) <= 80 else title[:77].rsplit(" ", 1)[0] + "…"
+    place = str(meta.get("place", "") or "") if info.wants in ("date", "place") else ""
+    return ", ".join(p for p in (outlet, place, when) if p)
 
 
 def _shown(c: _Candidate) -> tuple[int, int, str, bool, bool]:
