@@ -231,6 +231,10 @@ class Assistant:
             return self.generator.answer(info, hits)  # type: ignore[no-any-return]
         return self.answerer.answer(info, hits)
 
+    def hits(self, question: str, *, filters: Filters | None = None) -> list[Hit]:
+        """The ranked passages ``ask(question)`` builds its answer on (no chat history)."""
+        return self._hits(analyse(self.check_question(question)), filters)
+
     def _hits(self, info: QuestionInfo, filters: Filters | None) -> list[Hit]:
         # A question about a person keeps only that person's quotes, so look further.
         k = max(self.settings.k, SPEAKER_K) if info.speaker else self.settings.k
