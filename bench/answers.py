@@ -1,150 +1,94 @@
-"""Answer quality on "What did X say about Y?" questions (issue "Answers users can check").
+"""Answer quality as users get it (issue "Answers that keep what retrieval found").
 
-    python bench/answers.py --store STORE --questions questions.jsonl [--out answers.jsonl]
+    python bench/answers.py --dataset bbc_quotes|squad_it|squad_en [--split even|odd|all]
+        [--limit N] [--store DIR] [--out answers.jsonl] [--json]
 
-For every question it runs ``Assistant.ask`` over an already-ingested store and reports:
+A thin runner over ``rag.eval.evaluate_answers`` (the same code as ``rag eval answers``):
+it ingests ``<data>/<dataset>/articles.jsonl`` into a cached store, reused when it already
+holds every article, then asks every dev question and prints the table.
 
-- quote questions (non-empty gold): the share answered with a quote of the right speaker
-  from a gold article that overlaps the reference quote ("correct"), and the share refused;
-- null questions (empty gold, unknown person): the share refused;
-- wrong-topic questions, made from the quote questions by pairing each speaker with the
-  topic of another question (a known person asked about something they were not quoted
-  on): the share refused.
+- quote questions (bbc_quotes ``type: quote``): whole-statement recall, the share of the
+  gold quote's content words in the answer, "held" at >= 0.70; the right speaker;
+- factoid questions (squad): the gold string in the answer ("contain"), also among the
+  questions whose gold was in the top-3 retrieved chunks; answers of <= 3 sentences;
+- no-gold questions and wrong-topic negatives (a known speaker, another question's topic)
+  should be refused;
+- top1/top3: the gold in the top retrieved chunks, so a miss shows whose it is.
 
-Each answer's ``confidence`` is written to --out, so refusal thresholds can be calibrated
-on one split and checked on another (--split even|odd|all, by sha256 of the question id).
+The data folder is ``../shared/bench`` next to the repository (``BENCH_DATA`` or --data
+to change it); stores default to ``bench/.stores/<dataset>`` (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from rag import Assistant
-from rag.query import analyse
-from rag.text import fold, tokenize
+from rag.eval import evaluate_answers, format_answers_table
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = Path(os.environ.get("BENCH_DATA", ROOT.parent / "shared" / "bench"))
+DATASETS = ("bbc_quotes", "squad_it", "squad_en")
 
 
-def _overlap(quote: str, reference: str) -> float:
-    q = {t for t in tokenize(quote)}
-    r = {t for t in tokenize(reference)}
-    return len(q & r) / max(1, min(len(q), len(r)))
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _split_ok(qid: str, split: str) -> bool:
-    if split == "all":
-        return True
-    # Parity of sha256's first byte. (The last bit of sha1 was used first, but every id in
-    # bbc_quotes dev has an even sha1, so "odd" was empty and "even" was everything.)
-    even = hashlib.sha256(qid.encode()).digest()[0] % 2 == 0
-    return even if split == "even" else not even
+def article_count(path: Path) -> int:
+    with path.open(encoding="utf-8") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def ready_store(assistant: Assistant, articles: Path) -> None:
+    """Ingest ``articles`` unless the store already holds that many documents."""
+    want, have = article_count(articles), assistant.status().documents
+    if have == want:
+        log(f"store {assistant.settings.store} holds all {want} articles: reused")
+        return
+    log(f"store {assistant.settings.store} holds {have} of {want} articles: ingesting")
+    t0 = time.perf_counter()
+    report = assistant.ingest([articles], progress=False)
+    log(f"{report.summary()} ({time.perf_counter() - t0:.0f} s)")
+    if not report.ok:
+        raise SystemExit(f"ingest failed: {report.failed}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", required=True)
-    ap.add_argument("--questions", required=True, type=Path)
-    ap.add_argument("--out", type=Path)
+    ap.add_argument("--dataset", required=True, choices=DATASETS)
     ap.add_argument("--split", choices=["all", "even", "odd"], default="all")
+    ap.add_argument("--limit", type=int, help="only the first N questions of the split")
+    ap.add_argument("--store", type=Path, help="default bench/.stores/<dataset>")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--out", type=Path, help="one JSON line per question")
+    ap.add_argument("--json", action="store_true", help="print the rates as JSON")
     args = ap.parse_args()
 
-    rows = [json.loads(line) for line in args.questions.open() if line.strip()]
-    rows = [r for r in rows if _split_ok(str(r["id"]), args.split)]
-    if not rows:
+    folder = args.data / args.dataset
+    assistant = Assistant(store=args.store or ROOT / "bench" / ".stores" / args.dataset)
+    ready_store(assistant, folder / "articles.jsonl")
+    t0 = time.perf_counter()
+    result = evaluate_answers(
+        assistant,
+        folder / "questions.dev.jsonl",
+        split=args.split,
+        limit=args.limit,
+        out=args.out,
+    )
+    log(f"{len(result.records)} questions in {time.perf_counter() - t0:.0f} s")
+    if not result.records:
         raise SystemExit(f"no questions in split {args.split!r}")
-    quote_rows = [r for r in rows if r.get("gold_article_ids")]
-    # Wrong-topic negatives: speaker of question i, topic of question i+7 (another person's).
-    wrong = []
-    for i, r in enumerate(quote_rows):
-        info, other = (
-            analyse(r["question"]),
-            analyse(quote_rows[(i + 7) % len(quote_rows)]["question"]),
-        )
-        if info.speaker and other.topic and fold(other.speaker) != fold(info.speaker):
-            wrong.append(
-                {
-                    "id": f"{r['id']}-wrong",
-                    "question": f"What did {info.speaker} say about {other.topic}?",
-                    "type": "wrong_topic",
-                }
-            )
-
-    assistant = Assistant(store=args.store)
-    out = args.out.open("w") if args.out else None
-    stats = {"quote": [0, 0, 0], "null_quote": [0, 0], "wrong_topic": [0, 0]}
-    latencies = []
-    for r in rows + wrong:
-        t0 = time.perf_counter()
-        a = assistant.ask(r["question"])
-        latencies.append(time.perf_counter() - t0)
-        kind = (
-            r.get("type", "quote")
-            if r.get("gold_article_ids") or r.get("type") != "quote"
-            else "quote"
-        )
-        if r.get("gold_article_ids"):
-            kind = "quote"
-        elif r.get("type") == "wrong_topic":
-            kind = "wrong_topic"
-        else:
-            kind = "null_quote"
-        correct = False
-        if kind == "quote" and not a.refused:
-            gold = set(r["gold_article_ids"])
-            surname = (
-                fold(analyse(r["question"]).speaker.split()[-1])
-                if analyse(r["question"]).speaker
-                else ""
-            )
-            correct = any(
-                s.doc_id in gold
-                and surname in fold(s.speaker)
-                and _overlap(s.quote, r.get("answer") or "") >= 0.5
-                for s in a.sources
-            )
-        counts = stats[kind]
-        counts[0] += 1
-        counts[1] += int(a.refused)
-        if kind == "quote":
-            counts[2] += int(correct)
-        if out:
-            out.write(
-                json.dumps(
-                    {
-                        "id": r["id"],
-                        "type": kind,
-                        "refused": a.refused,
-                        "correct": correct,
-                        "confidence": a.confidence,
-                        "text": a.text[:300],
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    if out:
-        out.close()
-    n, ref, cor = stats["quote"]
-    nn, nref = stats["null_quote"]
-    wn, wref = stats["wrong_topic"]
-    latencies.sort()
-    report = {
-        "split": args.split,
-        "quote_questions": n,
-        "correct_speaker_quote": round(cor / max(1, n), 3),
-        "quote_refused": round(ref / max(1, n), 3),
-        "null_questions": nn,
-        "null_refused": round(nref / max(1, nn), 3),
-        "wrong_topic_questions": wn,
-        "wrong_topic_refused": round(wref / max(1, wn), 3),
-        "answer_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
-        "answer_p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1),
-    }
-    print(json.dumps(report, indent=2))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(f"{args.dataset}, split {args.split}")
+        print(format_answers_table(result))
 
 
 if __name__ == "__main__":

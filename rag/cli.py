@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-eval_app = typer.Typer(help="Measure retrieval on a question set.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure retrieval or answers on a question set.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 models_app = typer.Typer(help="Prepare the embedding models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -255,6 +255,58 @@ def eval_retrieval_cmd(
 
     result = evaluate_retrieval(_assistant(store, chroma_url, embeddings), questions, k=k, out=out)
     typer.echo(format_table(result))
+
+
+@eval_app.command("answers")
+def eval_answers_cmd(
+    questions: Annotated[Path, typer.Option("--questions", help="JSONL question file")],
+    split: Annotated[
+        str, typer.Option("--split", help="even, odd or all (by sha256 of the question id)")
+    ] = "all",
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="only the first N questions of the split")
+    ] = None,
+    wrong_topic: Annotated[
+        bool,
+        typer.Option(
+            "--wrong-topic/--no-wrong-topic",
+            help="add wrong-topic negatives made from the quote questions",
+        ),
+    ] = True,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write one JSON line per question")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the rates as JSON")] = False,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """What users get: whole quotes held, gold answers contained, refusals, latency.
+
+    Quote questions (type quote) are held when the answer has >= 70% of the gold quote's
+    content words; factoid questions when it contains the gold string. No-gold and
+    wrong-topic questions should be refused. top1/top3: the gold in the retrieved chunks.
+    """
+    from rag.eval import evaluate_answers, format_answers_table
+
+    if split not in ("even", "odd", "all"):
+        _fail(f"--split takes even, odd or all, not {split!r}")
+    if limit is not None and limit < 1:
+        _fail("--limit takes a positive number")
+    result = evaluate_answers(
+        _assistant(store, chroma_url, embeddings),
+        questions,
+        split=split,  # type: ignore[arg-type]
+        limit=limit,
+        wrong_topic=wrong_topic,
+        out=out,
+    )
+    if not result.records:
+        _fail(f"no questions in split {split!r} of {questions}")
+    if json_out:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_answers_table(result))
 
 
 @models_app.command("prepare")

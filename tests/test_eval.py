@@ -1,4 +1,5 @@
-"""`rag eval retrieval` end to end on a tiny fixture whose answers are obvious."""
+"""`rag eval retrieval` and `rag eval answers`: end to end on tiny fixtures whose answers
+are obvious, and the answer metrics on hand-made answers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,25 @@ from pathlib import Path
 
 import pytest
 
-SCORER = Path("/work/shared/bench/score_retrieval.py")
+from rag.answer.models import Answer
+from rag.documents import file_doc_id
+from rag.eval import (
+    HELD_RECALL,
+    AnswerRecord,
+    AnswersResult,
+    aggregate,
+    contains_answer,
+    format_answers_table,
+    in_split,
+    refusal_scores,
+    score_answer,
+    sentence_count,
+    wrong_topic_questions,
+)
+from tests.conftest import DETERRENCE_QUOTE, SAMPLE
+
+ROOT = Path(__file__).resolve().parent.parent
+SCORER = ROOT.parent / "shared" / "bench" / "score_retrieval.py"
 METRICS = ("hits@1", "hits@4", "hits@10", "recall@10", "mrr@10")
 
 # Fictional articles: distinct names, so every question has one obvious document.
@@ -205,3 +224,199 @@ def test_eval_agrees_with_independent_scorer(evaluated: dict) -> None:
         assert ref["n"] == ms["n"], group
         for m in METRICS:
             assert round(ref[m], 3) == ms[m], (group, m, ref[m], ms[m])
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _answer(text: str, *, refused: bool = False, speaker: str = "") -> Answer:
+    return Answer(question="q", text=text, refused=refused, speaker=speaker)
+
+
+def _statement() -> str:
+    """A whole multi-sentence statement of the sample article, read from it verbatim."""
+    article = SAMPLE.read_text(encoding="utf-8")
+    start = article.index("La Nato è e rimane un’alleanza difensiva.")
+    return article[start : article.index("capacità reali", start) + len("capacità reali")]
+
+
+RUTTE_LEAD = "Mark Rutte said (Italpress, 11 Feb 2026):"
+
+
+def test_whole_statement_recall_tells_a_cut_quote_from_the_whole() -> None:
+    """The answerer's habit the metric exists for: one sentence of a four-sentence quote."""
+    gold = _statement()
+    row = {"id": "q", "question": "What did Rutte say about deterrence?", "answer": gold,
+           "gold_article_ids": ["a"], "type": "quote", "lang": "en"}  # fmt: skip
+    cut = score_answer(
+        row, _answer(f"{RUTTE_LEAD}\n“{DETERRENCE_QUOTE}” [1]", speaker="Mark Rutte"), []
+    )
+    whole = score_answer(row, _answer(f"{RUTTE_LEAD}\n“{gold}” [1]", speaker="Mark Rutte"), [gold])
+    assert cut.recall is not None and cut.recall < HELD_RECALL and cut.held is False
+    assert (whole.recall, whole.held, whole.right_speaker) == (1.0, True, True)
+    assert (whole.gold_top1, cut.gold_top1) == (True, False)  # the passage holds it; no passages
+    assert cut.sentences == 1 and whole.sentences == 4
+
+
+@pytest.mark.parametrize(
+    ("gold", "text", "contained"),
+    [
+        pytest.param("capacità reali", "sostenuta da CAPACITA\n  reali", True, id="accents-case-spacing"),
+        pytest.param("2 milioni di dollari", "costò 2 milioni  di dollari.", True, id="double-space"),
+        pytest.param("sacro sacerdozio", "il sacerdozio sacro", False, id="words-reordered"),
+        pytest.param("dieci per cento", "il dieci percento", False, id="different-string"),
+        pytest.param("", "anything at all", False, id="empty-gold"),
+    ],
+)  # fmt: skip
+def test_containment(gold: str, text: str, contained: bool) -> None:
+    assert contains_answer(gold, text) is contained
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        pytest.param(f"{RUTTE_LEAD}\n“{DETERRENCE_QUOTE}” [1]", 1, id="lead-line-not-counted"),
+        pytest.param(f"{RUTTE_LEAD}\n“La Nato è e rimane un’alleanza difensiva. Non simbolica, non graduale: devastante.” [1]\n“{DETERRENCE_QUOTE}” [2]", 3, id="two-claims"),
+        pytest.param("According to Italpress, 11 Feb 2026:\nOne. Two. [1]\nSecondo Italpress:\nTre. [2]", 3, id="two-lead-lines"),
+        pytest.param("The briefings do not answer this question.", 1, id="refusal"),
+    ],
+)  # fmt: skip
+def test_sentence_count_ignores_the_lead_line(text: str, sentences: int) -> None:
+    assert sentence_count(text) == sentences
+
+
+def test_factoid_scores() -> None:
+    row = {"id": "q", "question": "Di quanto crescerà il porto?", "answer": "dieci per cento",
+           "gold_article_ids": ["a"], "type": "monolingual", "lang": "it"}  # fmt: skip
+    passages = ["Il bilancio è approvato.", "Il porto crescerà del dieci  per cento."]
+    got = score_answer(
+        row, _answer("Secondo Italpress:\nCrescerà del Dieci per cento. [1]"), passages
+    )
+    assert (got.contained, got.short, got.gold_top1, got.gold_top3) == (True, True, False, True)
+    long = _answer(
+        "Secondo Italpress:\n" + "Prima frase. Seconda frase. Terza frase. Quarta frase." + " [1]"
+    )
+    assert score_answer(row, long, passages).short is False
+    refused = score_answer(row, _answer("dieci per cento?", refused=True), passages)
+    assert (refused.contained, refused.short) == (False, False)  # a refusal says nothing
+
+
+def test_refusal_precision_and_recall() -> None:
+    """4 should-refuse (3 refused), 4 answerable (1 refused): recall 3/4, precision 3/4."""
+    null = {"id": "n", "question": "What did Zorblatt say about tides?", "answer": None,
+            "gold_article_ids": [], "type": "null_quote", "lang": "en"}  # fmt: skip
+    wrong = {**null, "type": "wrong_topic"}
+    quote = {"id": "a", "question": "What did Rutte say about deterrence?",
+             "answer": DETERRENCE_QUOTE, "gold_article_ids": ["a"], "type": "quote", "lang": "en"}  # fmt: skip
+    said = _answer(f"{RUTTE_LEAD}\n“{DETERRENCE_QUOTE}” [1]", speaker="Mark Rutte")
+    no = _answer("The briefings do not answer this question.", refused=True)
+    records = [
+        score_answer(row, answer, [])
+        for row, answer in [
+            (null, no), (null, said), (wrong, no), (wrong, no),
+            (quote, said), (quote, said), (quote, said), (quote, no),
+        ]
+    ]  # fmt: skip
+    assert refusal_scores(records) == (0.75, 0.75)
+    stats = aggregate(records)
+    assert (stats.n, stats.answerable, stats.should_refuse) == (8, 4, 4)
+    assert (stats.false_refusals, stats.held, stats.right_speaker) == (0.25, 0.75, 0.75)
+    assert stats.contained is None and stats.short is None  # no factoid questions here
+
+
+def test_splits_partition_the_questions() -> None:
+    ids = [f"q{i}" for i in range(200)]
+    even = {i for i in ids if in_split(i, "even")}
+    odd = {i for i in ids if in_split(i, "odd")}
+    assert even and odd and not even & odd and even | odd == set(ids)
+    assert all(in_split(i, "all") for i in ids)
+
+
+def test_wrong_topic_negatives_pair_a_speaker_with_another_topic() -> None:
+    rows = [
+        {"id": f"q{i}", "question": f"What did {name} say about {topic}?", "answer": "x",
+         "gold_article_ids": ["a"], "type": "quote", "lang": "en"}
+        for i, (name, topic) in enumerate([("Orsenigo", "the lighthouse"), ("Roe", "the bridge")])
+    ]  # fmt: skip
+    wrong = wrong_topic_questions(rows)
+    assert [w["question"] for w in wrong] == [
+        "What did Orsenigo say about the bridge?", "What did Roe say about the lighthouse?",
+    ]  # fmt: skip
+    assert all(w["gold_article_ids"] == [] and w["type"] == "wrong_topic" for w in wrong)
+    assert wrong_topic_questions(rows[:1]) == []  # nobody else's topic to borrow
+
+
+@pytest.fixture(scope="module")
+def answers_run(
+    tmp_path_factory: pytest.TempPathFactory, shared_store: Path, briefings_dir: Path
+) -> dict:
+    """`rag eval answers --json --out` over the shared briefings store."""
+    tmp = tmp_path_factory.mktemp("eval-answers")
+    questions = [
+        {"id": "q-rutte", "question": "What did Rutte say about deterrence?", "lang": "en",
+         "answer": DETERRENCE_QUOTE, "type": "quote",
+         "gold_article_ids": [file_doc_id(briefings_dir / SAMPLE.name)]},
+        {"id": "q-trevisanello", "question": "Cosa ha detto Trevisanello sulla vittoria?", "lang": "it",
+         "answer": "Abbiamo giocato con il cuore e meritato la vittoria fino all’ultimo minuto",
+         "type": "quote", "gold_article_ids": [file_doc_id(briefings_dir / "calcio-derby.md")]},
+        {"id": "q-porto", "question": "Di quanto crescerà il porto di Valmarina?", "lang": "it",
+         "answer": "dieci per cento", "type": "monolingual",
+         "gold_article_ids": [file_doc_id(briefings_dir / "porto-bilancio.txt")]},
+        {"id": "q-none", "question": "What did Zorblatt say about the lunar mining treaty?",
+         "lang": "en", "answer": None, "gold_article_ids": [], "type": "null_quote"},
+    ]  # fmt: skip
+    path, out = tmp / "questions.jsonl", tmp / "answers.jsonl"
+    _write_jsonl(path, questions)
+    result = _run(
+        "-m", "rag", "eval", "answers", "--questions", str(path), "--json",
+        "--out", str(out), "--store", str(shared_store),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    return {"summary": json.loads(result.stdout), "records": {r["id"]: r for r in records}}
+
+
+def test_eval_answers_writes_one_line_per_question(answers_run: dict) -> None:
+    records = answers_run["records"]
+    assert list(records) == [
+        "q-rutte", "q-trevisanello", "q-porto", "q-none", "q-rutte-wrong", "q-trevisanello-wrong",
+    ]  # the wrong-topic negatives follow the questions  # fmt: skip
+    fields = set(AnswerRecord.__dataclass_fields__)
+    assert all(set(r) == fields for r in records.values())
+    assert records["q-rutte-wrong"]["question"] == "What did Rutte say about vittoria?"
+    for r in records.values():
+        assert r["text"] and r["latency_ms"] > 0 and r["sentences"] >= 1, r
+
+
+def test_eval_answers_scores_the_briefings(answers_run: dict) -> None:
+    r = answers_run["records"]
+    rutte = r["q-rutte"]
+    assert rutte["text"].startswith(RUTTE_LEAD), rutte["text"]
+    assert (rutte["held"], rutte["recall"], rutte["right_speaker"], rutte["gold_top3"]) == (
+        True, 1.0, True, True,
+    )  # fmt: skip
+    assert (r["q-porto"]["contained"], r["q-porto"]["short"]) == (True, True)
+    assert r["q-none"]["refused"] is True and r["q-none"]["kind"] == "refuse"
+    groups = answers_run["summary"]["groups"]
+    assert {"all", "type=quote", "type=monolingual", "type=null_quote", "type=wrong_topic",
+            "lang=en", "lang=it"} == set(groups)  # fmt: skip
+    assert (groups["all"]["n"], groups["all"]["answerable"], groups["all"]["should_refuse"]) == (
+        6,
+        3,
+        3,
+    )
+    assert groups["type=null_quote"]["refusal_recall"] == 1.0
+    assert groups["type=quote"]["contained"] is None and groups["type=monolingual"]["held"] is None
+
+
+def test_answers_table_has_a_row_per_group() -> None:
+    row = {"id": "q", "question": "What did Rutte say about deterrence?", "answer": DETERRENCE_QUOTE,
+           "gold_article_ids": ["a"], "type": "quote", "lang": "en"}  # fmt: skip
+    rec = score_answer(
+        row, _answer(f"{RUTTE_LEAD}\n“{DETERRENCE_QUOTE}” [1]", speaker="Mark Rutte"), []
+    )
+    table = format_answers_table(AnswersResult(split="all", groups={"all": aggregate([rec])}))
+    header, _, line = table.splitlines()
+    assert header.split()[:5] == ["group", "n", "top1", "top3", "held"]
+    assert line.split()[:5] == ["all", "1", "0.000", "0.000", "1.000"]
+    assert line.split()[header.split().index("contain")] == "-"  # no factoid questions
