@@ -212,7 +212,8 @@ def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]
                     q.start + s.start,
                     q.start + s.end,
                     q.speaker,
-                    True,
+                    # Reported speech is the article's wording: never inside quotation marks.
+                    q.kind == "direct",
                 )
     return out
 
