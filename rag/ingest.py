@@ -30,13 +30,14 @@ from langchain_core.documents import Document
 from rag.chunking import chunk_document
 from rag.documents import DEFAULT_MAX_FILE_MB, iter_files, load_file
 from rag.errors import DocumentError, StoreLockedError
-from rag.quotes import find_quotes, quotes_metadata
+from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
 from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
 from rag.store import DocRecord, Store
 
 ProgressFn = Callable[[int, int, str], None]
 # Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
 # every document and rewrites chunk metadata, without embedding anything again.
+# 9: reported speech (Quote.kind) and the article's roles.
 ANALYSIS_VERSION = 9
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
@@ -129,10 +130,14 @@ def _chunk_metadata(chunk: Document) -> dict[str, Any]:
 
 def _attach_quotes(doc: Document, chunks: list[Document]) -> None:
     quotes = find_quotes(doc.page_content)
+    # The article's roles on every chunk: a question about "the mayor" may hit a chunk
+    # that only names him, and the table is a few dozen bytes.
+    roles = roles_metadata(find_roles(doc.page_content))
     for c in chunks:
         c.metadata["quotes"], c.metadata["speakers"] = quotes_metadata(
             quotes, int(c.metadata["char_start"]), int(c.metadata["char_end"])
         )
+        c.metadata["roles"] = roles
 
 
 @dataclass

@@ -251,7 +251,7 @@ _TRAILING_NAME = re.compile(r"(?:\s+(?-i:[A-ZÀ-Ö])[\w'’-]+){1,3}$")
 
 
 def _role_and_name(phrase: str) -> tuple[str, str]:
-    """"the French transport minister Étienne Roucaval" -> (role, "Étienne Roucaval"): a
+    """ "the French transport minister Étienne Roucaval" -> (role, "Étienne Roucaval"): a
     role followed by a name asks about the name; "the NATO Secretary General" is all role."""
     m = _TRAILING_NAME.search(phrase)
     if m:

@@ -14,7 +14,26 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
+from rag.roles import (
+    OFFICE_OF,
+    match_role,
+    parse_role,
+    roles_from_metadata,
+    roles_in,
+    roles_metadata,
+)
 from rag.text import fold
+
+__all__ = [
+    "Quote",
+    "find_quotes",
+    "find_roles",
+    "match_role",
+    "quotes_from_metadata",
+    "quotes_metadata",
+    "roles_from_metadata",
+    "roles_metadata",
+]
 
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ('"', '"'))
 _SPEECH_VERBS = (
@@ -54,6 +73,8 @@ _NOT_NAMES = frozenset(
     Venerdi Sabato Domenica Gennaio Febbraio Marzo Aprile Maggio Giugno Luglio Agosto Settembre
     Ottobre Novembre Dicembre Nato Ue Onu Usa Alleanza Atlantica Unione Europea Stati Uniti
     Commissione Consiglio Parlamento Governo Camera Senato Ministero Kiev Mosca Bruxelles Roma
+    Turismo Salute Sanità Difesa Esteri Economia Finanze Trasporti Interno Giustizia Lavoro
+    Istruzione Ambiente Cultura Agricoltura Health Defence Foreign Home Transport Tourism
     Ucraina Russia Italia Europa Francia Germania Cina Washington London Londra Paris Parigi
     Interrogato Interpellato Rispondendo Alla Nel Sul Secondo Stato Paese
     Group Chief Executive Officer Economist Analyst Director Chairman Chairwoman Spokesman
@@ -80,11 +101,14 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|lui|lei|egli)\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Quote:
-    """A quoted span ``text[start:end]`` (without the marks) and who said it."""
+    """A statement ``text[start:end]`` (without quotation marks) and who made it."""
 
     start: int
     end: int
     speaker: str  # full name as first written in the article, "" when unknown
+    # "direct": the speaker's words between quotation marks; "reported": the clause the
+    # article reports them as saying ("ha dichiarato che ..."), in the article's words.
+    kind: str = "direct"
 
 
 _OPENERS = {"“": "curly", "«": "angle"}
@@ -194,16 +218,36 @@ class _People:
         def outside(pos: int) -> bool:
             return not any(a <= pos < b for a, b in quoted)
 
+        def trimmed(m: re.Match[str]) -> tuple[list[str], int]:
+            """The name's tokens without non-names at either end, and how many led."""
+            tokens = m.group(1).split()
+            lead = 0
+            while lead < len(tokens) and fold(tokens[lead]) in _NOT_NAMES:
+                lead += 1
+            tokens = tokens[lead:]
+            while tokens and fold(tokens[-1]) in _NOT_NAMES:
+                tokens = tokens[:-1]
+            return tokens, lead
+
         for rx in (_TITLED, _FULL_NAME):
             for m in _name_matches(rx, text):
-                name = m.group(1)
-                tokens = name.split()
-                while tokens and fold(tokens[0]) in _NOT_NAMES:
-                    tokens = tokens[1:]
-                while tokens and fold(tokens[-1]) in _NOT_NAMES:
-                    tokens = tokens[:-1]
+                tokens, lead = trimmed(m)
+                if rx is _FULL_NAME and len(tokens) == 1 and lead:
+                    # 'Secretary General Mark Rutte': the name starts after the role words
+                    # and may run past this match.
+                    at = [w.start() for w in re.finditer(r"\S+", m.group(1))][lead]
+                    again = rx.match(text, m.start(1) + at)
+                    if again:
+                        m = again
+                        tokens, _ = trimmed(again)
                 if not tokens or not outside(m.start(1)):
                     continue
+                if (
+                    len(tokens) == 3
+                    and not lead
+                    and OFFICE_OF.search(text, max(0, m.start(1) - 40), m.start(1))
+                ):
+                    tokens = tokens[1:]
                 if rx is _FULL_NAME and len(tokens) < 2:
                     continue
                 surname = fold(tokens[-1])
@@ -238,6 +282,20 @@ class _People:
             if pos <= start < ceiling:
                 return name
         return ""
+
+    def as_written(self, text: str) -> list[tuple[int, int, str]]:
+        """Each mention widened to the whole name where the article writes it in full
+        ('Mark Rutte', not just 'Rutte'), so that what stands before it is the role; a
+        first name inside a widened mention is not a mention of its own."""
+        out = []
+        for start, end, name in self.mentions:
+            full_start = end - len(name)
+            out.append((full_start if text[full_start:end] == name else start, end, name))
+        return [
+            (s, e, n)
+            for s, e, n in out
+            if not any(a <= s and e <= b and (a, b) != (s, e) for a, b, _ in out)
+        ]
 
 
 _ONLY_MARKS = re.compile(r"[\s\"“”«»]*")
@@ -320,9 +378,25 @@ def _tail_speaker(people: _People, text: str, a: int, b: int, close_at: int, par
 
 
 def find_quotes(text: str) -> list[Quote]:
-    """Direct quotes in ``text``, each attributed to the most plausible speaker."""
+    """Direct quotes and reported statements in ``text``, in text order, each attributed
+    to the most plausible speaker."""
     spans = _quote_spans(text)
     people = _People(text, [(a, b) for a, b, _ in spans])
+    roles = roles_in(text, people.as_written(text))
+    direct, said_so = _said_so_by(text, people, roles, _direct_quotes(text, spans, people))
+    reported = _reported_statements(text, people, roles, direct + said_so)
+    return sorted(direct + said_so + reported, key=lambda q: q.start)
+
+
+def find_roles(text: str) -> dict[str, str]:
+    """Normalised role phrase ('segretario generale della nato') -> the full name of the
+    person the article gives it to."""
+    people = _People(text, [(a, b) for a, b, _ in _quote_spans(text)])
+    return roles_in(text, people.as_written(text))
+
+
+def _direct_quotes(text: str, spans: list[tuple[int, int, bool]], people: _People) -> list[Quote]:
+    """Direct quotes, each attributed to the most plausible speaker."""
     quotes: list[Quote] = []
     last_speaker_in_para: dict[int, str] = {}
     prev_end, prev_speaker = -1, ""
@@ -367,7 +441,7 @@ def quotes_metadata(quotes: list[Quote], start: int, end: int) -> tuple[str, str
     Offsets are made relative to ``start`` and clipped to the chunk.
     """
     inside = [
-        Quote(max(q.start, start) - start, min(q.end, end) - start, q.speaker)
+        Quote(max(q.start, start) - start, min(q.end, end) - start, q.speaker, q.kind)
         for q in quotes
         if q.start < end and q.end > start
     ]
@@ -382,3 +456,375 @@ def quotes_from_metadata(value: object) -> list[Quote]:
         return [Quote(**q) for q in json.loads(str(value or "[]"))]
     except (ValueError, TypeError):
         return []
+
+
+# -- Reported speech: 'Rutte ha ribadito che la Nato ...', 'Smith said the plan would fail.'
+
+_IT_ADVERBS = r"poi|anche|inoltre|quindi|infine|già|però|invece|ancora|subito|oggi|ieri|pure"
+_IT_PARTICIPLES = (
+    r"detto|dichiarato|aggiunto|affermato|spiegato|ribadito|sottolineato|precisato|"
+    r"ricordato|avvertito|evidenziato|osservato|rilevato|assicurato|annunciato|chiarito|"
+    r"confermato|ammesso|sostenuto|garantito|promesso|riferito|commentato|concluso|"
+    r"denunciato|ammonito|indicato|riconosciuto|segnalato|replicato|risposto|anticipato|"
+    r"fatto sapere|reso noto"
+)
+_IT_REPORTING = (
+    rf"(?:ha|aveva|avrebbe|hanno|avevano)\s+(?:(?:{_IT_ADVERBS})\s+){{0,2}}(?:{_IT_PARTICIPLES})|"
+    r"dice|dichiara|afferma|aggiunge|spiega|sottolinea|ribadisce|precisa|ricorda|avverte|"
+    r"assicura|annuncia|osserva|conferma|sostiene|evidenzia|rileva|chiarisce|ammette|"
+    r"dicendo|dichiarando|aggiungendo|affermando|spiegando|ribadendo|sottolineando|"
+    r"precisando|ricordando|avvertendo|osservando|assicurando|annunciando|evidenziando|"
+    r"rilevando|confermando|sostenendo|ammettendo"
+)
+_EN_REPORTING = (
+    r"said|says|told|tells|warned|warns|added|adds|insisted|insists|explained|explains|"
+    r"stressed|stresses|argued|argues|noted|notes|claimed|claims|admitted|admits|confirmed|"
+    r"confirms|announced|announces|believes|acknowledged|conceded|maintained|predicted|"
+    r"predicts|revealed|suggested|suggests|pointed out|declared|emphasised|emphasized|"
+    r"reiterated|assured|promised|estimated|concluded|complained|hinted|indicated|replied|"
+    r"responded|adding|saying|warning|insisting|arguing|explaining|stressing|noting"
+)
+_REPORTING_VERB = re.compile(rf"\b(?:{_IT_REPORTING}|{_EN_REPORTING})\b", re.IGNORECASE)
+_EN_VERB = re.compile(_EN_REPORTING, re.IGNORECASE)
+# A gerund's subject is the sentence's: 'Smith rejected the bid, saying that ...'.
+_GERUND = re.compile(r"\w+(?:ando|endo|ing)", re.IGNORECASE)
+# 'come' reports a statement after these verbs ('ha sottolineato come Kiev abbia ...'); after
+# others it means 'how'.
+_COME_VERBS = re.compile(r"(?:sottoline|evidenzi|ricord|osserv|rilev)", re.IGNORECASE)
+# Verbs whose object (the person told) may stand between them and 'that'.
+_TAKES_OBJECT = re.compile(r"told|tells|warned|warns|assured|promised", re.IGNORECASE)
+# Up to five words between the verb and its 'che'/'that' ('ha ribadito con fermezza che',
+# 'told reporters on Monday that').
+_CONJ_AFTER = re.compile(
+    r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,5}?)\s+(?P<conj>che|come|that)\b\s*", re.IGNORECASE
+)
+_MID_OPENERS = frozenset(
+    """
+    on in at to during after before by with from last this yesterday today earlier later
+    recently previously also again repeatedly however too now then once
+    a al alla ai agli alle all in nel nella nei nelle con durante per davanti dopo oggi ieri
+    poi anche piu inoltre ancora gia chiaramente nuovamente stamani stamattina stasera infine
+    quindi invece pero subito
+    """.split()
+)
+_MID_CLAUSE_WORDS = frozenset(
+    """
+    it he she they we i was is were would could not unlikely likely possible clear true
+    hoped hopes believed believes thought thinks feared fears doubt doubted wrong false
+    non e era sarebbe improbabile probabile possibile chiaro vero
+    """.split()
+)
+# 'Smith said the plan would fail.': a clause straight after 'said', unless what follows is
+# a time, a place or a manner ('said on Friday.', 'said in a statement').
+_BARE_NEXT = {
+    "said": re.compile(r"\s+(?=[A-Za-z])"),
+    "says": re.compile(r"\s+(?=[A-Za-z])"),
+    "told": re.compile(r"\s+(?:reporters|journalists)\s+(?=[A-Za-z])"),
+    "tells": re.compile(r"\s+(?:reporters|journalists)\s+(?=[A-Za-z])"),
+}
+_NOT_A_CLAUSE = frozenset(
+    """
+    in on at to during after before by with from last this yesterday today tonight earlier
+    later recently previously so and but as of for about while when through via under over
+    following ahead nothing little goodbye yes no sorry thank thanks monday tuesday wednesday
+    thursday friday saturday sunday
+    """.split()
+)
+_SENTENCE_BREAK = re.compile(r"[.!?…][”»\"’)]?\s+|\n")
+_CLAUSE_END = re.compile(r"[.!?…](?=[”»\"’)]?(?:\s|$))|\n")
+_QUESTION_OR_NOT = re.compile(
+    r"\b(?:se|whether|if)\b|(?:\b(?:non|not|never|mai)|n['’]t)\s+(?:\w+\s+)?$", re.IGNORECASE
+)
+# Nothing of its own before the verb: the subject is the one already speaking ('Ha poi
+# aggiunto che', '..., e ha detto che').
+_NO_SUBJECT = re.compile(r"(?:^|,)\s*(?:(?:e|ed|ma|poi)\s+)?$", re.IGNORECASE)
+# Between a subject and its verb only auxiliaries and adverbs ('Smith has also said'), not
+# the rest of a noun phrase ('the minister at the centre of the Kuznetsova doping row says').
+_AUX = (
+    r"(?:(?:has|have|had|also|then|later|previously|earlier|again|recently|repeatedly|"
+    r"once|yesterday|today|would|will|ha|aveva|poi|anche|ieri|oggi|inoltre|quindi|infine)\s+){0,3}"
+)
+_CLOSE_TO_VERB = re.compile(rf"\s*{_AUX}")
+_APPOSITION = re.compile(rf",\s*[a-zà-ÿ][^,.;:!?]{{0,80}},\s*{_AUX}")
+_AFTER_ROLE = re.compile(rf",\s*{_AUX}")
+_PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she|lui|lei|egli|ella)\s+{_AUX}$", re.IGNORECASE)
+_ROLE_SUBJECT = re.compile(r"(?:^|,)\s*((?:the|il|lo|la|l['’])\s*[^,]{2,60}?)\s*$", re.IGNORECASE)
+_ACCORDING = re.compile(
+    r"\b(?:secondo|according to)\s+(?!cui\b|il quale\b|la quale\b|whom\b)"
+    r"(?P<who>[^,.;:!?\n“”«»\"]{2,80}?)\s*(?P<sep>[,.;])",
+    re.IGNORECASE,
+)
+_ACCORDING_TO_WHOM = re.compile(
+    r",\s*(?:secondo cui|secondo il quale|secondo la quale|according to whom)\s+", re.IGNORECASE
+)
+_SENTENCE_OPENER = re.compile(r"\s*(?:(?:e|ed|ma|and|but)\s+)?$", re.IGNORECASE)
+_ROLE_APPOSITION_AFTER = re.compile(r"\s*[^,.;:!?]{2,60},\s*")
+_SAID_SO = re.compile(
+    r"\b(?:lo|così|è quanto)\s+(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
+    rf"(?:{_IT_PARTICIPLES})\b|\blo\s+(?:dice|afferma|dichiara|spiega|sottolinea|annuncia|"
+    r"ribadisce|precisa|assicura|scrive)\b",
+    re.IGNORECASE,
+)
+_DATELINE = re.compile(r"[^\n]{0,80}?\([A-Z]{3,}\)\s*[–—-]\s*")
+MIN_CLAUSE_WORDS = 3
+MIN_CUT_CLAUSE_WORDS = 6
+
+
+class _Context:
+    """What reported-speech rules need to know about one article."""
+
+    def __init__(
+        self, text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
+    ) -> None:
+        self.text = text
+        self.people = people
+        self.roles = roles
+        self.direct = sorted(quotes, key=lambda q: q.start)
+        self.said: list[Quote] = []  # reported statements accepted so far
+        self.names = people.as_written(text)
+        # (position, name) of every named subject of a speech verb, also where no clause
+        # followed ('Mr Johnson told BBC Radio 4 he thought ... He added that'): who 'he' is.
+        self.voices: list[tuple[int, str]] = []
+
+    def names_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        return [m for m in self.names if start <= m[0] and m[1] <= end]
+
+    def paragraph(self, pos: int) -> tuple[int, int]:
+        start = self.text.rfind("\n\n", 0, pos) + 1
+        end = self.text.find("\n\n", pos)
+        return start, len(self.text) if end < 0 else end
+
+    def sentence_start(self, pos: int) -> int:
+        floor = self.paragraph(pos)[0]
+        breaks = [m.end() for m in _SENTENCE_BREAK.finditer(self.text, floor, pos)]
+        return breaks[-1] if breaks else floor
+
+    def inside_quote(self, pos: int) -> bool:
+        return any(q.start - 1 <= pos <= q.end for q in self.direct if q.kind == "direct")
+
+    def clause(self, start: int) -> tuple[int, int] | None:
+        """The reported clause from ``start`` to the end of its sentence, without the full
+        stop and before any direct quote inside it; None for a question or too short."""
+        text = self.text
+        para_end = self.paragraph(start)[1]
+        while start < para_end and text[start].isspace():
+            start += 1
+        stop = _CLAUSE_END.search(text, start, para_end)
+        end = stop.start() if stop else para_end
+        if stop and text[stop.start()] == "?":
+            return None
+        least = MIN_CLAUSE_WORDS
+        for q in self.direct:
+            if start - 1 <= q.start < end:
+                if q.start <= start + 2:
+                    return None  # 'osservando che “...”': a direct quote, already counted
+                # 'said the Bill was "...': the quote carries the statement, unless what
+                # comes before it says something of its own.
+                end, least = q.start - 1, MIN_CUT_CLAUSE_WORDS
+                break
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ',;:–—-“«"('):
+            end -= 1
+        if text[start:end].count('"') % 2 and text.startswith('"', end):
+            end += 1  # the closing mark of a phrase quoted inside ('he was "delighted"')
+        if len(text[start:end].split()) < least:
+            return None
+        return start, end
+
+    def last_speaker(self, pos: int) -> str:
+        """The last person named as speaker in this paragraph or the one before it, else
+        the last person named in this paragraph."""
+        para_start = self.paragraph(pos)[0]
+        floor = self.paragraph(max(0, para_start - 2))[0] if para_start > 1 else 0
+        before = [(q.start, q.speaker) for q in self.direct + self.said if q.speaker]
+        before += self.voices
+        before = [(p, name) for p, name in before if floor <= p < pos]
+        if before:
+            return max(before)[1]
+        return self.people.last_before(pos, para_start)
+
+    def add(self, start: int, end: int, speaker: str) -> None:
+        if speaker and not any(q.start < end and start < q.end for q in self.said):
+            self.said.append(Quote(start, end, speaker, "reported"))
+
+
+def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str | None:
+    """The speaker who is the subject of the verb at ``verb_at``: a name right before it
+    ('Rutte ha ribadito'), before an apposition ('Jane Roe, chief executive of X, said') or
+    after a role ('il segretario generale della Nato, Mark Rutte, ha ribadito'), or a role
+    the article gives to one person ('il sindaco ha dichiarato'). None when the subject is
+    the one already speaking ('He added that', 'Ha poi aggiunto che', and in Italian, which
+    drops the subject, '..., ha aggiunto che'); "" when unknown."""
+    text = ctx.text
+    for start, end, name in reversed(ctx.names_in(sent_start, verb_at)):
+        if _CLOSE_TO_VERB.fullmatch(text, end, verb_at):
+            return name
+        if _APPOSITION.fullmatch(text, end, verb_at):
+            return name
+        after_role = text[sent_start:start].rstrip().endswith(",")
+        if after_role and _AFTER_ROLE.fullmatch(text, end, verb_at):
+            return name
+    head = text[sent_start:verb_at]
+    if _PRONOUN_SUBJECT.search(head) or not head.strip():
+        return None
+    if italian and _NO_SUBJECT.search(head):
+        return None
+    role = _ROLE_SUBJECT.search(head)
+    if role and len(role.group(1).split()) <= 6:
+        return match_role(role.group(1), ctx.roles)
+    return ""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
+
+
+def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tuple[int, str]:
+    """Where the reported clause after a speech verb starts, and the speaker when the
+    Italian subject follows the verb ('ha detto il ministro Carla Venturini che'); -1 when
+    no clause follows. The words between the verb and its 'che'/'that' must say when, where
+    or to whom ('ha ribadito con fermezza che', 'told reporters on Monday that'), not be a
+    clause of their own ('said it was unlikely that' reports the opposite of what follows)."""
+    text, said = ctx.text, verb.group(0)
+    conj = _CONJ_AFTER.match(text, verb.end())
+    if conj and (conj.group("conj").lower() != "come" or _COME_VERBS.match(said.split()[-1])):
+        mid = _words(conj.group("mid"))
+        inverted = ctx.names_in(*conj.span("mid"))
+        if not mid:
+            return conj.end(), ""
+        if not _MID_CLAUSE_WORDS.intersection(mid):
+            if mid[0] in _MID_OPENERS:
+                return conj.end(), ""
+            if italian and inverted:
+                return conj.end(), inverted[-1][2]
+            if _TAKES_OBJECT.fullmatch(said) and len(mid) <= 4:
+                return conj.end(), ""  # 'told the committee that'
+    after = _BARE_NEXT.get(said.lower())
+    bare = after.match(text, verb.end()) if after else None
+    if bare:
+        word = _words(text[bare.end() : bare.end() + 30])
+        if word and word[0] not in _NOT_A_CLAUSE:
+            return bare.end(), ""
+    return -1, ""
+
+
+def _reported_after_verbs(ctx: _Context) -> None:
+    """'X ha dichiarato che <clause>', 'X said (that) <clause>', 'He added that <clause>'."""
+    text = ctx.text
+    for verb in _REPORTING_VERB.finditer(text):
+        v0 = verb.start()
+        if ctx.inside_quote(v0) or any(q.start <= v0 < q.end for q in ctx.said):
+            continue
+        sent_start = ctx.sentence_start(v0)
+        if _QUESTION_OR_NOT.search(text, sent_start, v0):
+            continue
+        italian = not _EN_VERB.fullmatch(verb.group(0))
+        gerund = _GERUND.fullmatch(verb.group(0))
+        subject = None if gerund else _subject(ctx, sent_start, v0, italian)
+        if subject:
+            ctx.voices.append((v0, subject))
+        clause_at, speaker = _clause_after_verb(ctx, verb, italian)
+        span = ctx.clause(clause_at) if clause_at >= 0 else None
+        if span is None:
+            continue
+        if not speaker and gerund:
+            # The gerund's subject is the sentence's: its first name, or in Italian the
+            # one already speaking ('..., osservando che').
+            names = ctx.names_in(sent_start, v0)
+            speaker = names[0][2] if names else ctx.last_speaker(v0) if italian else ""
+        elif not speaker:
+            speaker = ctx.last_speaker(v0) if subject is None else subject
+        ctx.add(*span, speaker)
+
+
+def _reported_by_source(ctx: _Context) -> None:
+    """'Secondo X, <clause>', '<clause>, according to X.', 'X, secondo cui <clause>'."""
+    text = ctx.text
+    for m in _ACCORDING.finditer(text):
+        if ctx.inside_quote(m.start()):
+            continue
+        who = ctx.names_in(*m.span("who"))
+        speaker = who[-1][2] if who else match_role(m.group("who"), ctx.roles)
+        if not speaker:
+            continue
+        sent_start = ctx.sentence_start(m.start())
+        dateline = _DATELINE.match(text, sent_start, m.start())
+        opens = dateline.end() if dateline else sent_start
+        if m.group("sep") == "," and _SENTENCE_OPENER.fullmatch(text, opens, m.start()):
+            at = m.end()
+            # 'according to Jane Roe, chief executive of X, ...': the clause follows the role
+            role = _ROLE_APPOSITION_AFTER.match(text, at)
+            if role and parse_role(text[at : role.end()])[0]:
+                at = role.end()
+            span = ctx.clause(at)
+        elif m.group("sep") != "," and text[sent_start : m.start()].rstrip().endswith(","):
+            before = text[sent_start : m.start()].rstrip()[:-1]
+            span = ctx.clause(sent_start) if len(before.split()) >= MIN_CLAUSE_WORDS else None
+            span = (span[0], sent_start + len(before.rstrip())) if span else None
+        else:
+            continue
+        if span:
+            ctx.add(*span, speaker)
+    for m in _ACCORDING_TO_WHOM.finditer(text):
+        if ctx.inside_quote(m.start()):
+            continue
+        sent_start = ctx.sentence_start(m.start())
+        names = [n for n in ctx.names_in(sent_start, m.start()) if n[1] == m.start()]
+        role = _ROLE_SUBJECT.search(text, sent_start, m.start())
+        speaker = names[0][2] if names else match_role(role.group(1), ctx.roles) if role else ""
+        span = ctx.clause(m.end())
+        if span and speaker:
+            ctx.add(*span, speaker)
+
+
+def _reported_statements(
+    text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
+) -> list[Quote]:
+    """Reported statements (kind 'reported') that do not repeat a direct quote."""
+    ctx = _Context(text, people, roles, quotes)
+    _reported_by_source(ctx)
+    _reported_after_verbs(ctx)
+    return ctx.said
+
+
+def _said_so_by(
+    text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
+) -> tuple[list[Quote], list[Quote]]:
+    """'“...”. Lo ha detto X': the quotes before the formula in its paragraph are X's; with
+    no quote there, the sentence before it is X's reported statement.
+
+    Returns the direct quotes (re-attributed) and those reported statements.
+    """
+    quotes = list(quotes)
+    reported: list[Quote] = []
+    ctx = _Context(text, people, roles, quotes)
+    floor_in_para: dict[int, int] = {}
+    for m in _SAID_SO.finditer(text):
+        before = text[: m.start()].rstrip()
+        if before and before[-1] not in '.!?”»"':
+            continue
+        if ctx.inside_quote(m.start()):
+            continue
+        para_start, para_end = ctx.paragraph(m.start())
+        stop = _CLAUSE_END.search(text, m.end(), para_end)
+        sentence_end = stop.start() if stop else para_end
+        speaker = people.speaker_between(m.end(), sentence_end, text) or people.first_after(
+            m.end(), sentence_end
+        )
+        if not speaker:
+            role = re.match(r"[^,.;:]{2,60}", text[m.end() : sentence_end])
+            speaker = match_role(role.group(0), roles) if role else ""
+        if not speaker:
+            continue
+        floor = floor_in_para.get(para_start, para_start)
+        floor_in_para[para_start] = m.end()
+        mine = [i for i, q in enumerate(quotes) if floor <= q.start and q.end <= m.start()]
+        for i in mine:
+            quotes[i] = Quote(quotes[i].start, quotes[i].end, speaker, quotes[i].kind)
+        if not mine:
+            start = ctx.sentence_start(len(before) - 1)
+            dateline = _DATELINE.match(text, start, len(before))
+            start = dateline.end() if dateline else start
+            span = ctx.clause(start)
+            if span and span[1] <= m.start():
+                reported.append(Quote(*span, speaker, "reported"))
+    return quotes, reported

@@ -195,3 +195,25 @@ def test_embedder_failure_mid_ingest_leaves_a_consistent_store(
     assert report.ok
     assert set(report.unchanged) == set(records), "what was written is not redone"
     assert _snapshot(resumed) == _snapshot(clean)
+
+
+def test_every_chunk_carries_its_article_roles_and_reported_speech(
+    tmp_path: Path, corpus: Path, e5
+) -> None:
+    from rag.quotes import quotes_from_metadata, roles_from_metadata
+
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    sample = [(t, m) for _, t, m in a.store.iter_chunks() if "rutte" in m["path"]]
+    assert sample
+    for _, meta in sample:
+        assert roles_from_metadata(meta["roles"]) == {
+            "segretario generale della nato": "Mark Rutte"
+        }
+    reported = [
+        text[q.start : q.end]
+        for text, meta in sample
+        for q in quotes_from_metadata(meta["quotes"])
+        if q.kind == "reported"
+    ]
+    assert "la Nato non accetterà alcuna intimidazione" in reported

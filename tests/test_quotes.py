@@ -1,20 +1,53 @@
 import pytest
 
 from rag.documents import load_file
-from rag.quotes import find_quotes, quotes_from_metadata, quotes_metadata
+from rag.quotes import (
+    Quote,
+    find_quotes,
+    find_roles,
+    match_role,
+    quotes_from_metadata,
+    quotes_metadata,
+    roles_from_metadata,
+    roles_metadata,
+)
 from tests.conftest import DATA, SAMPLE
 
 
-def _attributed(path) -> list[tuple[str, str]]:
-    text = load_file(path).documents[0].page_content
-    return [(q.speaker, text[q.start : q.end]) for q in find_quotes(text)]
+def _text(path) -> str:
+    return load_file(path).documents[0].page_content
+
+
+def _attributed(path, kind: str = "direct") -> list[tuple[str, str]]:
+    text = _text(path)
+    return [(q.speaker, text[q.start : q.end]) for q in find_quotes(text) if q.kind == kind]
+
+
+def _direct(text: str) -> list[Quote]:
+    return [q for q in find_quotes(text) if q.kind == "direct"]
 
 
 def test_every_quote_in_the_sample_is_rutte() -> None:
+    # The real wire holds seven quoted passages, every one of them Rutte's.
     quotes = _attributed(SAMPLE)
-    assert len(quotes) == 5
+    assert len(quotes) == 7
     assert {s for s, _ in quotes} == {"Mark Rutte"}
     assert any("La deterrenza funziona solo se" in q for _, q in quotes)
+    # Introduced by a gerund and 'che', still a direct quote, not reported speech.
+    assert any(q.startswith("ogni sistema di difesa aerea consegnato") for _, q in quotes)
+
+
+def test_the_sample_reports_rutte_without_quotation_marks() -> None:
+    reported = _attributed(SAMPLE, "reported")
+    assert ("Mark Rutte", "la Nato non accetterà alcuna intimidazione") in reported
+    assert {s for s, _ in reported} == {"Mark Rutte"}
+    # No reported clause repeats a direct quote.
+    direct = _attributed(SAMPLE)
+    assert not any(r in d or d in r for _, r in reported for _, d in direct)
+
+
+def test_the_sample_names_rutte_by_his_office() -> None:
+    assert find_roles(_text(SAMPLE)) == {"segretario generale della nato": "Mark Rutte"}
 
 
 def test_two_speakers_are_kept_apart() -> None:
@@ -42,17 +75,31 @@ def test_two_speakers_are_kept_apart() -> None:
     ],
 )  # fmt: skip
 def test_attribution_patterns(text: str, speaker: str) -> None:
-    quotes = find_quotes(text)
+    quotes = _direct(text)
     assert quotes and [q.speaker for q in quotes] == [speaker] * len(quotes)
 
 
 def test_quotes_metadata_round_trip_is_relative_to_the_chunk() -> None:
-    text = load_file(SAMPLE).documents[0].page_content
+    text = _text(SAMPLE)
     quotes = find_quotes(text)
-    start = quotes[0].start - 10
-    raw, speakers = quotes_metadata(quotes, start, start + 200)
+    first = _direct(text)[0]
+    start = first.start - 2
+    raw, speakers = quotes_metadata(quotes, start, first.start + 150)
     [q] = quotes_from_metadata(raw)
-    assert q.start == 10 and speakers == "|rutte|"
+    assert q.start == 2 and q.kind == "direct" and speakers == "|rutte|"
+
+
+def test_reported_speech_keeps_its_kind_in_metadata_and_old_metadata_still_loads() -> None:
+    text = "Dana Holt said that the depot would close in May."
+    [q] = quotes_from_metadata(quotes_metadata(find_quotes(text), 0, len(text))[0])
+    assert (q.kind, q.speaker, text[q.start : q.end]) == (
+        "reported",
+        "Dana Holt",
+        "the depot would close in May",
+    )
+    # Stored before Quote.kind existed: a direct quote.
+    [old] = quotes_from_metadata('[{"start": 1, "end": 9, "speaker": "Dana Holt"}]')
+    assert old == Quote(1, 9, "Dana Holt", "direct")
 
 
 # Wire copy (and text flattened from it) often leaves a quote open when it runs on into a
@@ -94,7 +141,7 @@ def test_quotes_metadata_round_trip_is_relative_to_the_chunk() -> None:
     ],
 )  # fmt: skip
 def test_quote_spans_and_speakers_in_wire_copy(text: str, expected: list[tuple[str, str]]) -> None:
-    assert [(q.speaker, text[q.start : q.end]) for q in find_quotes(text)] == expected
+    assert [(q.speaker, text[q.start : q.end]) for q in _direct(text)] == expected
 
 
 @pytest.mark.parametrize(
@@ -106,4 +153,213 @@ def test_quote_spans_and_speakers_in_wire_copy(text: str, expected: list[tuple[s
     ],
 )  # fmt: skip
 def test_possessive_owner_is_not_part_of_the_name(text: str, speaker: str) -> None:
-    assert [q.speaker for q in find_quotes(text)] == [speaker]
+    assert [q.speaker for q in _direct(text)] == [speaker]
+
+
+def _reported(text: str) -> list[tuple[str, str]]:
+    return [(q.speaker, text[q.start : q.end]) for q in find_quotes(text) if q.kind == "reported"]
+
+
+# Reported speech: the clause the article says someone said, verbatim, without its full stop.
+# Fictional people and places.
+@pytest.mark.parametrize(
+    ("text", "speaker", "clause"),
+    [
+        # Italian: a speech verb and 'che'.
+        ("Il sindaco Vittorio Abbondanza ha dichiarato che il mercato coperto riaprirà a novembre.",
+         "Vittorio Abbondanza", "il mercato coperto riaprirà a novembre"),
+        ("Aldo Ferretti ha avvertito che la diga non reggerà un altro inverno senza lavori.",
+         "Aldo Ferretti", "la diga non reggerà un altro inverno senza lavori"),
+        ("Elena Rossetti ha annunciato che la linea sarà elettrificata entro il 2028.",
+         "Elena Rossetti", "la linea sarà elettrificata entro il 2028"),
+        ("Ieri Marta Quirici ha spiegato ai cronisti che le nuove banchine saranno pronte in estate.",
+         "Marta Quirici", "le nuove banchine saranno pronte in estate"),
+        # Words between the verb and 'che' stay out of the clause.
+        ("Interrogato sul bilancio, Elio Brancati ha ribadito con fermezza che nessun lavoratore perderà il posto.",
+         "Elio Brancati", "nessun lavoratore perderà il posto"),
+        # The subject in the role form, or after the name.
+        ("Il segretario generale della Lega dei Porti, Marta Quirici, ha precisato che nessuna banchina verrà chiusa.",
+         "Marta Quirici", "nessuna banchina verrà chiusa"),
+        ("Carla Venturini, ministra del Turismo, ha assicurato che i fondi arriveranno entro marzo.",
+         "Carla Venturini", "i fondi arriveranno entro marzo"),
+        # 'come' after 'sottolineare' reports a statement too.
+        ("Elio Brancati ha sottolineato come il consorzio abbia chiuso l'anno in attivo.",
+         "Elio Brancati", "il consorzio abbia chiuso l'anno in attivo"),
+        # 'secondo X,' and 'X, secondo cui'.
+        ("Secondo Carla Venturini, il turismo crescerà del dieci per cento entro l'estate.",
+         "Carla Venturini", "il turismo crescerà del dieci per cento entro l'estate"),
+        ("Il bilancio è in ordine, ha ricordato Aldo Ferretti, secondo cui il porto resterà in attivo fino al 2027.",
+         "Aldo Ferretti", "il porto resterà in attivo fino al 2027"),
+        # English: a speech verb and 'that'...
+        ("Health Secretary Alan Birch said that waiting lists would fall by a third.",
+         "Alan Birch", "waiting lists would fall by a third"),
+        ("Nora Quill told reporters on Monday that the harbour would need new cranes.",
+         "Nora Quill", "the harbour would need new cranes"),
+        ("Bram Olafsen warned that fares would rise again in the spring.",
+         "Bram Olafsen", "fares would rise again in the spring"),
+        ("Jane Roe, chief executive of Northwind Air, insisted that the merger was still on the table.",
+         "Jane Roe", "the merger was still on the table"),
+        ("Mark Tennant has also added that the tour would go ahead in June.",
+         "Mark Tennant", "the tour would go ahead in June"),
+        # ...or without 'that'.
+        ("Dana Holt said the depot would close in May.", "Dana Holt", "the depot would close in May"),
+        ("Nora Quill told reporters the harbour would need new cranes.",
+         "Nora Quill", "the harbour would need new cranes"),
+        # Words between the verb and 'that' that are a clause of their own belong to it:
+        # the clause after 'that' alone would say the opposite.
+        ("Orla Penrose said it was very unlikely that the bank would raise rates again.",
+         "Orla Penrose", "it was very unlikely that the bank would raise rates again"),
+        # 'according to X,' before or after the clause.
+        ("According to Jane Roe, chief executive of Northwind Air, fares will rise again in the spring.",
+         "Jane Roe", "fares will rise again in the spring"),
+        ("Fares will rise again in the spring, according to Jane Roe.",
+         "Jane Roe", "Fares will rise again in the spring"),
+        # An office the article gives to one person names its holder.
+        ("Il sindaco Vittorio Abbondanza ha ricevuto Marta Quirici. Il sindaco ha assicurato che il traghetto partirà ogni ora.",
+         "Vittorio Abbondanza", "il traghetto partirà ogni ora"),
+        # 'Lo ha detto X' after a sentence with no quotation marks, behind a dateline.
+        ("VALMARINA (ITALPRESS) – Il porto riaprirà a maggio con due nuove banchine. Lo ha detto la ministra del Turismo Carla Venturini.",
+         "Carla Venturini", "Il porto riaprirà a maggio con due nuove banchine"),
+    ],
+)  # fmt: skip
+def test_reported_speech(text: str, speaker: str, clause: str) -> None:
+    assert _reported(text) == [(speaker, clause)]
+
+
+# With no name of its own, a statement continues the last person who spoke in the
+# paragraph, or in the one before it.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Marco Ferri ha illustrato il bilancio del porto. Ha poi aggiunto che le tariffe resteranno invariate per tutto l'anno.",
+         [("Marco Ferri", "le tariffe resteranno invariate per tutto l'anno")]),
+        ("Nora Quill presented the figures on Monday. She also said that the harbour would need new cranes by winter.",
+         [("Nora Quill", "the harbour would need new cranes by winter")]),
+        ("Jane Roe met Dana Holt on Monday. Dana Holt said the depot was full.\n\nHe added that a second depot would open in May.",
+         [("Dana Holt", "the depot was full"), ("Dana Holt", "a second depot would open in May")]),
+        ("«Il molo è pronto», ha detto Carla Venturini. Ha aggiunto che il traghetto partirà a giugno.",
+         [("Carla Venturini", "il traghetto partirà a giugno")]),
+        # Italian drops the subject after a clause: 'Alla domanda ..., ha aggiunto che'.
+        ("Aldo Ferretti ha parlato a lungo. Alla domanda sul bilancio, ha aggiunto che i conti sono in ordine.",
+         [("Aldo Ferretti", "i conti sono in ordine")]),
+    ],
+)  # fmt: skip
+def test_reported_speech_continues_the_last_speaker(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert _reported(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 'che' as a relative pronoun, with or without a speech verb before it.
+        "Il piano che il governo ha presentato prevede tre nuove linee di autobus.",
+        "Marco Ferri ha ricordato il piano che il governo ha presentato in aprile.",
+        # A journalist's question, and what someone did not say.
+        "Un cronista ha chiesto a Marco Ferri se ha detto che le tariffe aumenteranno.",
+        "Marco Ferri ha detto che le tariffe aumenteranno?",
+        "Marco Ferri non ha detto che le tariffe aumenteranno.",
+        "Did Dana Holt say that the depot would close?",
+        # Not a clause: when or where it was said, or too short.
+        "Dana Holt said on Friday.",
+        "Dana Holt said in a statement.",
+        "Marco Ferri ha detto che sì.",
+        # Nobody named: an organisation or an unknown subject is not a speaker.
+        "The ministry said the depot would close in May.",
+        # A quotation introduced by a speech verb is a direct quote, not reported speech.
+        "Marta Quirici ha parlato del porto, osservando che “ogni nuova banchina porta lavoro in città”.",
+        '"We will reopen the depot in May," said Dana Holt.',
+    ],
+)  # fmt: skip
+def test_no_reported_speech(text: str) -> None:
+    assert _reported(text) == []
+
+
+def test_a_quote_inside_a_reported_clause_stays_direct() -> None:
+    text = (
+        'Dana Holt said that the plan was "a waste of public money and time" and would be dropped.'
+    )
+    assert [(q.kind, q.speaker, text[q.start : q.end]) for q in find_quotes(text)] == [
+        ("direct", "Dana Holt", "a waste of public money and time")
+    ]
+
+
+# 'Lo ha detto X' after quotes gives X every quote of the paragraph before it.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("«Il porto riaprirà a maggio». Lo ha detto il sindaco di Valmarina, Vittorio Abbondanza, a margine del consiglio.",
+         [("Vittorio Abbondanza", "Il porto riaprirà a maggio")]),
+        ("Elio Brancati ha aperto la seduta.\n\n«Il porto riaprirà a maggio», ha spiegato. «Le nuove banchine saranno due». Lo ha dichiarato Marta Quirici ai cronisti.",
+         [("Marta Quirici", "Il porto riaprirà a maggio"), ("Marta Quirici", "Le nuove banchine saranno due")]),
+    ],
+)  # fmt: skip
+def test_lo_ha_detto_attributes_the_quotes_before_it(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert [(q.speaker, text[q.start : q.end]) for q in _direct(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "name"),
+    [
+        ("Il segretario generale della Lega dei Porti, Marta Quirici, ha parlato.", "segretario generale della lega dei porti", "Marta Quirici"),
+        ("Ha parlato la ministra del Turismo, Carla Venturini.", "ministra del turismo", "Carla Venturini"),
+        ("Ieri Carla Venturini, ministra del Turismo, ha visitato il porto.", "ministra del turismo", "Carla Venturini"),
+        ("Il sindaco di Valmarina Vittorio Abbondanza ha inaugurato il molo.", "sindaco di valmarina", "Vittorio Abbondanza"),
+        ("Harbour League Secretary General Marta Quirici spoke on Monday.", "harbour league secretary general", "Marta Quirici"),
+        ("The chief executive of Northwind Air, Jane Roe, spoke on Monday.", "chief executive of northwind air", "Jane Roe"),
+        ("Jane Roe, chief executive of Northwind Air, spoke on Monday.", "chief executive of northwind air", "Jane Roe"),
+        ("On Monday Health Secretary Alan Birch visited the ward.", "health secretary", "Alan Birch"),
+    ],
+)  # fmt: skip
+def test_roles_from_appositions(text: str, role: str, name: str) -> None:
+    assert find_roles(text) == {role: name}
+
+
+ROLES = {
+    "segretario generale della nato": "Mark Rutte",  # from the real sample
+    "ministra del turismo": "Carla Venturini",
+    "sindaco di valmarina": "Vittorio Abbondanza",
+    "chief executive of northwind air": "Jane Roe",
+    "health secretary": "Alan Birch",
+}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "name"),
+    [
+        # Either language, either word order, a possessive.
+        ("the NATO Secretary General", "Mark Rutte"),
+        ("NATO's secretary general", "Mark Rutte"),
+        ("il segretario generale della Nato", "Mark Rutte"),
+        ("the Tourism Minister", "Carla Venturini"),
+        ("la ministra del Turismo", "Carla Venturini"),
+        ("il ministro del turismo", "Carla Venturini"),
+        ("the health minister", "Alan Birch"),
+        ("il ministro della Salute", "Alan Birch"),
+        ("the CEO of Northwind", "Jane Roe"),
+        ("l'amministratore delegato di Northwind Air", "Jane Roe"),
+        ("the mayor of Valmarina", "Vittorio Abbondanza"),
+        # The office alone is enough when one person holds it...
+        ("the mayor", "Vittorio Abbondanza"),
+        ("il sindaco", "Vittorio Abbondanza"),
+        ("the secretary general", "Mark Rutte"),
+        # ...and ambiguous when two do (a tourism and a health minister).
+        ("the minister", ""),
+        ("il ministro", ""),
+        # Nobody holds it.
+        ("the defence minister", ""),
+        ("the mayor of Porto Nuovo", ""),
+        ("the president", ""),
+        ("the weather", ""),
+    ],
+)
+def test_match_role(phrase: str, name: str) -> None:
+    assert match_role(phrase, ROLES) == name
+
+
+def test_roles_metadata_round_trip() -> None:
+    assert roles_from_metadata(roles_metadata(ROLES)) == ROLES
+    assert roles_from_metadata("") == {} and roles_from_metadata("not json") == {}

@@ -338,7 +338,7 @@ def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]
                         base + start,
                         base + end,
                         inside.speaker if inside else "",
-                        inside is not None and getattr(inside, "kind", "direct") != "reported",
+                        inside is not None and inside.kind != "reported",
                         sentences=[(start, end)],
                     )
                 )
@@ -360,7 +360,7 @@ def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]
                     base + start,
                     base + end,
                     q.speaker,
-                    getattr(q, "kind", "direct") != "reported",
+                    q.kind != "reported",
                     sentences=spans or [(start, end)],
                     context=_introduction(hit.text, start, body),
                 )

@@ -1,0 +1,194 @@
+"""Who holds which office: role phrases in an article, tied to the person who holds them.
+
+Wire copy names people by their office as often as by name ("il segretario generale della
+Nato, Mark Rutte", "Health Secretary Alan Birch"), and a question may ask about the office
+alone, in the other language ("What did the NATO Secretary General say?"). Roles are read
+from appositions at ingest; a question's role phrase is matched on the role's head (the
+office) and its qualifier words (the ministry, the town, the company), both reduced to a
+canonical form shared by Italian and English.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from rag.text import fold
+
+# Office nouns (folded) -> one canonical head per office, Italian and English alike. A UK
+# "Health Secretary" is a minister; "secretary general" is its own office.
+_HEADS: dict[str, str] = {
+    **dict.fromkeys(
+        ("segretario generale", "segretaria generale", "secretary general", "general secretary"),
+        "secretary general",
+    ),
+    **dict.fromkeys(("primo ministro", "prime minister", "premier"), "prime minister"),
+    **dict.fromkeys(("ministro", "ministra", "minister", "secretary"), "minister"),
+    **dict.fromkeys(("sindaco", "sindaca", "mayor"), "mayor"),
+    **dict.fromkeys(("presidente", "president", "chairman", "chairwoman", "chair"), "president"),
+    **dict.fromkeys(
+        (
+            "amministratore delegato",
+            "amministratrice delegata",
+            "chief executive officer",
+            "chief executive",
+            "ceo",
+        ),
+        "chief executive",
+    ),
+    **dict.fromkeys(("portavoce", "spokesman", "spokeswoman", "spokesperson"), "spokesperson"),
+    **dict.fromkeys(("assessore", "assessora", "councillor", "councilor"), "councillor"),
+    **dict.fromkeys(("direttore", "direttrice", "director"), "director"),
+    **dict.fromkeys(("governatore", "governatrice", "governor"), "governor"),
+    **dict.fromkeys(("cancelliere", "chancellor"), "chancellor"),
+    **dict.fromkeys(("commissario", "commissaria", "commissioner"), "commissioner"),
+    **dict.fromkeys(("ambasciatore", "ambasciatrice", "ambassador"), "ambassador"),
+}
+# Qualifier words (folded) -> canonical form; any other qualifier word stands for itself
+# (a town, a company: "valmarina", "northwind").
+_QUALIFIERS: dict[str, str] = {
+    **dict.fromkeys(("turismo", "tourism"), "tourism"),
+    **dict.fromkeys(("salute", "sanita", "health"), "health"),
+    **dict.fromkeys(("difesa", "defence", "defense"), "defence"),
+    **dict.fromkeys(("esteri", "foreign"), "foreign"),
+    **dict.fromkeys(("economia", "economy", "finanze", "finance", "tesoro", "treasury"), "economy"),
+    **dict.fromkeys(("trasporti", "transport", "transportation"), "transport"),
+    **dict.fromkeys(("interno", "interni", "interior", "home"), "interior"),
+    **dict.fromkeys(("giustizia", "justice"), "justice"),
+    **dict.fromkeys(("istruzione", "education"), "education"),
+    **dict.fromkeys(("lavoro", "labour", "labor", "employment"), "labour"),
+    **dict.fromkeys(("ambiente", "environment"), "environment"),
+    **dict.fromkeys(("cultura", "culture"), "culture"),
+    **dict.fromkeys(("agricoltura", "agriculture"), "agriculture"),
+}
+# Words of a role phrase that say nothing about the office.
+_FILLER = frozenset(
+    """
+    il lo la i gli le l un una uno di del della dello dell dei degli delle da dal dalla per e ed
+    the a an of for at and s affari ministero ministry department office
+    """.split()
+)
+_ARTICLES = frozenset("il lo la i gli le l un una uno the a an".split())
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+_HEAD_RX = "|".join(
+    sorted((re.escape(h).replace(r"\ ", r"[\s-]+") for h in _HEADS), key=len, reverse=True)
+)
+_CAPWORD = r"(?:[A-ZÀ-Ö][\w&-]*(?:['’]s)?)"
+_QUAL_WORD = r"(?:[\w-]+|[A-ZÀ-Ö][\w&-]*)"
+_LINKWORD = r"(?:(?:of|for|at|di|del|della|dello|dei|degli|delle|per)\s+|dell['’]\s*)"
+# "[NATO] Secretary General [of the Alliance]": capitalised words before the office (English
+# puts the organisation there), a prepositional qualifier after it.
+_ROLE = (
+    rf"(?P<role>(?:{_CAPWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b"
+    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
+    rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,3}})?)"
+)
+# An office and its place right before a name: 'il sindaco di Valmarina Vittorio Abbondanza'
+# starts the name after the place.
+OFFICE_OF = re.compile(rf"(?i:{_HEAD_RX})\s+{_LINKWORD}$")
+_ARTICLE_RX = r"(?:(?:the|an?|il|lo|la)\s+|l['’]\s*)?"
+# Role then name: "il segretario generale della Nato, Mark Rutte" / "Health Secretary Alan
+# Birch". Matched against the text that ends where the name starts.
+_ROLE_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?i:{_ARTICLE_RX}){_ROLE}\s*,?\s*$")
+# Name then role: "Carla Venturini, ministra del Turismo," / "Jane Roe, chief executive of X."
+_ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|$)")
+# Sentence openers and dates are not part of an organisation before the office.
+_NOT_PREFIX = frozenset(
+    fold(w)
+    for w in """
+    The A An And But In On At By For From With After Before As Yesterday Today Meanwhile
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    May June July August September October November December Former Il La Lo Ieri Oggi
+    """.split()
+)
+
+
+def _tokens(phrase: str) -> list[str]:
+    return _TOKEN.findall(fold(phrase).replace("’", "'"))
+
+
+def normalise_role(phrase: str) -> str:
+    """The role phrase as a key: folded, lower case, without articles or a possessive 's."""
+    words = [w for w in _tokens(phrase) if w != "s"]
+    while words and words[0] in _ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
+    """(canonical office, canonical qualifier words) of a role phrase; ("", ...) without one."""
+    words = _tokens(phrase)
+    head, quals = "", []
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            cand = " ".join(words[i : i + size])
+            if not head and len(words[i : i + size]) == size and cand in _HEADS:
+                head = _HEADS[cand]
+                i += size
+                break
+        else:
+            if words[i] not in _FILLER:
+                quals.append(_QUALIFIERS.get(words[i], words[i]))
+            i += 1
+    return head, frozenset(quals)
+
+
+def _trim_prefix(role: str) -> str:
+    words = role.split()
+    while len(words) > 1 and fold(words[0]) in _NOT_PREFIX:
+        words = words[1:]
+    return " ".join(words)
+
+
+def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
+    """Normalised role phrase -> full name, from the appositions around each full name.
+
+    ``people`` are (start, end, full name) spans of the names as written in full.
+    The first holder of a role phrase in the article keeps it.
+    """
+    roles: dict[str, str] = {}
+    for start, end, name in people:
+        line_start = max(text.rfind("\n", 0, start) + 1, start - 120)
+        found = [_ROLE_BEFORE.search(text, line_start, start), _ROLE_AFTER.match(text, end)]
+        for m in found:
+            if m is None:
+                continue
+            key = normalise_role(_trim_prefix(m.group("role")))
+            if key and parse_role(key)[0]:
+                roles.setdefault(key, name)
+    return roles
+
+
+def match_role(phrase: str, roles: dict[str, str]) -> str:
+    """The full name of the one person holding the office ``phrase`` names, in either
+    language ("the NATO Secretary General" finds "segretario generale della nato").
+
+    The question's qualifiers must all be among the role's ("the chief executive of
+    Northwind" finds "chief executive of northwind air"); a bare office ("the mayor") is
+    enough when one person holds it. "" when nobody or more than one person fits.
+    """
+    head, quals = parse_role(phrase)
+    if not head:
+        return ""
+    names = set()
+    for key, name in roles.items():
+        role_head, role_quals = parse_role(key)
+        if role_head == head and quals <= role_quals:
+            names.add(name)
+    return next(iter(names)) if len(names) == 1 else ""
+
+
+def roles_metadata(roles: dict[str, str]) -> str:
+    return json.dumps(roles, ensure_ascii=False, sort_keys=True)
+
+
+def roles_from_metadata(value: object) -> dict[str, str]:
+    try:
+        roles = json.loads(str(value or "{}"))
+    except ValueError:
+        return {}
+    if not isinstance(roles, dict):
+        return {}
+    return {str(k): str(v) for k, v in roles.items()}
