@@ -234,6 +234,9 @@ class Assistant:
         filters = Filters.of(since, until, list(sources or []))
         history = list(chat_history or [])
         q = analyse(asked, history, filters=filters)
+        if q.role and not q.speaker and (name := self.retriever.resolve_role(q)):
+            # Asked by role: from here on the question is about the person holding it.
+            q.speaker, q.names = name, [*q.names, *name.split()]
         if q.text == " ".join(asked.split()) and history and self.generator is not None:
             rewritten = str(self.generator.condense(asked, history_pairs(history)))
             if rewritten != q.text:

@@ -257,8 +257,10 @@ def _role_and_name(phrase: str) -> tuple[str, str]:
     if m:
         tokens = m.group(0).split()
         before = phrase[: m.start()].split()
-        if before and fold(before[-1]) in _OF and len(tokens) > 1:
-            tokens = tokens[1:]  # "ministra del Turismo Carla ...": Turismo names the office
+        if before and fold(before[-1]) in _OF:
+            # "ministra del Turismo Carla Rossi": Turismo names the office, and what is left
+            # is a name only if it is a whole one ("chief executive of Northwind Air").
+            tokens = tokens[1:] if len(tokens) > 2 else []
         while tokens and (tokens[0].isupper() or fold(tokens[0]) in _ROLE_WORDS):
             tokens = tokens[1:]
         if tokens and not any(fold(t) in _ROLE_WORDS for t in tokens):

@@ -25,6 +25,7 @@ from rag.embeddings import cached_query_vector
 from rag.lexical import LexicalIndex, index_terms
 from rag.query import Filters, Question, analyse
 from rag.quotes import quotes_from_metadata
+from rag.roles import match_role, roles_from_metadata
 from rag.sparse import SparseIndex
 from rag.store import Store
 from rag.text import fold
@@ -204,6 +205,18 @@ class HybridRetriever(BaseRetriever):
             for cid in top
             if cid in chunks
         ]
+
+    def resolve_role(self, question: Question) -> str:
+        """The person a question asks about by role ("the NATO Secretary General"), from
+        the roles the briefings give people ("il segretario generale della Nato, Mark
+        Rutte"), in the passages the question retrieves; "" when none or several fit."""
+        if not question.role:
+            return ""
+        roles: dict[str, str] = {}
+        for hit in self.search(question, k=max(self.k, SPEAKER_K)):
+            for role, name in roles_from_metadata(hit.metadata.get("roles")).items():
+                roles.setdefault(role, name)
+        return match_role(question.role, roles)
 
     def _get_relevant_documents(
         self,
