@@ -249,3 +249,56 @@ def test_an_initial_in_the_question_matches_the_first_name(
     from rag.query import QuestionInfo
 
     assert _same_person(speaker, QuestionInfo(text="", lang="en", speaker=asked)) is same
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the NATO Secretary General say about deterrence?",
+        "Cosa ha detto il segretario generale della Nato sulla deterrenza?",
+    ],
+)
+def test_a_role_is_resolved_to_the_person_the_article_gives_it(
+    assistant: Assistant, question: str
+) -> None:
+    """The wire names "il segretario generale della Nato, Mark Rutte": the role, asked in
+    either language, means Rutte."""
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.speaker == "Mark Rutte"
+    assert DETERRENCE_STATEMENT in answer.text
+
+
+def test_who_said_names_the_speaker_and_quotes_the_statement(assistant: Assistant) -> None:
+    answer = assistant.ask("Who said that NATO's reaction would be devastating?")
+    assert answer.text.startswith("Mark Rutte said (Italpress, 11 Feb 2026):")
+    assert f"“{DETERRENCE_STATEMENT}”" in answer.text
+    assert [s.speaker for s in answer.sources] == ["Mark Rutte"]
+
+
+def test_reported_speech_is_shown_without_quotation_marks(assistant: Assistant) -> None:
+    """ "Rutte ha ribadito ... che la Nato non accetterà alcuna intimidazione" is Rutte's
+    reported speech: verbatim article text, but not his words in quotation marks."""
+    answer = assistant.ask("What did Rutte say about Russia?")
+    reported = "la Nato non accetterà alcuna intimidazione"
+    [source] = [s for s in answer.sources if s.quote == reported]
+    assert f"\n{reported} [{source.n}]" in answer.text
+    assert f"“{reported}" not in answer.text
+    article = assistant.document_text(source.doc_id)
+    assert article[source.char_start : source.char_end] == reported
+
+
+@pytest.mark.parametrize(
+    ("question", "date"),
+    [
+        ("When and where did Rutte hold the press conference?", "11 Feb 2026"),
+        ("Quando e dove ha parlato Rutte in conferenza stampa?", "11 febbraio 2026"),
+    ],
+)
+def test_the_dateline_is_metadata_never_an_answer_sentence(
+    assistant: Assistant, question: str, date: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.text.splitlines()[0].endswith(f"Italpress, Bruxelles (Belgio), {date}:")
+    assert "(ITALPRESS)" not in answer.text and "date 2026-02-11" not in answer.text
+    assert "conferenza stampa presso il quartier generale di Bruxelles" in answer.text

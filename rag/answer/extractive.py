@@ -129,7 +129,12 @@ class ExtractiveAnswerer:
         best = max(c.score for c in candidates)
         if best < MIN_TOPIC_SIMILARITY and not any(c.topic_words for c in candidates):
             return _refusal(info, _nothing(info), confidence=best)
-        chosen = _pick(candidates, best, 2)
+        # The closest statement; another speaker's only when as close (the reader then
+        # sees that two people said it).
+        ranked = _pick(candidates, best, 3)
+        chosen = [ranked[0]] + [
+            c for c in ranked[1:] if c.speaker != ranked[0].speaker
+        ][:1]
         answer = _compose(info, chosen)
         answer.speaker = chosen[0].speaker
         answer.confidence = best
@@ -157,7 +162,7 @@ class ExtractiveAnswerer:
             candidates = said
         best = max(c.score for c in candidates)
         on_topic = any(c.topic_words for c in candidates)
-        signals = self._signals(topic, candidates, hits) if info.topic else {"best": best}
+        signals = self._signals(topic, candidates, hits, info.lang) if info.topic else {"best": best}
         if info.topic and not on_topic and not _on_topic(signals):
             refusal = _refusal(info, _no_topic(info, candidates), confidence=best)
             refusal.signals = signals
@@ -169,7 +174,7 @@ class ExtractiveAnswerer:
         return answer
 
     def _signals(
-        self, topic: str, candidates: list[_Candidate], hits: list[Hit]
+        self, topic: str, candidates: list[_Candidate], hits: list[Hit], lang: str
     ) -> dict[str, float]:
         """How far the best statement stands above the background: the person's other
         statements and the narrative sentences of the passages retrieved. Cosines of one
@@ -185,6 +190,8 @@ class ExtractiveAnswerer:
         background = others + [float(x) for x in sims]
         best = ranked[0].score - TOPIC_WORD_BONUS * min(ranked[0].topic_words, 3)
         return {
+            "topic_words": float(max(c.topic_words for c in candidates)),
+            "same_lang": float(str(ranked[0].hit.metadata.get("lang", "")) == lang),
             "best": best,
             "background": float(np.mean(background)) if background else 0.0,
             "margin": best - float(np.mean(background)) if background else 0.0,

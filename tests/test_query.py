@@ -1,0 +1,105 @@
+"""Question analysis: one typed Question per question, follow-ups resolved once."""
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+
+from rag.query import Filters, analyse, history_pairs
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker", "topic"),
+    [
+        ("What did Rutte say about deterrence?", "Rutte", "deterrence"),
+        ("Cosa ha detto Rutte sulla deterrenza?", "Rutte", "deterrenza"),
+        ("What did Ciaravolo say the extra money would be spent on?", "Ciaravolo", "the extra money would be spent on"),
+        ("What does Quagliarini think every province needs?", "Quagliarini", "every province needs"),
+        ("Cosa ha chiesto Fonsato all'autorità portuale?", "Fonsato", "all'autorità portuale"),
+        ("What did Rutte say?", "Rutte", ""),
+    ],
+)  # fmt: skip
+def test_the_person_and_the_topic(question: str, speaker: str, topic: str) -> None:
+    q = analyse(question)
+    assert (q.speaker, q.topic) == (speaker, topic)
+
+
+@pytest.mark.parametrize(
+    ("question", "role", "speaker"),
+    [
+        ("What did the NATO Secretary General say about deterrence?", "the NATO Secretary General", ""),
+        ("Cosa ha detto il segretario generale della Nato sulla deterrenza?", "il segretario generale della Nato", ""),
+        ("What did the French transport minister Étienne Roucaval say about trains?", "the French transport minister", "Étienne Roucaval"),
+        ("Cosa ha detto la ministra del Turismo Carla Brunamonti sui borghi?", "la ministra del Turismo", "Carla Brunamonti"),
+        ("What did the chief executive of Northwind Air say?", "the chief executive of Northwind Air", ""),
+    ],
+)  # fmt: skip
+def test_a_person_asked_about_by_role(question: str, role: str, speaker: str) -> None:
+    """A role alone is resolved later, against the briefings; a role and a name ask
+    about the name (and a name the briefings lack is refused as unknown)."""
+    q = analyse(question)
+    assert (q.role, q.speaker) == (role, speaker)
+
+
+@pytest.mark.parametrize(
+    ("question", "claim"),
+    [
+        ("Who said that NATO's reaction would be devastating?", "NATO's reaction would be devastating"),
+        ("Chi ha detto che la Nato non accetterà intimidazioni?", "la Nato non accetterà intimidazioni"),
+    ],
+)  # fmt: skip
+def test_who_said_takes_the_claim_as_topic(question: str, claim: str) -> None:
+    q = analyse(question)
+    assert q.asks_who and q.topic == claim and not q.speaker
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("In what year was the treaty signed?", "date"),
+        ("Quando è stato firmato il trattato?", "date"),
+        ("How many people attended?", "number"),
+        ("Quanti voti ha avuto?", "number"),
+        ("Where is the port?", "place"),
+        ("Dove si trova il porto?", "place"),
+        ("Who founded the company?", "person"),
+        ("What is the capital?", ""),
+    ],
+)
+def test_the_kind_of_answer_a_question_wants(question: str, wants: str) -> None:
+    assert analyse(question).wants == wants
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "standalone"),
+    [
+        ("And what did he say about Ukraine?", "And what did Mark Rutte say about Ukraine?"),
+        ("Did he mention air defence?", "Did Mark Rutte mention air defence?"),
+        ("And what did he ask the allies for?", "And what did Mark Rutte ask the allies for?"),
+        ("And on Ukraine?", "What did Mark Rutte say about Ukraine?"),
+        ("What is the capital of Peru?", "What is the capital of Peru?"),
+    ],
+)
+def test_a_follow_up_is_resolved_once_against_the_history(follow_up: str, standalone: str) -> None:
+    history = [("user", "What did Mark Rutte say about deterrence?"), ("assistant", "…")]
+    q = analyse(follow_up, history)
+    assert q.text == standalone and q.asked == follow_up
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [("user", "What did Rutte say?"), ("assistant", "He said...")],
+        [{"role": "user", "content": "What did Rutte say?", "metadata": None}, {"role": "assistant", "content": "He said..."}],
+        [HumanMessage("What did Rutte say?"), AIMessage("He said...")],
+    ],
+    ids=["pairs", "chat-ui-dicts", "messages"],
+)  # fmt: skip
+def test_history_in_every_form_langchain_takes(history: list) -> None:
+    assert history_pairs(history) == [("user", "What did Rutte say?"), ("assistant", "He said...")]
+
+
+def test_filters_ride_on_the_question() -> None:
+    q = analyse("What did Rutte say?", filters=Filters.of("2026-01-01", None, ["Italpress"]))
+    assert q.filters.where() == {
+        "$and": [{"date_key": {"$gte": 20260101}}, {"source": {"$in": ["Italpress"]}}]
+    }
+    assert not analyse("What did Rutte say?").filters
