@@ -84,8 +84,10 @@ _COMMA_DATE = re.compile(rf"\s*,\s*({_DATE})")
 # "QUENBURY, Ohio (AP)", "WELLINGFORD, England, June 16, 2026": a region or country after a comma.
 _COMMA_REGION = re.compile(rf"[ \t]*,[ \t]*({_PLACE.pattern})")
 _DASH = re.compile(r"[ \t]*(?:--|[–—-])\s*")
+# A wire's time stamp after the date ("2026-05-12 10:47", "12 marzo 2026, ore 10.47").
+_TIME = r"(?:,?[ \t]+(?i:ore[ \t]+|h[ \t]*)?(?:[01]?\d|2[0-3])[:.][0-5]\d(?::[0-5]\d)?(?!\d))"
 # "date 2026-02-11 " (a scraper's prefix), or a date on its own line above the dateline.
-_LEADING_DATE = re.compile(rf"(?i:date:?[ \t]+)?({_DATE})(?P<eol>[ \t]*(?:\n|\Z))?\s*")
+_LEADING_DATE = re.compile(rf"(?i:date:?[ \t]+)?({_DATE}){_TIME}?(?P<eol>[ \t]*(?:\n|\Z))?\s*")
 
 # Canonical outlet spellings; an outlet not listed here is title-cased.
 OUTLETS = {
@@ -94,7 +96,17 @@ OUTLETS = {
         "Italpress ANSA ANSAmed AGI Adnkronos LaPresse askanews Dire Nova 9colonne "
         "Reuters AP AFP Bloomberg dpa EFE Xinhua TASS Kyodo UPI"
     ).split()
-} | {"agenzia dire": "Dire", "agenzia nova": "Nova", "associated press": "AP"}
+} | {
+    "agenzia dire": "Dire",
+    "agenzia nova": "Nova",
+    "associated press": "AP",
+    "pa": "PA",  # PA Media, the UK's Press Association: two letters, yet an agency
+    "pa media": "PA",
+    "press association": "PA",
+}
+# Outlets whose name is also an Italian province code ("CEFALÙ (PA) -" is in Palermo's):
+# one counts only where a province code never stands, after a date or a comma region.
+_PROVINCE_CODES = frozenset({"PA"})
 # Words written in lower case inside a place name ("Castellammare di Stabia").
 _PARTICLES = frozenset(
     "di del della dello dei degli delle de da dal dalla in sul sulla e "
@@ -178,6 +190,8 @@ def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, i
             return None
     elif before and not when:
         outlet = outlet_name(before[-1], shouted=shouted)
+        if outlet in _PROVINCE_CODES and not comma_region:
+            outlet = ""
         regions = before[:-1] if outlet else before
     else:
         outlet, regions = "", before
@@ -191,7 +205,7 @@ def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, i
         return None
     place = display_place(place_m[0])
     if regions:
-        place = f"{place} ({display_place(regions[0])})"
+        place = f"{place} ({_display_region(regions[0])})"
     return place, outlet, when, dash.end()
 
 
@@ -216,7 +230,7 @@ def _agency_first(head: str, m: re.Match[str]) -> tuple[str, str, str, int] | No
         if (end := _DASH.match(head, pos)) is not None:
             place = display_place(place_m[0])
             if region:
-                place = f"{place} ({display_place(region)})"
+                place = f"{place} ({_display_region(region)})"
             return place, outlet, when, end.end()
     if dash is not None:  # "(Bloomberg) -- Treasuries rose ...": no place at all
         return "", outlet, "", dash.end()
@@ -270,6 +284,14 @@ def display_place(raw: str) -> str:
         elif elided and elided[1].lower() in _ELIDED:
             parts[i] = elided[1].lower() + elided[2]
     return "".join(parts)
+
+
+def _display_region(raw: str) -> str:
+    """A region as shown in brackets; a province code keeps its capitals ("Cefalù (PA)")."""
+    name = " ".join(raw.split())
+    if len(name) == 2 and name.isalpha() and name.isupper():
+        return name
+    return display_place(name)
 
 
 def _date_parts(text: str) -> tuple[int | None, int, int] | None:

@@ -91,6 +91,19 @@ from tests.conftest import DATA, SAMPLE
                      "", "The council", id="place-country-date"),
         pytest.param("BRANTHAM, ENGLAND, 16 June 2026 (Reuters) - The council", "2026-06-16",
                      "Brantham (England)", "Reuters", "The council", id="place-country-date-agency"),
+        # A two-letter agency in the outlet's place, after the date or a comma region.
+        pytest.param("HOLTBY, Feb. 9, 2026 (PA) — The council", "2026-02-09", "Holtby", "PA", "The council",
+                     id="pa-after-date"),
+        pytest.param("HOLTBY, Yorkshire (PA) — The council", "", "Holtby (Yorkshire)", "PA", "The council",
+                     id="pa-after-region"),
+        # Straight after the town, PA is Palermo's province code, not the outlet.
+        pytest.param("CEFALÙ (PA) (ITALPRESS) – Il sindaco", "", "Cefalù (PA)", "Italpress", "Il sindaco",
+                     id="province-code-then-agency"),
+        # A wire's time stamp after the date on its own line.
+        pytest.param("2026-05-12 10:47\n\nROMA (DIRE) - La giunta", "2026-05-12", "Roma", "Dire",
+                     "La giunta", id="date-and-time-line-above"),
+        pytest.param("12 marzo 2026, ore 10.47\nPARIGI (ITALPRESS) – Il sindaco", "2026-03-12", "Parigi",
+                     "Italpress", "Il sindaco", id="date-ore-time-line-above"),
     ],
 )  # fmt: skip
 def test_parse_dateline(line: str, date: str, place: str, source: str, body: str) -> None:
@@ -141,6 +154,8 @@ def test_year_less_date_takes_the_nearest_year(
         "Roma, Milano e Napoli - le città",
         "LONDON, Paris - and Berlin",
         "BRANTHAM, England (Lazio) (Reuters) - two regions",
+        "CEFALÙ (PA) - il sindaco immaginario ha detto",
+        "12 marzo 2026 10.47 il consiglio ha deciso - all'unanimità",
     ],
 )
 def test_parse_dateline_ignores_plain_text(line: str) -> None:
@@ -287,6 +302,9 @@ def test_headline_less_briefing_gets_a_readable_title(tmp_path: Path) -> None:
         pytest.param("24/04/2026\n\nValbruna, il tram chiude per sei mesi\n\n"
                      "MILANO (LaPresse) - La linea", "Valbruna, il tram chiude per sei mesi",
                      "2026-04-24", "Milano", "LaPresse", "La linea", id="lapresse"),
+        pytest.param("2026-05-12 10:47\n\nPronto soccorso immaginario, nuove regole\n\n"
+                     "ROMA (DIRE) - Nessun paziente", "Pronto soccorso immaginario, nuove regole",
+                     "2026-05-12", "Roma", "Dire", "Nessun paziente", id="dire-date-and-time"),
         pytest.param("22 Sep 2026\n\nFennick Mutual to shut branches\n\n(Bloomberg) -- Fennick",
                      "Fennick Mutual to shut branches", "2026-09-22", "", "Bloomberg", "Fennick",
                      id="bloomberg-no-place"),
