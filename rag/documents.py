@@ -252,7 +252,7 @@ def _split_title(text: str) -> tuple[str, str]:
     if not (dl.place or dl.source or first[dl.end :].strip()):  # a date line alone
         headline, after = _short_paragraph(rest.lstrip("\n "))
         if headline and parse_dateline(headline) is None:
-            return headline.lstrip("# ").strip(), f"{first}\n\n{after}"
+            return headline.lstrip("# ").strip(), f"{first}\n\n{after.lstrip()}"
     return "", stripped
 
 

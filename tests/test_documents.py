@@ -325,6 +325,10 @@ def test_headline_under_a_date_line(
     m = doc.metadata
     assert (m["title"], m["published_at"], m["place"], m["source"]) == (title, date, place, source)
     assert doc.page_content[m["body_start"] :].startswith(body)
+    # The headline is the title, not article text; the date line stays, one blank line above.
+    assert title not in doc.page_content
+    assert doc.page_content.startswith(text.partition("\n")[0] + "\n\n")
+    assert "\n\n\n" not in doc.page_content
 
 
 @pytest.mark.parametrize(
