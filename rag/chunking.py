@@ -17,6 +17,12 @@ _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "sig", "sigg", "dott", "on", "st", "jr", "sr", "gen",
     "col", "avv", "ing", "vs", "etc", "ecc", "n", "no", "art", "pag", "p", "co", "inc", "ltd",
 }  # fmt: skip
+# Month abbreviations: before a number they are a date ("DUNMERE, Feb. 9, 2026", "7 mar.
+# 2026"), never a sentence's end; before a capital they may end one ("... in Mar. The").
+_MONTH_ABBREV = frozenset(
+    "jan feb mar apr jun jul aug sept sep oct nov dec gen mag giu lug ago set ott dic".split()
+)
+_WORD_WINDOW = 40  # how far back the word before a full stop is looked for: keeps it linear
 # A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets),
 # then whitespace, then something that can start a sentence.
 _BOUNDARY = re.compile(r"[.!?…]+[\"”»’)\]]*\s+(?=[\"“«‘(\[]?[A-ZÀ-ÖØ-Þ0-9])")
@@ -35,9 +41,13 @@ def split_sentences(text: str) -> list[Span]:
     for para in _iter_paragraphs(text):
         start = para.start
         for m in _BOUNDARY.finditer(text, para.start, para.end):
-            word = re.search(r"(\w+)[.!?…]*$", text[start : m.start() + 1])
-            if word and (word.group(1).lower() in _ABBREV or len(word.group(1)) == 1):
-                if text[m.start()] == "." and m.end() - m.start() <= 2:
+            window = text[max(start, m.start() - _WORD_WINDOW) : m.start() + 1]
+            word = re.search(r"(\w+)[.!?…]*$", window)
+            if word and text[m.start()] == "." and m.end() - m.start() <= 2:
+                w = word.group(1).lower()
+                if w in _ABBREV or len(w) == 1:
+                    continue
+                if w in _MONTH_ABBREV and text[m.end() : m.end() + 1].isdigit():
                     continue
             end = m.end()
             spans.append(_trim(text, start, end))

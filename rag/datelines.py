@@ -7,7 +7,8 @@ Agencies put them in their own orders, e.g.
     ROMA (Adnkronos) - ...                     Roma, 3 apr. (askanews) - ...
     LONDON, March 3, 2026 — ...                BRUSSELS (Reuters) - ...
     12 marzo 2026                              (Bloomberg) -- ...
-    PARIGI (ITALPRESS) – ...
+    PARIGI (ITALPRESS) – ...                   Tuesday, 10 March 2026 — MANCHESTER — ...
+    QUENBURY, Ohio (AP) — ...                  WELLINGFORD, England, June 16, 2026 — ...
 
 The head is read by a few small anchored patterns in sequence, each with bounded
 repetition, over at most ``_HEAD`` characters: linear time on any input, and no pattern
@@ -80,9 +81,13 @@ _PLACE = re.compile(rf"[{_UPPER}](?:{_LETTER}|['’.]){{0,30}}(?:[ -]{_WORD}){{0
 _BRACKET = re.compile(r"\s*\(([^()\n]{1,40})\)")
 _OPEN_BRACKET = re.compile(r"\(([^()\n]{1,40})\)")
 _COMMA_DATE = re.compile(rf"\s*,\s*({_DATE})")
+# "QUENBURY, Ohio (AP)", "WELLINGFORD, England, June 16, 2026": a region or country after a comma.
+_COMMA_REGION = re.compile(rf"[ \t]*,[ \t]*({_PLACE.pattern})")
 _DASH = re.compile(r"[ \t]*(?:--|[–—-])\s*")
+# A wire's time stamp after the date ("2026-05-12 10:47", "12 marzo 2026, ore 10.47").
+_TIME = r"(?:,?[ \t]+(?i:ore[ \t]+|h[ \t]*)?(?:[01]?\d|2[0-3])[:.][0-5]\d(?::[0-5]\d)?(?!\d))"
 # "date 2026-02-11 " (a scraper's prefix), or a date on its own line above the dateline.
-_LEADING_DATE = re.compile(rf"(?i:date:?[ \t]+)?({_DATE})(?P<eol>[ \t]*(?:\n|\Z))?\s*")
+_LEADING_DATE = re.compile(rf"(?i:date:?[ \t]+)?({_DATE}){_TIME}?(?P<eol>[ \t]*(?:\n|\Z))?\s*")
 
 # Canonical outlet spellings; an outlet not listed here is title-cased.
 OUTLETS = {
@@ -91,7 +96,17 @@ OUTLETS = {
         "Italpress ANSA ANSAmed AGI Adnkronos LaPresse askanews Dire Nova 9colonne "
         "Reuters AP AFP Bloomberg dpa EFE Xinhua TASS Kyodo UPI"
     ).split()
-} | {"agenzia dire": "Dire", "agenzia nova": "Nova", "associated press": "AP"}
+} | {
+    "agenzia dire": "Dire",
+    "agenzia nova": "Nova",
+    "associated press": "AP",
+    "pa": "PA",  # PA Media, the UK's Press Association: two letters, yet an agency
+    "pa media": "PA",
+    "press association": "PA",
+}
+# Outlets whose name is also an Italian province code ("CEFALÙ (PA) -" is in Palermo's):
+# one counts only where a province code never stands, after a date or a comma region.
+_PROVINCE_CODES = frozenset({"PA"})
 # Words written in lower case inside a place name ("Castellammare di Stabia").
 _PARTICLES = frozenset(
     "di del della dello dei degli delle de da dal dalla in sul sulla e "
@@ -125,6 +140,9 @@ def parse_dateline(text: str, *, reference: date | None = None) -> Dateline | No
     if (m := _LEADING_DATE.match(head, pos)) is not None:
         when, alone, pos = m[1], m["eol"] is not None, m.end()
     core = _core(head, pos)
+    if core is None and when and not alone and (dash := _DASH.match(head, pos)) is not None:
+        # "Tuesday, 10 March 2026 — MANCHESTER — ": the date first, the place between dashes.
+        core = _core(head, dash.end(), dated=True)
     if core is None:
         if not alone:  # "12 marzo 2026 il consiglio ...": a sentence, not a dateline
             return None
@@ -133,8 +151,9 @@ def parse_dateline(text: str, *, reference: date | None = None) -> Dateline | No
     return Dateline(_resolve(core_date or when, reference), place, outlet, end)
 
 
-def _core(head: str, pos: int) -> tuple[str, str, str, int] | None:
-    """(place, outlet, date text, end) of the dateline proper at ``pos``."""
+def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, int] | None:
+    """(place, outlet, date text, end) of the dateline proper at ``pos``; ``dated`` when a
+    date already came before it."""
     if (m := _OPEN_BRACKET.match(head, pos)) is not None:
         return _agency_first(head, m)
     place_m = _PLACE.match(head, pos)
@@ -145,6 +164,12 @@ def _core(head: str, pos: int) -> tuple[str, str, str, int] | None:
     before: list[str] = []
     after: list[str] = []
     when = ""
+    comma_region = ""
+    # A comma then a date is the date ("LONDON, March 3"), tried first: a month is capitalised.
+    if _COMMA_DATE.match(head, pos) is None:
+        r = _COMMA_REGION.match(head, pos)
+        if r is not None and _is_place(r[1]):
+            comma_region, pos = r[1], r.end()
     while len(before) < 2 and (b := _BRACKET.match(head, pos)) is not None:
         before.append(b[1])
         pos = b.end()
@@ -165,18 +190,22 @@ def _core(head: str, pos: int) -> tuple[str, str, str, int] | None:
             return None
     elif before and not when:
         outlet = outlet_name(before[-1], shouted=shouted)
+        if outlet in _PROVINCE_CODES and not comma_region:
+            outlet = ""
         regions = before[:-1] if outlet else before
     else:
         outlet, regions = "", before
+    if comma_region:
+        regions = [comma_region, *regions]
     if len(regions) > 1:
         return None
     # Without an outlet only a shouted place with a date counts ("LONDON, March 3, 2026
     # —"); "Oggi, 3 marzo 2026 – ..." and "Roma (Lazio) - ..." are sentences.
-    if not outlet and (not when or not shouted):
+    if not outlet and (not (when or dated) or not shouted):
         return None
     place = display_place(place_m[0])
     if regions:
-        place = f"{place} ({display_place(regions[0])})"
+        place = f"{place} ({_display_region(regions[0])})"
     return place, outlet, when, dash.end()
 
 
@@ -201,7 +230,7 @@ def _agency_first(head: str, m: re.Match[str]) -> tuple[str, str, str, int] | No
         if (end := _DASH.match(head, pos)) is not None:
             place = display_place(place_m[0])
             if region:
-                place = f"{place} ({display_place(region)})"
+                place = f"{place} ({_display_region(region)})"
             return place, outlet, when, end.end()
     if dash is not None:  # "(Bloomberg) -- Treasuries rose ...": no place at all
         return "", outlet, "", dash.end()
@@ -255,6 +284,14 @@ def display_place(raw: str) -> str:
         elif elided and elided[1].lower() in _ELIDED:
             parts[i] = elided[1].lower() + elided[2]
     return "".join(parts)
+
+
+def _display_region(raw: str) -> str:
+    """A region as shown in brackets; a province code keeps its capitals ("Cefalù (PA)")."""
+    name = " ".join(raw.split())
+    if len(name) == 2 and name.isalpha() and name.isupper():
+        return name
+    return display_place(name)
 
 
 def _date_parts(text: str) -> tuple[int | None, int, int] | None:

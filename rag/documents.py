@@ -216,14 +216,31 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
 
 
 def _split_title(text: str) -> tuple[str, str]:
-    """A short first line followed by a blank line is the title (unless it is a dateline,
-    or a date on its own line above one)."""
+    """(title, rest): a short first line followed by a blank line is the title, unless it
+    is a dateline. A date on its own line is not the title either, but the headline under
+    it is ("Giovedì 19 marzo 2026", blank, headline, blank, "ROMA (Adnkronos) - ..."):
+    the date line then stays above the rest, where the dateline parser reads it."""
     stripped = text.lstrip("\ufeff\n ")
-    first, sep, rest = stripped.partition("\n")
-    if sep and rest.startswith("\n") and 0 < len(first.strip()) <= 200 and rest.strip():
-        if parse_dateline(first) is None:
-            return first.strip().lstrip("# ").strip(), rest
+    first, rest = _short_paragraph(stripped)
+    if not first:
+        return "", stripped
+    dl = parse_dateline(first)
+    if dl is None:
+        return first.lstrip("# ").strip(), rest
+    if not (dl.place or dl.source or first[dl.end :].strip()):  # a date line alone
+        headline, after = _short_paragraph(rest.lstrip("\n "))
+        if headline and parse_dateline(headline) is None:
+            return headline.lstrip("# ").strip(), f"{first}\n\n{after.lstrip()}"
     return "", stripped
+
+
+def _short_paragraph(text: str) -> tuple[str, str]:
+    """(line, rest) when ``text`` opens with one short line and a blank line before more
+    text, else ("", text)."""
+    first, sep, rest = text.partition("\n")
+    if sep and rest.startswith("\n") and 0 < len(first.strip()) <= 200 and rest.strip():
+        return first.strip(), rest
+    return "", text
 
 
 def _load_text(path: Path, raw: bytes) -> list[Document]:

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from langchain_core.documents import Document
 
@@ -20,6 +22,51 @@ def test_sentences_respect_abbreviations_and_quotes() -> None:
         "Il dott. Rossi è qui!",
         "Poi è partito.",
     ]
+
+
+# A month abbreviation before a number is a date, not a sentence's end; before a capital
+# it may end one. The towns are fictional.
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        pytest.param("DUNMERE, Feb. 9, 2026 (PA) — The bridge will close. It reopens in May.",
+                     ["DUNMERE, Feb. 9, 2026 (PA) — The bridge will close.", "It reopens in May."],
+                     id="feb-dateline"),
+        pytest.param("KESTERBY, Nov. 14, 2026 — Work starts on Sept. 3 and ends on Dec. 20. Then rest.",
+                     ["KESTERBY, Nov. 14, 2026 — Work starts on Sept. 3 and ends on Dec. 20.", "Then rest."],
+                     id="english-months"),
+        pytest.param("(AGI) - Valbruna, 7 mar. 2026 - Il cantiere apre il 3 giu. 2026 e chiude a ott. "
+                     "Poi si vedrà.",
+                     ["(AGI) - Valbruna, 7 mar. 2026 - Il cantiere apre il 3 giu. 2026 e chiude a ott.",
+                      "Poi si vedrà."], id="italian-months"),
+        pytest.param("The works end in Jan. The council meets in Feb. 2027 again.",
+                     ["The works end in Jan.", "The council meets in Feb. 2027 again."],
+                     id="month-before-capital-ends-a-sentence"),
+        pytest.param("Il bilancio è chiuso. 12 consiglieri hanno votato.",
+                     ["Il bilancio è chiuso.", "12 consiglieri hanno votato."],
+                     id="other-words-before-a-number-end-a-sentence"),
+    ],
+)  # fmt: skip
+def test_month_abbreviation_before_a_number_does_not_end_a_sentence(
+    text: str, sentences: list[str]
+) -> None:
+    assert [text[s.start : s.end] for s in split_sentences(text)] == sentences
+
+
+# The word before each full stop is looked for a few characters back, not from the
+# sentence's start: a 100 kB paragraph of initials once took minutes.
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("A. " * 33_000, id="initials"),
+        pytest.param("Feb. 9 " * 14_000, id="month-dates"),
+        pytest.param("Il sindaco parla. " * 5_500, id="sentences"),
+    ],
+)
+def test_sentence_splitting_is_linear_on_100kb(text: str) -> None:
+    started = time.perf_counter()
+    split_sentences(text)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_chunks_cover_the_text_with_exact_offsets(sample_doc: Document) -> None:

@@ -77,6 +77,33 @@ from tests.conftest import DATA, SAMPLE
         pytest.param("WASHINGTON, FEB 3, 2026 (AP) — The council", "2026-02-03", "Washington", "AP",
                      "The council", id="ap-caps-month"),
         pytest.param("(Bloomberg) -- The council", "", "", "Bloomberg", "The council", id="bloomberg"),
+        # The date first, then the place between dashes.
+        pytest.param("Tuesday, 10 March 2026 — KESTRELTON — The council", "2026-03-10", "Kestrelton", "",
+                     "The council", id="date-first-place-between-dashes"),
+        pytest.param("12 marzo 2026 – VALBRUNA – Il sindaco", "2026-03-12", "Valbruna", "", "Il sindaco",
+                     id="data-prima-luogo-tra-trattini"),
+        pytest.param("Tuesday, 10 March 2026 — KESTRELTON (Reuters) — The council", "2026-03-10",
+                     "Kestrelton", "Reuters", "The council", id="date-first-place-agency"),
+        # A state, region or country after a comma goes in brackets, as a bracketed one does.
+        pytest.param("MARLOWE CREEK, Ohio (AP) — The mayor", "", "Marlowe Creek (Ohio)", "AP", "The mayor",
+                     id="place-state-agency"),
+        pytest.param("BRANTHAM, England, June 16, 2026 — The council", "2026-06-16", "Brantham (England)",
+                     "", "The council", id="place-country-date"),
+        pytest.param("BRANTHAM, ENGLAND, 16 June 2026 (Reuters) - The council", "2026-06-16",
+                     "Brantham (England)", "Reuters", "The council", id="place-country-date-agency"),
+        # A two-letter agency in the outlet's place, after the date or a comma region.
+        pytest.param("HOLTBY, Feb. 9, 2026 (PA) — The council", "2026-02-09", "Holtby", "PA", "The council",
+                     id="pa-after-date"),
+        pytest.param("HOLTBY, Yorkshire (PA) — The council", "", "Holtby (Yorkshire)", "PA", "The council",
+                     id="pa-after-region"),
+        # Straight after the town, PA is Palermo's province code, not the outlet.
+        pytest.param("CEFALÙ (PA) (ITALPRESS) – Il sindaco", "", "Cefalù (PA)", "Italpress", "Il sindaco",
+                     id="province-code-then-agency"),
+        # A wire's time stamp after the date on its own line.
+        pytest.param("2026-05-12 10:47\n\nROMA (DIRE) - La giunta", "2026-05-12", "Roma", "Dire",
+                     "La giunta", id="date-and-time-line-above"),
+        pytest.param("12 marzo 2026, ore 10.47\nPARIGI (ITALPRESS) – Il sindaco", "2026-03-12", "Parigi",
+                     "Italpress", "Il sindaco", id="date-ore-time-line-above"),
     ],
 )  # fmt: skip
 def test_parse_dateline(line: str, date: str, place: str, source: str, body: str) -> None:
@@ -119,6 +146,16 @@ def test_year_less_date_takes_the_nearest_year(
         "Roma (Lazio) - la giunta ha deciso",
         "Nel corso della riunione (ANSA) - dice",
         "(FOTO) - ROMA - la giunta",
+        # A date first needs a place in capitals between dashes, like any undated dateline.
+        "12 marzo 2026 – il consiglio – ha deciso",
+        "Tuesday, 10 March 2026 — The council — met again",
+        # After a comma, a name and a party, or a list of towns, are not place and region.
+        "Mario Rossi, Sindaco (PD) - il consigliere immaginario - ha detto",
+        "Roma, Milano e Napoli - le città",
+        "LONDON, Paris - and Berlin",
+        "BRANTHAM, England (Lazio) (Reuters) - two regions",
+        "CEFALÙ (PA) - il sindaco immaginario ha detto",
+        "12 marzo 2026 10.47 il consiglio ha deciso - all'unanimità",
     ],
 )
 def test_parse_dateline_ignores_plain_text(line: str) -> None:
@@ -133,6 +170,9 @@ def test_parse_dateline_ignores_plain_text(line: str) -> None:
         pytest.param("ROMA (" * 20_000, id="brackets"),
         pytest.param("(ANSA) - " + "BARI, " * 20_000, id="agency-first"),
         pytest.param("12 marzo " * 10_000, id="dates"),
+        pytest.param("12 marzo 2026 — " * 7_000, id="dates-and-dashes"),
+        pytest.param("QUENBURY, Ohio, " * 7_000, id="comma-regions"),
+        pytest.param("12 marzo 2026\n\n" * 7_000, id="date-lines"),
     ],
 )
 def test_dateline_parsing_is_linear_on_a_100kb_line(tmp_path: Path, text: str) -> None:
@@ -243,6 +283,52 @@ def test_headline_less_briefing_gets_a_readable_title(tmp_path: Path) -> None:
         "Italpress, Roma, 11 Feb 2026: "
         "Il consiglio comunale immaginario di Valmarina ha approvato il bilancio"
     )
+
+
+# A date on its own line, then the headline, then the dateline: the headline is the title,
+# and the date above it still dates the dateline below it.
+@pytest.mark.parametrize(
+    ("text", "title", "date", "place", "source", "body"),
+    [
+        pytest.param("Giovedì 19 marzo 2026\n\nBorghi immaginari, un piano per i trasporti\n\n"
+                     "ROMA (Adnkronos) - Il piano", "Borghi immaginari, un piano per i trasporti",
+                     "2026-03-19", "Roma", "Adnkronos", "Il piano", id="adnkronos"),
+        pytest.param("Monday, April 27, 2026\n\nBattery plant comes to Marlowe Creek\n\n"
+                     "MARLOWE CREEK, Ohio (AP) — A battery maker", "Battery plant comes to Marlowe Creek",
+                     "2026-04-27", "Marlowe Creek (Ohio)", "AP", "A battery maker", id="ap"),
+        pytest.param("12 March 2026\n\nMinisters split over Brantham quotas\n\n"
+                     "BRUSSELS (Reuters) - Ministers", "Ministers split over Brantham quotas",
+                     "2026-03-12", "Brussels", "Reuters", "Ministers", id="reuters"),
+        pytest.param("24/04/2026\n\nValbruna, il tram chiude per sei mesi\n\n"
+                     "MILANO (LaPresse) - La linea", "Valbruna, il tram chiude per sei mesi",
+                     "2026-04-24", "Milano", "LaPresse", "La linea", id="lapresse"),
+        pytest.param("2026-05-12 10:47\n\nPronto soccorso immaginario, nuove regole\n\n"
+                     "ROMA (DIRE) - Nessun paziente", "Pronto soccorso immaginario, nuove regole",
+                     "2026-05-12", "Roma", "Dire", "Nessun paziente", id="dire-date-and-time"),
+        pytest.param("22 Sep 2026\n\nFennick Mutual to shut branches\n\n(Bloomberg) -- Fennick",
+                     "Fennick Mutual to shut branches", "2026-09-22", "", "Bloomberg", "Fennick",
+                     id="bloomberg-no-place"),
+        # With no dateline under it the headline is still the title, and the date still counts.
+        pytest.param("12 marzo 2026\n\nValbruna, approvato il bilancio\n\nIl consiglio immaginario",
+                     "Valbruna, approvato il bilancio", "2026-03-12", "", "", "Il consiglio",
+                     id="no-dateline"),
+        # The line under the date is the dateline itself: no headline, a generated title.
+        pytest.param("12 marzo 2026\n\nPARIGI (ITALPRESS) – Il sindaco immaginario ha parlato.\n\nPoi",
+                     "Italpress, Parigi, 12 Mar 2026: Il sindaco immaginario ha parlato", "2026-03-12",
+                     "Parigi", "Italpress", "Il sindaco", id="dateline-under-date-is-no-headline"),
+    ],
+)  # fmt: skip
+def test_headline_under_a_date_line(
+    tmp_path: Path, text: str, title: str, date: str, place: str, source: str, body: str
+) -> None:
+    [doc] = load_file(_write(tmp_path / "wire.txt", f"{text}\n\n{FICTION}")).documents
+    m = doc.metadata
+    assert (m["title"], m["published_at"], m["place"], m["source"]) == (title, date, place, source)
+    assert doc.page_content[m["body_start"] :].startswith(body)
+    # The headline is the title, not article text; the date line stays, one blank line above.
+    assert title not in doc.page_content
+    assert doc.page_content.startswith(text.partition("\n")[0] + "\n\n")
+    assert "\n\n\n" not in doc.page_content
 
 
 @pytest.mark.parametrize(
