@@ -566,6 +566,20 @@ _SAID_SO = re.compile(
     re.IGNORECASE,
 )
 _DATELINE = re.compile(r"[^\n]{0,80}?\([A-Z]{3,}\)\s*[–—-]\s*")
+# A sentence that opens with these is an adverbial phrase before the comma ('After the
+# meeting on Monday, Smith said.'), not a statement.
+_ADVERBIAL_OPENERS = frozenset(
+    """
+    after before in on at during following when while although as if since for with
+    dopo prima durante nel nella in a quando mentre sebbene se con per
+    """.split()
+)
+_TIME_ONLY = re.compile(
+    r"\s+(?:on\s+\w+|in\s+a\s+statement|yesterday|today|earlier|later|last\s+week|"
+    r"ieri|oggi|in\s+una\s+nota)\s*",
+    re.IGNORECASE,
+)
+_OWNER = re.compile(r"['’]s?\b")
 MIN_CLAUSE_WORDS = 3
 MIN_CUT_CLAUSE_WORDS = 6
 
@@ -743,7 +757,14 @@ def _reported_by_source(ctx: _Context) -> None:
         if ctx.inside_quote(m.start()):
             continue
         who = ctx.names_in(*m.span("who"))
-        speaker = who[-1][2] if who else match_role(m.group("who"), ctx.roles)
+        if who:
+            # Not 'according to a statement from Mr Spitzer's office', nor 'according to
+            # all those players and even Federer himself'.
+            if _OWNER.match(text, who[-1][1]) or re.search(r"\b(?:and|e)\b", m.group("who")):
+                continue
+            speaker = who[-1][2]
+        else:
+            speaker = match_role(m.group("who"), ctx.roles)
         if not speaker:
             continue
         sent_start = ctx.sentence_start(m.start())
@@ -776,6 +797,45 @@ def _reported_by_source(ctx: _Context) -> None:
             ctx.add(*span, speaker)
 
 
+def _reported_before_verbs(ctx: _Context) -> None:
+    """'<clause>, Smith said.', '<clause>, said Smith.', '<clause>, ha spiegato il sindaco.':
+    the clause before the comma, when the rest of the sentence only says who said it."""
+    text = ctx.text
+    for verb in _REPORTING_VERB.finditer(text):
+        v0, v1 = verb.span()
+        if ctx.inside_quote(v0) or any(q.start <= v0 < q.end for q in ctx.said):
+            continue
+        para_end = ctx.paragraph(v0)[1]
+        stop = _CLAUSE_END.search(text, v1, para_end)
+        end = stop.start() if stop else para_end
+        tail = text[v1:end]
+        if (stop and text[end] != ".") or "," in tail or len(tail.split()) > 8:
+            continue
+        sent_start = ctx.sentence_start(v0)
+        comma = text.rfind(",", sent_start, v0)
+        if comma < 0 or text.find("\n", comma, v0) >= 0:
+            continue
+        italian = not _EN_VERB.fullmatch(verb.group(0))
+        if text[comma + 1 : v0].strip():
+            subject = _subject(ctx, comma + 1, v0, italian)  # 'Smith said.', 'he said.'
+            if subject == "" or _words(tail) and not _TIME_ONLY.fullmatch(tail):
+                continue
+        else:  # 'said Smith.', 'ha detto il sindaco.'
+            names = ctx.names_in(v1, end)
+            subject = names[0][2] if names else match_role(tail, ctx.roles)
+            if not subject:
+                continue
+        dateline = _DATELINE.match(text, sent_start, comma)
+        start = dateline.end() if dateline else sent_start
+        words = _words(text[start:comma])
+        if len(words) < MIN_CLAUSE_WORDS + 1 or words[0] in _ADVERBIAL_OPENERS:
+            continue
+        if any(start - 1 <= q.end and q.start <= comma for q in ctx.direct):
+            continue  # the quote's own attribution
+        speaker = ctx.last_speaker(v0) if subject is None else subject
+        ctx.add(start, comma, speaker)
+
+
 def _reported_statements(
     text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
 ) -> list[Quote]:
@@ -783,6 +843,7 @@ def _reported_statements(
     ctx = _Context(text, people, roles, quotes)
     _reported_by_source(ctx)
     _reported_after_verbs(ctx)
+    _reported_before_verbs(ctx)
     return ctx.said
 
 
