@@ -105,9 +105,28 @@ class ExtractiveAnswerer:
     def _about_speaker(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
         if not self.has_term(info.speaker_key):
             return _refusal(info, _no_person(info))
-        candidates = [c for c in _candidates(hits) if c.speaker and _same_person(c.speaker, info)]
-        if not candidates:
+        mine = [c for c in _candidates(hits) if c.speaker and _same_person(c.speaker, info)]
+        if not mine:
             return _refusal(info, _no_quote(info))
+        # The person's own words first: what an article reports them saying (no quotation
+        # marks) answers only when none of their quotes does, or when it names the topic
+        # and their quotes do not.
+        direct = [c for c in mine if c.quoted]
+        reported = [c for c in mine if not c.quoted]
+        if not direct:
+            return self._from_statements(info, reported)[0]
+        answer, on_topic = self._from_statements(info, direct)
+        if reported and (answer.refused or (info.topic and not on_topic)):
+            fallback, fallback_on_topic = self._from_statements(info, reported)
+            if not fallback.refused and (answer.refused or fallback_on_topic):
+                return fallback
+        return answer
+
+    def _from_statements(
+        self, info: QuestionInfo, candidates: list[_Candidate]
+    ) -> tuple[Answer, bool]:
+        """The best of one person's statements on the question's topic, or a refusal; and
+        whether a statement names a word of the topic."""
         topic = info.topic or info.text
         candidates = self._score(topic, candidates)
         if info.topic:
@@ -119,16 +138,16 @@ class ExtractiveAnswerer:
             ]
             if not said:
                 best = max(c.score for c in candidates)
-                return _refusal(info, _no_topic(info, candidates), confidence=best)
+                return _refusal(info, _no_topic(info, candidates), confidence=best), False
             candidates = said
         best = max(c.score for c in candidates)
         on_topic = any(c.topic_words for c in candidates)
         if info.topic and best < MIN_TOPIC_SIMILARITY and not on_topic:
-            return _refusal(info, _no_topic(info, candidates), confidence=best)
+            return _refusal(info, _no_topic(info, candidates), confidence=best), False
         limit = 6 if info.timeline else MAX_QUOTES
         answer = _compose(info, _pick(candidates, best, limit, by_topic_words=bool(info.topic)))
         answer.confidence = best
-        return answer
+        return answer, on_topic
 
     # -- any other question
     def _general(self, info: QuestionInfo, hits: list[Hit]) -> Answer:
