@@ -237,9 +237,13 @@ class _People:
                     # and may run past this match.
                     at = [w.start() for w in re.finditer(r"\S+", m.group(1))][lead]
                     again = rx.match(text, m.start(1) + at)
-                    if again:
-                        m = again
-                        tokens, _ = trimmed(again)
+                    name_again, lead_again = trimmed(again) if again else ([], 1)
+                    if (
+                        again
+                        and not lead_again
+                        and not any(fold(t) in _NOT_NAMES for t in name_again)
+                    ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
+                        m, tokens = again, name_again
                 if not tokens or not outside(m.start(1)):
                     continue
                 if (
