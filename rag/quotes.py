@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
@@ -215,8 +216,12 @@ class _People:
         self.full: dict[str, str] = {}  # folded surname -> full name
         self.mentions: list[tuple[int, int, str]] = []  # (start, end, full name)
 
+        quoted = sorted(quoted)
+        quoted_starts = [a for a, _ in quoted]
+
         def outside(pos: int) -> bool:
-            return not any(a <= pos < b for a, b in quoted)
+            i = bisect_right(quoted_starts, pos) - 1
+            return i < 0 or pos >= quoted[i][1]
 
         def trimmed(m: re.Match[str]) -> tuple[list[str], int]:
             """The name's tokens without non-names at either end, and how many led."""
@@ -237,9 +242,13 @@ class _People:
                     # and may run past this match.
                     at = [w.start() for w in re.finditer(r"\S+", m.group(1))][lead]
                     again = rx.match(text, m.start(1) + at)
-                    if again:
-                        m = again
-                        tokens, _ = trimmed(again)
+                    name_again, lead_again = trimmed(again) if again else ([], 1)
+                    if (
+                        again
+                        and not lead_again
+                        and not any(fold(t) in _NOT_NAMES for t in name_again)
+                    ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
+                        m, tokens = again, name_again
                 if not tokens or not outside(m.start(1)):
                     continue
                 if (
@@ -259,29 +268,30 @@ class _People:
         self.mentions.sort()
 
     def last_before(self, pos: int, floor: int) -> str:
-        best = ""
-        for start, _, name in self.mentions:
-            if start >= pos:
-                break
-            if start >= floor:
-                best = name
-        return best
+        i = bisect_left(self.mentions, (pos,))
+        return self.mentions[i - 1][2] if i and self.mentions[i - 1][0] >= floor else ""
 
     def speaker_between(self, start: int, end: int, text: str) -> str:
         """The first name in [start, end) that ends a phrase: followed by punctuation or a
         speech verb ('Brett Godfrey.', 'Roy Asher,', 'Floiran Woest told'), so that an
         organisation before a role ('Virgin Blue chief executive Brett Godfrey') is skipped.
         """
-        for s, e, name in self.mentions:
-            if start <= s < end and _ENDS_PHRASE.match(text, e):
+        for s, e, name in self._from(start):
+            if s >= end:
+                break
+            if _ENDS_PHRASE.match(text, e):
                 return name
         return ""
 
     def first_after(self, pos: int, ceiling: int) -> str:
-        for start, _, name in self.mentions:
-            if pos <= start < ceiling:
-                return name
+        for start, _, name in self._from(pos):
+            return name if start < ceiling else ""
         return ""
+
+    def _from(self, pos: int) -> Iterator[tuple[int, int, str]]:
+        """Mentions that start at ``pos`` or later, in order."""
+        for i in range(bisect_left(self.mentions, (pos,)), len(self.mentions)):
+            yield self.mentions[i]
 
     def as_written(self, text: str) -> list[tuple[int, int, str]]:
         """Each mention widened to the whole name where the article writes it in full
@@ -291,11 +301,13 @@ class _People:
         for start, end, name in self.mentions:
             full_start = end - len(name)
             out.append((full_start if text[full_start:end] == name else start, end, name))
-        return [
-            (s, e, n)
-            for s, e, n in out
-            if not any(a <= s and e <= b and (a, b) != (s, e) for a, b, _ in out)
-        ]
+        kept: list[tuple[int, int, str]] = []
+        reach = -1
+        for span in sorted(out, key=lambda m: (m[0], -m[1])):
+            if span[1] > reach:
+                kept.append(span)
+                reach = span[1]
+        return kept
 
 
 _ONLY_MARKS = re.compile(r"[\s\"“”«»]*")
@@ -566,41 +578,89 @@ _SAID_SO = re.compile(
     re.IGNORECASE,
 )
 _DATELINE = re.compile(r"[^\n]{0,80}?\([A-Z]{3,}\)\s*[–—-]\s*")
+# A sentence that opens with these is an adverbial phrase before the comma ('After the
+# meeting on Monday, Smith said.'), not a statement.
+_ADVERBIAL_OPENERS = frozenset(
+    """
+    after before in on at during following when while although as if since for with
+    dopo prima durante nel nella in a quando mentre sebbene se con per
+    """.split()
+)
+_TIME_ONLY = re.compile(
+    r"\s+(?:on\s+\w+|in\s+a\s+statement|yesterday|today|earlier|later|last\s+week|"
+    r"ieri|oggi|in\s+una\s+nota)\s*",
+    re.IGNORECASE,
+)
+_OWNER = re.compile(r"['’]s?\b")
 MIN_CLAUSE_WORDS = 3
+_BLANK_LINE = re.compile(r"(?=\n\n)")
+MAX_SENTENCE_CHARS = 1000  # how far back a sentence's start is looked for
 MIN_CUT_CLAUSE_WORDS = 6
 
 
 class _Context:
-    """What reported-speech rules need to know about one article."""
+    """What reported-speech rules need to know about one article.
+
+    Every lookup is a bisection over spans sorted by start, so an article costs time in
+    proportion to its length, not to its length times its number of speech verbs."""
 
     def __init__(
         self, text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
     ) -> None:
         self.text = text
+        self._breaks = [m.start() for m in _BLANK_LINE.finditer(text)]
         self.people = people
         self.roles = roles
         self.direct = sorted(quotes, key=lambda q: q.start)
-        self.said: list[Quote] = []  # reported statements accepted so far
+        self._direct_starts = [q.start for q in self.direct]
+        self.said: list[Quote] = []  # reported statements accepted so far, by start
+        self._said_starts: list[int] = []
         self.names = people.as_written(text)
+        self._name_starts = [m[0] for m in self.names]
         # (position, name) of every named subject of a speech verb, also where no clause
         # followed ('Mr Johnson told BBC Radio 4 he thought ... He added that'): who 'he' is.
         self.voices: list[tuple[int, str]] = []
 
     def names_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
-        return [m for m in self.names if start <= m[0] and m[1] <= end]
+        out = []
+        for i in range(bisect_left(self._name_starts, start), len(self.names)):
+            m = self.names[i]
+            if m[0] >= end:
+                break
+            if m[1] <= end:
+                out.append(m)
+        return out
 
     def paragraph(self, pos: int) -> tuple[int, int]:
-        start = self.text.rfind("\n\n", 0, pos) + 1
-        end = self.text.find("\n\n", pos)
-        return start, len(self.text) if end < 0 else end
+        """[start, end) of the paragraph at ``pos``: after the blank line before it (at the
+        second of its line breaks), up to the next blank line."""
+        i = bisect_right(self._breaks, pos - 2)
+        start = self._breaks[i - 1] + 1 if i else 0
+        j = bisect_left(self._breaks, pos)
+        return start, self._breaks[j] if j < len(self._breaks) else len(self.text)
 
     def sentence_start(self, pos: int) -> int:
-        floor = self.paragraph(pos)[0]
+        floor = max(self.paragraph(pos)[0], pos - MAX_SENTENCE_CHARS)
         breaks = [m.end() for m in _SENTENCE_BREAK.finditer(self.text, floor, pos)]
         return breaks[-1] if breaks else floor
 
+    def _direct_near(self, start: int, end: int) -> list[Quote]:
+        """Direct quotes and 'Lo ha detto' statements overlapping [start - 1, end]."""
+        i = max(0, bisect_right(self._direct_starts, start) - 2)
+        out = []
+        for q in (self.direct[k] for k in range(i, len(self.direct))):
+            if q.start > end:
+                break
+            if q.end >= start - 1:
+                out.append(q)
+        return out
+
     def inside_quote(self, pos: int) -> bool:
-        return any(q.start - 1 <= pos <= q.end for q in self.direct if q.kind == "direct")
+        return any(q.kind == "direct" and q.start - 1 <= pos for q in self._direct_near(pos, pos))
+
+    def reported_at(self, pos: int) -> bool:
+        i = bisect_right(self._said_starts, pos) - 1
+        return i >= 0 and pos < self.said[i].end
 
     def clause(self, start: int) -> tuple[int, int] | None:
         """The reported clause from ``start`` to the end of its sentence, without the full
@@ -614,7 +674,7 @@ class _Context:
         if stop and text[stop.start()] == "?":
             return None
         least = MIN_CLAUSE_WORDS
-        for q in self.direct:
+        for q in self._direct_near(start, end):
             if start - 1 <= q.start < end:
                 if q.start <= start + 2:
                     return None  # 'osservando che “...”': a direct quote, already counted
@@ -630,21 +690,35 @@ class _Context:
             return None
         return start, end
 
+    def overlaps_direct(self, start: int, end: int) -> bool:
+        return bool(self._direct_near(start, end))
+
     def last_speaker(self, pos: int) -> str:
         """The last person named as speaker in this paragraph or the one before it, else
         the last person named in this paragraph."""
         para_start = self.paragraph(pos)[0]
         floor = self.paragraph(max(0, para_start - 2))[0] if para_start > 1 else 0
-        before = [(q.start, q.speaker) for q in self.direct + self.said if q.speaker]
-        before += self.voices
-        before = [(p, name) for p, name in before if floor <= p < pos]
-        if before:
-            return max(before)[1]
-        return self.people.last_before(pos, para_start)
+        best: tuple[int, str] = (-1, "")
+        for quotes, starts in ((self.direct, self._direct_starts), (self.said, self._said_starts)):
+            for q in (quotes[k] for k in range(bisect_left(starts, pos) - 1, -1, -1)):
+                if q.start < floor:
+                    break
+                if q.speaker:
+                    best = max(best, (q.start, q.speaker))
+                    break
+        i = bisect_left(self.voices, (pos, ""))
+        if i and self.voices[i - 1][0] >= floor:
+            best = max(best, self.voices[i - 1])
+        return best[1] if best[0] >= 0 else self.people.last_before(pos, para_start)
 
     def add(self, start: int, end: int, speaker: str) -> None:
-        if speaker and not any(q.start < end and start < q.end for q in self.said):
-            self.said.append(Quote(start, end, speaker, "reported"))
+        i = bisect_left(self._said_starts, start)
+        clash = (i and self.said[i - 1].end > start) or (
+            i < len(self.said) and self.said[i].start < end
+        )
+        if speaker and not clash:
+            self.said.insert(i, Quote(start, end, speaker, "reported"))
+            self._said_starts.insert(i, start)
 
 
 def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str | None:
@@ -712,7 +786,7 @@ def _reported_after_verbs(ctx: _Context) -> None:
     text = ctx.text
     for verb in _REPORTING_VERB.finditer(text):
         v0 = verb.start()
-        if ctx.inside_quote(v0) or any(q.start <= v0 < q.end for q in ctx.said):
+        if ctx.inside_quote(v0) or ctx.reported_at(v0):
             continue
         sent_start = ctx.sentence_start(v0)
         if _QUESTION_OR_NOT.search(text, sent_start, v0):
@@ -743,7 +817,14 @@ def _reported_by_source(ctx: _Context) -> None:
         if ctx.inside_quote(m.start()):
             continue
         who = ctx.names_in(*m.span("who"))
-        speaker = who[-1][2] if who else match_role(m.group("who"), ctx.roles)
+        if who:
+            # Not 'according to a statement from Mr Spitzer's office', nor 'according to
+            # all those players and even Federer himself'.
+            if _OWNER.match(text, who[-1][1]) or re.search(r"\b(?:and|e)\b", m.group("who")):
+                continue
+            speaker = who[-1][2]
+        else:
+            speaker = match_role(m.group("who"), ctx.roles)
         if not speaker:
             continue
         sent_start = ctx.sentence_start(m.start())
@@ -776,6 +857,45 @@ def _reported_by_source(ctx: _Context) -> None:
             ctx.add(*span, speaker)
 
 
+def _reported_before_verbs(ctx: _Context) -> None:
+    """'<clause>, Smith said.', '<clause>, said Smith.', '<clause>, ha spiegato il sindaco.':
+    the clause before the comma, when the rest of the sentence only says who said it."""
+    text = ctx.text
+    for verb in _REPORTING_VERB.finditer(text):
+        v0, v1 = verb.span()
+        if ctx.inside_quote(v0) or ctx.reported_at(v0):
+            continue
+        para_end = ctx.paragraph(v0)[1]
+        stop = _CLAUSE_END.search(text, v1, para_end)
+        end = stop.start() if stop else para_end
+        tail = text[v1:end]
+        if (stop and text[end] != ".") or "," in tail or len(tail.split()) > 8:
+            continue
+        sent_start = ctx.sentence_start(v0)
+        comma = text.rfind(",", sent_start, v0)
+        if comma < 0 or text.find("\n", comma, v0) >= 0:
+            continue
+        italian = not _EN_VERB.fullmatch(verb.group(0))
+        if text[comma + 1 : v0].strip():
+            subject = _subject(ctx, comma + 1, v0, italian)  # 'Smith said.', 'he said.'
+            if subject == "" or _words(tail) and not _TIME_ONLY.fullmatch(tail):
+                continue
+        else:  # 'said Smith.', 'ha detto il sindaco.'
+            names = ctx.names_in(v1, end)
+            subject = names[0][2] if names else match_role(tail, ctx.roles)
+            if not subject:
+                continue
+        dateline = _DATELINE.match(text, sent_start, comma)
+        start = dateline.end() if dateline else sent_start
+        words = _words(text[start:comma])
+        if len(words) < MIN_CLAUSE_WORDS + 1 or words[0] in _ADVERBIAL_OPENERS:
+            continue
+        if ctx.overlaps_direct(start, comma):
+            continue  # the quote's own attribution
+        speaker = ctx.last_speaker(v0) if subject is None else subject
+        ctx.add(start, comma, speaker)
+
+
 def _reported_statements(
     text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
 ) -> list[Quote]:
@@ -783,6 +903,7 @@ def _reported_statements(
     ctx = _Context(text, people, roles, quotes)
     _reported_by_source(ctx)
     _reported_after_verbs(ctx)
+    _reported_before_verbs(ctx)
     return ctx.said
 
 

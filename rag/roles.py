@@ -85,8 +85,9 @@ _ROLE = (
     rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,3}})?)"
 )
 # An office and its place right before a name: 'il sindaco di Valmarina Vittorio Abbondanza'
-# starts the name after the place.
-OFFICE_OF = re.compile(rf"(?i:{_HEAD_RX})\s+{_LINKWORD}$")
+# starts the name after the place. Italian only: after 'director of' English puts an
+# organisation ('director of Human Rights Watch'), and a name after a comma.
+OFFICE_OF = re.compile(rf"(?i:{_HEAD_RX})\s+(?:di|del|della|dello|dei|degli|delle)\s+$")
 _ARTICLE_RX = r"(?:(?:the|an?|il|lo|la)\s+|l['’]\s*)?"
 # Role then name: "il segretario generale della Nato, Mark Rutte" / "Health Secretary Alan
 # Birch". Matched against the text that ends where the name starts.

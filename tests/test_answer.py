@@ -302,3 +302,45 @@ def test_the_dateline_is_metadata_never_an_answer_sentence(
     assert answer.text.splitlines()[0].endswith(f"Italpress, Bruxelles (Belgio), {date}:")
     assert "(ITALPRESS)" not in answer.text and "date 2026-02-11" not in answer.text
     assert "conferenza stampa presso il quartier generale di Bruxelles" in answer.text
+
+
+MARKET_BRIEFING = """Valmarina, il mercato coperto riapre a novembre
+
+ date 2026-03-10 VALMARINA (ITALPRESS) – Il sindaco di Valmarina, Vittorio Abbondanza, ha dichiarato che il mercato coperto riaprirà a novembre dopo i lavori sul tetto.
+
+“Il traghetto per l’isola partirà ogni ora da giugno”, ha aggiunto Abbondanza, che ha parlato a margine del consiglio comunale.
+
+[Briefing immaginario scritto per i test: persone e luoghi sono inventati.]
+"""
+
+
+@pytest.fixture(scope="module")
+def market_assistant(tmp_path_factory: pytest.TempPathFactory, e5) -> Assistant:
+    corpus = tmp_path_factory.mktemp("market")
+    (corpus / "valmarina-mercato.txt").write_text(MARKET_BRIEFING, encoding="utf-8")
+    a = Assistant(store=tmp_path_factory.mktemp("market-store") / "s", embeddings=e5)
+    assert a.ingest([corpus], progress=False).ok
+    return a
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did Abbondanza say about the covered market?", "Cosa ha detto Abbondanza sul mercato?"],
+)
+def test_reported_speech_answers_in_the_articles_words(
+    market_assistant: Assistant, question: str
+) -> None:
+    # Only reported speech covers the market (his one quote is about the ferry): it answers,
+    # without quotation marks, because the words are the article's, not the mayor's.
+    answer = market_assistant.ask(question)
+    assert not answer.refused
+    clause = "il mercato coperto riaprirà a novembre dopo i lavori sul tetto"
+    assert clause in answer.text and f"“{clause}" not in answer.text
+    assert answer.sources[0].speaker == "Vittorio Abbondanza"
+
+
+def test_a_direct_quote_comes_before_reported_speech(market_assistant: Assistant) -> None:
+    answer = market_assistant.ask("Cosa ha detto Abbondanza sul traghetto?")
+    assert not answer.refused
+    assert "“Il traghetto per l’isola partirà ogni ora da giugno”" in answer.text
+    assert "mercato" not in answer.text

@@ -214,6 +214,11 @@ def _reported(text: str) -> list[tuple[str, str]]:
          "Jane Roe", "fares will rise again in the spring"),
         ("Fares will rise again in the spring, according to Jane Roe.",
          "Jane Roe", "Fares will rise again in the spring"),
+        # The clause before the comma, when the rest only says who said it.
+        ("The depot will close in May, Dana Holt said.", "Dana Holt", "The depot will close in May"),
+        ("The depot will close in May, said Dana Holt.", "Dana Holt", "The depot will close in May"),
+        ("Il porto riaprirà a maggio con due nuove banchine, ha spiegato Marta Quirici.",
+         "Marta Quirici", "Il porto riaprirà a maggio con due nuove banchine"),
         # An office the article gives to one person names its holder.
         ("Il sindaco Vittorio Abbondanza ha ricevuto Marta Quirici. Il sindaco ha assicurato che il traghetto partirà ogni ora.",
          "Vittorio Abbondanza", "il traghetto partirà ogni ora"),
@@ -242,6 +247,8 @@ def test_reported_speech(text: str, speaker: str, clause: str) -> None:
         # Italian drops the subject after a clause: 'Alla domanda ..., ha aggiunto che'.
         ("Aldo Ferretti ha parlato a lungo. Alla domanda sul bilancio, ha aggiunto che i conti sono in ordine.",
          [("Aldo Ferretti", "i conti sono in ordine")]),
+        ('Dana Holt said: "We are full." The second depot will open in May, she added.',
+         [("Dana Holt", "The second depot will open in May")]),
     ],
 )  # fmt: skip
 def test_reported_speech_continues_the_last_speaker(
@@ -265,6 +272,8 @@ def test_reported_speech_continues_the_last_speaker(
         "Dana Holt said on Friday.",
         "Dana Holt said in a statement.",
         "Marco Ferri ha detto che sì.",
+        "After the meeting on Monday, Dana Holt said.",
+        "The depot will close in May, Dana Holt said on the radio to a crowd of workers.",
         # Nobody named: an organisation or an unknown subject is not a speaker.
         "The ministry said the depot would close in May.",
         # A quotation introduced by a speech verb is a direct quote, not reported speech.
