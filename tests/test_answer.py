@@ -344,3 +344,35 @@ def test_a_direct_quote_comes_before_reported_speech(market_assistant: Assistant
     assert not answer.refused
     assert "“Il traghetto per l’isola partirà ogni ora da giugno”" in answer.text
     assert "mercato" not in answer.text
+
+
+_CHIP_PLANT = (
+    "The fictional Eastvale chip plant was announced by the regional council last year. "
+    "Its construction cost more than anyone had planned. "
+    "The plant opened on 14 March 2026, after two years of work. "
+    "Local shops expect more customers."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answering"),
+    [
+        # The sentences score alike by similarity; the one holding a date answers "when",
+        # the one holding the question's rarer words ("construction", "cost") answers "what".
+        ("When did the Eastvale chip plant open?", "The plant opened on 14 March 2026, after two years of work."),
+        ("What did the construction of the plant cost?", "Its construction cost more than anyone had planned."),
+    ],
+)  # fmt: skip
+def test_the_sentence_that_answers_comes_first(question: str, answering: str) -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    sims = dict.fromkeys(
+        [s + "." if not s.endswith(".") else s for s in _CHIP_PLANT.split(". ")], 0.84
+    )
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    answer = answerer.answer(analyse(question), [_hit(_CHIP_PLANT)])
+    assert not answer.refused
+    assert answer.sources[0].quote == answering
+    assert answer.text.splitlines()[1] == f"{answering} [1]", "the answering sentence leads"
+    assert len(answer.sources) <= 3, "a general answer stays short"

@@ -8,6 +8,7 @@ attributed to that person at ingest.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -32,7 +33,12 @@ TOPIC_WORD_BONUS = 0.02
 # A sentence that holds the kind of thing the question asks for (a date for "when", a
 # number for "how many", a name for "who") answers it; one that only shares its words
 # may not. Chosen on the even half of the squad dev questions (bench/BENCHMARKS.md).
-ANSWER_KIND_BONUS = 0.02
+ANSWER_KIND_BONUS = 0.03
+LEXICAL_BONUS = 0.08  # times the IDF-weighted share of the question's words a sentence holds
+FIRST_PASSAGE_BONUS = 0.02  # the best-ranked passage's sentences
+GENERAL_SENTENCES = 3  # an answer to a general question: at most three sentences...
+GENERAL_KEEP_WITHIN = 0.08  # ...scored this close to the best one
+MAX_EMBEDDED_SENTENCES = 32  # sentences of the top passages scored per general question
 MAX_EMBEDDED = 24  # sentences embedded per question: the bulk of answer latency
 MAX_STATEMENT_CHARS = 700  # a longer statement is shown around its best sentence, with "…"
 KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one
@@ -72,6 +78,7 @@ class _Candidate:
     sentences: list[tuple[int, int]] = field(default_factory=list)  # chunk offsets
     context: tuple[int, int] | None = None  # the sentence introducing it (chunk offsets)
     score: float = 0.0
+    dense: float = 0.0  # similarity alone, without the bonuses (what refusal tests)
     topic_words: int = 0  # words of the question's topic found in the statement
     best_sentence: int = 0  # index into ``sentences``
 
@@ -132,9 +139,7 @@ class ExtractiveAnswerer:
         # The closest statement; another speaker's only when as close (the reader then
         # sees that two people said it).
         ranked = _pick(candidates, best, 3)
-        chosen = [ranked[0]] + [
-            c for c in ranked[1:] if c.speaker != ranked[0].speaker
-        ][:1]
+        chosen = [ranked[0]] + [c for c in ranked[1:] if c.speaker != ranked[0].speaker][:1]
         answer = _compose(info, chosen)
         answer.speaker = chosen[0].speaker
         answer.confidence = best
@@ -162,7 +167,9 @@ class ExtractiveAnswerer:
             candidates = said
         best = max(c.score for c in candidates)
         on_topic = any(c.topic_words for c in candidates)
-        signals = self._signals(topic, candidates, hits, info.lang) if info.topic else {"best": best}
+        signals = (
+            self._signals(topic, candidates, hits, info.lang) if info.topic else {"best": best}
+        )
         if info.topic and not on_topic and not _on_topic(signals):
             refusal = _refusal(info, _no_topic(info, candidates), confidence=best)
             refusal.signals = signals
@@ -204,17 +211,50 @@ class ExtractiveAnswerer:
         candidates = [c for c in _candidates(hits[:4], sentences=True) if len(c.text) > 25]
         if not candidates:
             return _refusal(info, _nothing(info))
-        candidates = self._score(info.text, candidates, wants=info.wants)
-        best = max(c.score for c in candidates)
+        candidates = self._score_sentences(info, candidates, hits[0])
+        best = max(c.dense for c in candidates)
         if best < MIN_SENTENCE_SIMILARITY:
             return _refusal(info, _nothing(info), confidence=best)
-        answer = _compose(info, _pick(candidates, best, 2))
+        top = max(c.score for c in candidates)
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        chosen = [c for c in ranked if c.score >= top - GENERAL_KEEP_WITHIN][:GENERAL_SENTENCES]
+        answer = _compose(info, chosen, by_date=False)
         answer.confidence = best
         return answer
 
-    def _score(
-        self, topic: str, candidates: list[_Candidate], *, wants: str = ""
+    def _score_sentences(
+        self, info: Question, candidates: list[_Candidate], first: Hit
     ) -> list[_Candidate]:
+        """Rank the sentences of the top passages by whether they answer the question:
+        similarity to it, the share of its rarer words they hold (weighted by how few of
+        the candidate sentences hold each: a word every sentence shares tells nothing),
+        holding the kind of thing it asks for, and coming from the best passage.
+        Weights chosen on the even half of squad_it dev (bench/BENCHMARKS.md)."""
+        terms = {cognate(t) for t in tokenize(info.text)}
+        held = [terms & {cognate(t) for t in tokenize(c.text)} for c in candidates]
+        n = len(candidates)
+        idf = {t: math.log(1 + (n + 1) / (sum(t in h for h in held) + 0.5)) for t in terms}
+        total = sum(idf.values()) or 1.0
+        prior = []
+        for c, h in zip(candidates, held, strict=True):
+            lexical = sum(idf[t] for t in h) / total
+            bonus = (
+                LEXICAL_BONUS * lexical
+                + ANSWER_KIND_BONUS * holds(info.wants, c.text)
+                + FIRST_PASSAGE_BONUS * (c.hit is first)
+            )
+            prior.append(bonus)
+        # Embedding is the slow part: the sentences with the most evidence besides it first.
+        order = sorted(range(n), key=lambda i: (-prior[i], i))[:MAX_EMBEDDED_SENTENCES]
+        kept = [candidates[i] for i in order]
+        qv = np.asarray(cached_query_vector(self.embeddings, info.text), dtype=np.float32)
+        sims = self._vectors([c.text for c in kept]) @ qv
+        for i, c, sim in zip(order, kept, sims, strict=True):
+            c.dense = float(sim)
+            c.score = c.dense + prior[i]
+        return kept
+
+    def _score(self, topic: str, candidates: list[_Candidate]) -> list[_Candidate]:
         """Score each candidate by its best sentence (or the sentence introducing it);
         only the most promising candidates' first ``MAX_EMBEDDED`` sentences are embedded.
 
@@ -230,10 +270,8 @@ class ExtractiveAnswerer:
             if c.context is not None:
                 words |= {cognate(t) for t in tokenize(c.hit.text[slice(*c.context)])}
             c.topic_words = len(topic_terms & words)
-        kind = [holds(wants, c.text) for c in candidates]
         order = sorted(
-            range(len(candidates)),
-            key=lambda i: (-(min(candidates[i].topic_words, 3) + kind[i]), i),
+            range(len(candidates)), key=lambda i: (-min(candidates[i].topic_words, 3), i)
         )
         kept: list[_Candidate] = []
         texts: list[str] = []
@@ -253,8 +291,8 @@ class ExtractiveAnswerer:
             n = len(c.sentences) + (c.context is not None)
             own = sims[pos : pos + len(c.sentences)]
             c.best_sentence = int(np.argmax(own))
-            c.score = float(sims[pos : pos + n].max()) + TOPIC_WORD_BONUS * min(c.topic_words, 3)
-            c.score += ANSWER_KIND_BONUS * holds(wants, c.text)
+            c.dense = float(sims[pos : pos + n].max())
+            c.score = c.dense + TOPIC_WORD_BONUS * min(c.topic_words, 3)
             pos += n
         return kept
 
@@ -457,12 +495,17 @@ def _pick(
     ][:limit]
 
 
-def _compose(info: Question, chosen: list[_Candidate]) -> Answer:
-    """Group by article, order articles by date, number the citations in reading order."""
+def _compose(info: Question, chosen: list[_Candidate], *, by_date: bool = True) -> Answer:
+    """Group by article, number the citations in reading order. Articles come in date
+    order (what a person said, as it happened) or, with ``by_date=False``, best first
+    (the sentence that answers a general question leads)."""
     groups: OrderedDict[str, list[_Candidate]] = OrderedDict()
-    for c in sorted(
-        chosen, key=lambda c: (str(c.hit.metadata.get("published_at") or "9999"), c.start)
-    ):
+    order = (
+        sorted(chosen, key=lambda c: (str(c.hit.metadata.get("published_at") or "9999"), c.start))
+        if by_date
+        else chosen
+    )
+    for c in order:
         groups.setdefault(str(c.hit.metadata.get("doc_id")), []).append(c)
     lines: list[str] = []
     sources: list[Source] = []
@@ -472,7 +515,7 @@ def _compose(info: Question, chosen: list[_Candidate]) -> Answer:
         meta = cands[0].hit.metadata
         cite = _citation(meta, info)
         last_who: str | None = None
-        for c in sorted(cands, key=lambda c: c.start):
+        for c in sorted(cands, key=lambda c: c.start) if by_date else cands:
             # Someone's words are credited to them, never to the agency that reports them.
             who = c.speaker
             speaker = speaker or who
