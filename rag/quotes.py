@@ -947,10 +947,20 @@ def _said_so_by(
             continue
         floor = floor_in_para.get(para_start, para_start)
         floor_in_para[para_start] = m.end()
-        mine = [i for i, q in enumerate(quotes) if floor <= q.start and q.end <= m.start()]
+        before_formula = [
+            i for i, q in enumerate(quotes) if floor <= q.start and q.end <= m.start()
+        ]
+        # Back from the formula, up to a quote whose own speaker is named after it
+        # ('«A», ha spiegato Elio Brancati. «B». Lo ha detto Marta Quirici': B only).
+        mine, reach = [], m.start()
+        for i in reversed(before_formula):
+            if ctx.names_in(quotes[i].end, reach):
+                break
+            mine.append(i)
+            reach = quotes[i].start
         for i in mine:
             quotes[i] = Quote(quotes[i].start, quotes[i].end, speaker, quotes[i].kind)
-        if not mine:
+        if not before_formula:
             start = ctx.sentence_start(len(before) - 1)
             dateline = _DATELINE.match(text, start, len(before))
             start = dateline.end() if dateline else start
