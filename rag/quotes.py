@@ -14,6 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 from rag.roles import (
     OFFICE_OF,
@@ -496,7 +497,11 @@ _EN_REPORTING = (
     r"reiterated|assured|promised|estimated|concluded|complained|hinted|indicated|replied|"
     r"responded|adding|saying|warning|insisting|arguing|explaining|stressing|noting"
 )
-_REPORTING_VERB = re.compile(rf"\b(?:{_IT_REPORTING}|{_EN_REPORTING})\b", re.IGNORECASE)
+# '(?=[a-zA-Z])(?<!\w)' is '\b' before a letter, written so that the engine skips every
+# other position without trying the alternation there (a third faster on bbc_quotes).
+_REPORTING_VERB = re.compile(
+    rf"(?=[a-zA-Z])(?<!\w)(?:{_IT_REPORTING}|{_EN_REPORTING})\b", re.IGNORECASE
+)
 _EN_VERB = re.compile(_EN_REPORTING, re.IGNORECASE)
 # A gerund's subject is the sentence's: 'Smith rejected the bid, saying that ...'.
 _GERUND = re.compile(r"\w+(?:ando|endo|ing)", re.IGNORECASE)
@@ -620,6 +625,10 @@ class _Context:
         # (position, name) of every named subject of a speech verb, also where no clause
         # followed ('Mr Johnson told BBC Radio 4 he thought ... He added that'): who 'he' is.
         self.voices: list[tuple[int, str]] = []
+
+    @cached_property
+    def verbs(self) -> list[re.Match[str]]:
+        return list(_REPORTING_VERB.finditer(self.text))
 
     def names_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
         out = []
@@ -784,7 +793,7 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
 def _reported_after_verbs(ctx: _Context) -> None:
     """'X ha dichiarato che <clause>', 'X said (that) <clause>', 'He added that <clause>'."""
     text = ctx.text
-    for verb in _REPORTING_VERB.finditer(text):
+    for verb in ctx.verbs:
         v0 = verb.start()
         if ctx.inside_quote(v0) or ctx.reported_at(v0):
             continue
@@ -861,7 +870,7 @@ def _reported_before_verbs(ctx: _Context) -> None:
     """'<clause>, Smith said.', '<clause>, said Smith.', '<clause>, ha spiegato il sindaco.':
     the clause before the comma, when the rest of the sentence only says who said it."""
     text = ctx.text
-    for verb in _REPORTING_VERB.finditer(text):
+    for verb in ctx.verbs:
         v0, v1 = verb.span()
         if ctx.inside_quote(v0) or ctx.reported_at(v0):
             continue
@@ -938,10 +947,20 @@ def _said_so_by(
             continue
         floor = floor_in_para.get(para_start, para_start)
         floor_in_para[para_start] = m.end()
-        mine = [i for i, q in enumerate(quotes) if floor <= q.start and q.end <= m.start()]
+        before_formula = [
+            i for i, q in enumerate(quotes) if floor <= q.start and q.end <= m.start()
+        ]
+        # Back from the formula, up to a quote whose own speaker is named after it
+        # ('«A», ha spiegato Elio Brancati. «B». Lo ha detto Marta Quirici': B only).
+        mine, reach = [], m.start()
+        for i in reversed(before_formula):
+            if ctx.names_in(quotes[i].end, reach):
+                break
+            mine.append(i)
+            reach = quotes[i].start
         for i in mine:
             quotes[i] = Quote(quotes[i].start, quotes[i].end, speaker, quotes[i].kind)
-        if not mine:
+        if not before_formula:
             start = ctx.sentence_start(len(before) - 1)
             dateline = _DATELINE.match(text, start, len(before))
             start = dateline.end() if dateline else start

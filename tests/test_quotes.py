@@ -302,6 +302,12 @@ def test_a_quote_inside_a_reported_clause_stays_direct() -> None:
          [("Vittorio Abbondanza", "Il porto riaprirà a maggio")]),
         ("Elio Brancati ha aperto la seduta.\n\n«Il porto riaprirà a maggio», ha spiegato. «Le nuove banchine saranno due». Lo ha dichiarato Marta Quirici ai cronisti.",
          [("Marta Quirici", "Il porto riaprirà a maggio"), ("Marta Quirici", "Le nuove banchine saranno due")]),
+        # A paragraph that opens with a quote does not continue the previous speaker then.
+        ("Elio Brancati ha detto: «La seduta è aperta a tutti».\n\n«Il porto riaprirà a maggio». Lo ha detto Marta Quirici.",
+         [("Elio Brancati", "La seduta è aperta a tutti"), ("Marta Quirici", "Il porto riaprirà a maggio")]),
+        # A quote whose own speaker is named after it keeps them.
+        ("«Il porto riaprirà a maggio», ha spiegato Elio Brancati. «Le nuove banchine saranno due». Lo ha detto Marta Quirici.",
+         [("Elio Brancati", "Il porto riaprirà a maggio"), ("Marta Quirici", "Le nuove banchine saranno due")]),
     ],
 )  # fmt: skip
 def test_lo_ha_detto_attributes_the_quotes_before_it(
