@@ -623,10 +623,13 @@ def _citation(meta: dict[str, object], info: Question) -> str:
     outlet is named by its title."""
     when = human_date(str(meta.get("published_at", "")), info.lang)
     outlet = str(meta.get("source", "") or "")
-    if not outlet:
+    place = str(meta.get("place", "") or "")
+    if not outlet and not place:
+        # Nothing but the title names it (a generated title already holds place and date).
         title = str(meta.get("title", "") or "")
-        outlet = title if len(title) <= 80 else title[:77].rsplit(" ", 1)[0] + "…"
-    place = str(meta.get("place", "") or "") if info.wants in ("date", "place") else ""
+        return title if len(title) <= 80 else title[:77].rsplit(" ", 1)[0] + "…"
+    if outlet and info.wants not in ("date", "place"):
+        place = ""
     return ", ".join(p for p in (outlet, place, when) if p)
 
 
