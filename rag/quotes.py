@@ -588,7 +588,7 @@ _DATELINE = re.compile(r"[^\n]{0,80}?\([A-Z]{3,}\)\s*[–—-]\s*")
 _ADVERBIAL_OPENERS = frozenset(
     """
     after before in on at during following when while although as if since for with
-    dopo prima durante nel nella in a quando mentre sebbene se con per
+    dopo prima durante nel nella quando mentre sebbene se con per
     """.split()
 )
 _TIME_ONLY = re.compile(
@@ -597,10 +597,10 @@ _TIME_ONLY = re.compile(
     re.IGNORECASE,
 )
 _OWNER = re.compile(r"['’]s?\b")
-MIN_CLAUSE_WORDS = 3
 _BLANK_LINE = re.compile(r"(?=\n\n)")
+MIN_CLAUSE_WORDS = 3
+MIN_CUT_CLAUSE_WORDS = 6  # before a direct quote that cuts the clause short
 MAX_SENTENCE_CHARS = 1000  # how far back a sentence's start is looked for
-MIN_CUT_CLAUSE_WORDS = 6
 
 
 class _Context:
@@ -847,9 +847,7 @@ def _reported_by_source(ctx: _Context) -> None:
                 at = role.end()
             span = ctx.clause(at)
         elif m.group("sep") != "," and text[sent_start : m.start()].rstrip().endswith(","):
-            before = text[sent_start : m.start()].rstrip()[:-1]
-            span = ctx.clause(sent_start) if len(before.split()) >= MIN_CLAUSE_WORDS else None
-            span = (span[0], sent_start + len(before.rstrip())) if span else None
+            span = _clause_before(ctx, sent_start, text.rfind(",", sent_start, m.start()))
         else:
             continue
         if span:
@@ -887,22 +885,31 @@ def _reported_before_verbs(ctx: _Context) -> None:
         italian = not _EN_VERB.fullmatch(verb.group(0))
         if text[comma + 1 : v0].strip():
             subject = _subject(ctx, comma + 1, v0, italian)  # 'Smith said.', 'he said.'
-            if subject == "" or _words(tail) and not _TIME_ONLY.fullmatch(tail):
+            if subject == "" or (_words(tail) and not _TIME_ONLY.fullmatch(tail)):
                 continue
         else:  # 'said Smith.', 'ha detto il sindaco.'
             names = ctx.names_in(v1, end)
             subject = names[0][2] if names else match_role(tail, ctx.roles)
             if not subject:
                 continue
-        dateline = _DATELINE.match(text, sent_start, comma)
-        start = dateline.end() if dateline else sent_start
-        words = _words(text[start:comma])
-        if len(words) < MIN_CLAUSE_WORDS + 1 or words[0] in _ADVERBIAL_OPENERS:
-            continue
-        if ctx.overlaps_direct(start, comma):
-            continue  # the quote's own attribution
-        speaker = ctx.last_speaker(v0) if subject is None else subject
-        ctx.add(start, comma, speaker)
+        span = _clause_before(ctx, sent_start, comma)
+        if span:
+            ctx.add(*span, ctx.last_speaker(v0) if subject is None else subject)
+
+
+def _clause_before(ctx: _Context, sent_start: int, comma: int) -> tuple[int, int] | None:
+    """The statement from the sentence's start (after any dateline) to ``comma``; None for
+    an adverbial phrase alone ('After the meeting on Monday,'), a fragment, or a direct
+    quote, which has its own attribution."""
+    dateline = _DATELINE.match(ctx.text, sent_start, comma)
+    start = dateline.end() if dateline else sent_start
+    while start < comma and ctx.text[start].isspace():
+        start += 1
+    words = _words(ctx.text[start:comma])
+    adverbial = words and words[0] in _ADVERBIAL_OPENERS and "," not in ctx.text[start:comma]
+    if len(words) < MIN_CLAUSE_WORDS or adverbial:
+        return None
+    return None if ctx.overlaps_direct(start, comma) else (start, comma)
 
 
 def _reported_statements(

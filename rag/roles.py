@@ -43,6 +43,22 @@ _HEADS: dict[str, str] = {
     **dict.fromkeys(("cancelliere", "chancellor"), "chancellor"),
     **dict.fromkeys(("commissario", "commissaria", "commissioner"), "commissioner"),
     **dict.fromkeys(("ambasciatore", "ambasciatrice", "ambassador"), "ambassador"),
+    # Italian writes some deputies as one word.
+    "vicepresidente": "deputy president",
+    "viceministro": "deputy minister",
+    "viceministra": "deputy minister",
+    "vicesindaco": "deputy mayor",
+    "vicesindaca": "deputy mayor",
+    "sottosegretario": "junior minister",
+    "sottosegretaria": "junior minister",
+}
+# Words that make another office of the one they precede: the deputy prime minister is not
+# the prime minister.
+_RANKS: dict[str, str] = {
+    **dict.fromkeys(("deputy", "vice", "vicario", "vicaria"), "deputy"),
+    **dict.fromkeys(("shadow", "ombra"), "shadow"),
+    **dict.fromkeys(("under", "junior", "sotto"), "junior"),
+    **dict.fromkeys(("acting", "interim", "facente"), "acting"),
 }
 # Qualifier words (folded) -> canonical form; any other qualifier word stands for itself
 # (a town, a company: "valmarina", "northwind").
@@ -100,9 +116,13 @@ _NOT_PREFIX = frozenset(
     for w in """
     The A An And But In On At By For From With After Before As Yesterday Today Meanwhile
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
-    May June July August September October November December Former Il La Lo Ieri Oggi
+    May June July August September October November December Il La Lo Ieri Oggi Earlier
+    Later Also Now Then However Speaking
     """.split()
 )
+# A past holder is not the holder: 'former Foreign Secretary X', "l'ex ministro X".
+_FORMER = re.compile(r"\b(?:former|ex|previous|late|onetime|then|ex-ministro)\b", re.IGNORECASE)
+_TRAILING = frozenset("of for at di del della dello dell dei degli delle per the e and".split())
 
 
 def _tokens(phrase: str) -> list[str]:
@@ -114,13 +134,15 @@ def normalise_role(phrase: str) -> str:
     words = [w for w in _tokens(phrase) if w != "s"]
     while words and words[0] in _ARTICLES:
         words = words[1:]
+    while words and (words[-1] in _TRAILING or words[-1] in _ARTICLES):
+        words = words[:-1]  # 'secretary of the' when a name cut the phrase short
     return " ".join(words)
 
 
 def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
     """(canonical office, canonical qualifier words) of a role phrase; ("", ...) without one."""
     words = _tokens(phrase)
-    head, quals = "", []
+    head, quals, rank = "", [], ""
     i = 0
     while i < len(words):
         for size in (3, 2, 1):
@@ -130,10 +152,12 @@ def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
                 i += size
                 break
         else:
-            if words[i] not in _FILLER:
+            if words[i] in _RANKS:
+                rank = _RANKS[words[i]]
+            elif words[i] not in _FILLER:
                 quals.append(_QUALIFIERS.get(words[i], words[i]))
             i += 1
-    return head, frozenset(quals)
+    return f"{rank} {head}" if rank and head else head, frozenset(quals)
 
 
 def _trim_prefix(role: str) -> str:
@@ -151,10 +175,15 @@ def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
     """
     roles: dict[str, str] = {}
     for start, end, name in people:
+        if text.startswith(("'s", "’s"), end):
+            continue  # "Benazir Bhutto's prime minister": someone else's office
         line_start = max(text.rfind("\n", 0, start) + 1, start - 120)
         found = [_ROLE_BEFORE.search(text, line_start, start), _ROLE_AFTER.match(text, end)]
         for m in found:
             if m is None:
+                continue
+            lead = text[max(line_start, m.start("role") - 12) : m.end("role")]
+            if m.re is _ROLE_BEFORE and _FORMER.search(lead):
                 continue
             key = normalise_role(_trim_prefix(m.group("role")))
             if key and parse_role(key)[0]:

@@ -333,12 +333,28 @@ def test_roles_from_appositions(text: str, role: str, name: str) -> None:
     assert find_roles(text) == {role: name}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A past holder does not hold the office.
+        "Former Health Secretary Alan Birch visited the ward.",
+        "The former chief executive, Jane Roe, spoke on Monday.",
+        "L'ex ministro del Turismo Carla Venturini ha visitato il porto.",
+        # Someone else's office.
+        "Jane Roe's chief executive spoke on Monday.",
+    ],
+)
+def test_no_role(text: str) -> None:
+    assert find_roles(text) == {}
+
+
 ROLES = {
     "segretario generale della nato": "Mark Rutte",  # from the real sample
     "ministra del turismo": "Carla Venturini",
     "sindaco di valmarina": "Vittorio Abbondanza",
     "chief executive of northwind air": "Jane Roe",
     "health secretary": "Alan Birch",
+    "deputy mayor of valmarina": "Elio Brancati",
 }
 
 
@@ -361,6 +377,9 @@ ROLES = {
         ("the mayor", "Vittorio Abbondanza"),
         ("il sindaco", "Vittorio Abbondanza"),
         ("the secretary general", "Mark Rutte"),
+        # A deputy holds another office.
+        ("the deputy mayor", "Elio Brancati"),
+        ("il vicesindaco di Valmarina", "Elio Brancati"),
         # ...and ambiguous when two do (a tourism and a health minister).
         ("the minister", ""),
         ("il ministro", ""),
