@@ -86,6 +86,9 @@ _NOT_NAMES = frozenset(
     Bank Managers Management Investment Investments Association Institute University Council
     Company Corporation Corp Inc Ltd Plc Fund Party Union Agency Office Commission Federation
     League Club United City Court Department Ministry Board Authority Capital Securities
+    Mayor Councillor Cllr Alderman Senator Judge Justice Inspector Detective Sergeant Constable
+    Bishop Cardinal Reverend Rev Sindaco Sindaca Assessore Assessora Onorevole Ministro
+    Ministra Presidente Segretario Segretaria Commissario Commissaria Dottor Dottoressa
     """.split()
 )
 # Brabeck-Letmathe, Mong-koo, McCune, MacKenzie, O'Brien, D'Alema

@@ -397,3 +397,15 @@ def test_match_role(phrase: str, name: str) -> None:
 def test_roles_metadata_round_trip() -> None:
     assert roles_from_metadata(roles_metadata(ROLES)) == ROLES
     assert roles_from_metadata("") == {} and roles_from_metadata("not json") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"We proved them wrong," said Mayor Odile Farrowby of the fictional town.', "Odile Farrowby"),
+        ('Councillor Bram Ketteridge said: "Someone signed those contracts."', "Bram Ketteridge"),
+        ("“Il ponte riaprirà a maggio”, ha detto l’assessora Nives Trabucchi.", "Nives Trabucchi"),
+    ],
+)  # fmt: skip
+def test_a_title_is_not_part_of_the_name(text: str, speaker: str) -> None:
+    assert [q.speaker for q in find_quotes(text) if q.kind == "direct"] == [speaker]
