@@ -567,6 +567,9 @@ _AUX = (
 _CLOSE_TO_VERB = re.compile(rf"\s*{_AUX}")
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ][^,.;:!?]{{0,80}},\s*{_AUX}")
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
+_COORDINATED = re.compile(
+    rf"\s(?:ma|e|ed|and|but)\s+(?:(?:poi|anche|also|then)\s+)?{_AUX}$", re.IGNORECASE
+)
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she|lui|lei|egli|ella)\s+{_AUX}$", re.IGNORECASE)
 _ROLE_SUBJECT = re.compile(r"(?:^|,)\s*((?:the|il|lo|la|l['’])\s*[^,]{2,60}?)\s*$", re.IGNORECASE)
 _ACCORDING = re.compile(
@@ -578,6 +581,7 @@ _ACCORDING_TO_WHOM = re.compile(
     r",\s*(?:secondo cui|secondo il quale|secondo la quale|according to whom)\s+", re.IGNORECASE
 )
 _SENTENCE_OPENER = re.compile(r"\s*(?:(?:e|ed|ma|and|but)\s+)?$", re.IGNORECASE)
+_DESCRIBED = re.compile(r"\s*(?:a|an|un|una|uno|un['’])\s[^,.;:!?]{2,120},\s*", re.IGNORECASE)
 _ROLE_APPOSITION_AFTER = re.compile(r"\s*[^,.;:!?]{2,60},\s*")
 _SAID_SO = re.compile(
     r"\b(?:lo|così|è quanto)\s+(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
@@ -750,6 +754,11 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
         if after_role and _AFTER_ROLE.fullmatch(text, end, verb_at):
             return name
     head = text[sent_start:verb_at]
+    names = ctx.names_in(sent_start, verb_at)
+    if names and _COORDINATED.search(head) and not text[sent_start : names[0][0]].strip():
+        # 'Quagliarini ha accolto il piano ma ha avvertito che ...': a second verb joined
+        # to the first shares the subject that opens the sentence.
+        return names[0][2]
     if _PRONOUN_SUBJECT.search(head) or not head.strip():
         return None
     if italian and _NO_SUBJECT.search(head):
@@ -834,7 +843,9 @@ def _reported_by_source(ctx: _Context) -> None:
             # all those players and even Federer himself'.
             if _OWNER.match(text, who[-1][1]) or re.search(r"\b(?:and|e)\b", m.group("who")):
                 continue
-            speaker = who[-1][2]
+            # 'according to Linnea Sauvageot of the campaign group Rails Not Runways': the
+            # first name is the person, what follows qualifies them.
+            speaker = who[0][2]
         else:
             speaker = match_role(m.group("who"), ctx.roles)
         if not speaker:
@@ -848,6 +859,9 @@ def _reported_by_source(ctx: _Context) -> None:
             role = _ROLE_APPOSITION_AFTER.match(text, at)
             if role and parse_role(text[at : role.end()])[0]:
                 at = role.end()
+            elif described := _DESCRIBED.match(text, at):
+                at = described.end()  # 'according to X, a retired teacher who ..., <clause>'
+
             span = ctx.clause(at)
         elif m.group("sep") != "," and text[sent_start : m.start()].rstrip().endswith(","):
             span = _clause_before(ctx, sent_start, text.rfind(",", sent_start, m.start()))
@@ -926,6 +940,21 @@ def _reported_statements(
     return ctx.said
 
 
+_THEN_NAME = re.compile(r",\s*(?:[A-ZÀ-Ö][\w'’-]*\s+){0,2}")
+
+
+def _apposed_person(people: _People, text: str, start: int, end: int) -> str:
+    """'il coordinatore della rete Scuole Aperte, Eusebio Marangoni,': of two names in a
+    row, the one set off by commas after the other is the person; the first qualified the
+    role (an organisation)."""
+    found = [(s, e, n) for s, e, n in people.mentions if start <= s and e <= end]
+    for (_, e1, _), (s2, e2, n2) in zip(found, found[1:], strict=False):
+        # Mentions span the surname: "Aperte, Ildebrando Fusari," has the first name between.
+        if _THEN_NAME.fullmatch(text, e1, s2) and text[e2 : e2 + 1] in (",", ""):
+            return n2
+    return ""
+
+
 def _said_so_by(
     text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
 ) -> tuple[list[Quote], list[Quote]]:
@@ -947,9 +976,9 @@ def _said_so_by(
         para_start, para_end = ctx.paragraph(m.start())
         stop = _CLAUSE_END.search(text, m.end(), para_end)
         sentence_end = stop.start() if stop else para_end
-        speaker = people.speaker_between(m.end(), sentence_end, text) or people.first_after(
-            m.end(), sentence_end
-        )
+        speaker = _apposed_person(people, text, m.end(), sentence_end)
+        speaker = speaker or people.speaker_between(m.end(), sentence_end, text)
+        speaker = speaker or people.first_after(m.end(), sentence_end)
         if not speaker:
             role = re.match(r"[^,.;:]{2,60}", text[m.end() : sentence_end])
             speaker = match_role(role.group(0), roles) if role else ""

@@ -409,3 +409,38 @@ def test_roles_metadata_round_trip() -> None:
 )  # fmt: skip
 def test_a_title_is_not_part_of_the_name(text: str, speaker: str) -> None:
     assert [q.speaker for q in find_quotes(text) if q.kind == "direct"] == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "span"),
+    [
+        pytest.param(
+            "Il sindaco Dario Ortensi ha parlato in aula. Ortensi ha accolto la proposta con favore ma ha avvertito che molti comuni non hanno tecnici.",
+            "Ortensi", "molti comuni non hanno tecnici", id="coordinated-verb",
+        ),
+        pytest.param(
+            "According to Mirela Vandross of the campaign group Trains Not Planes, one night train saves a tonne of carbon.",
+            "Mirela Vandross", "one night train saves a tonne of carbon", id="according-to-first-name",
+        ),
+        pytest.param(
+            "According to Osmund Trell, a retired teacher who leads a local group, the plant will use too much water.",
+            "Osmund Trell", "the plant will use too much water", id="according-to-apposition",
+        ),
+    ],
+)  # fmt: skip
+def test_reported_speech_subject_and_span(text: str, speaker: str, span: str) -> None:
+    reported = [
+        (q.speaker.split()[-1], text[q.start : q.end])
+        for q in find_quotes(text)
+        if q.kind == "reported"
+    ]
+    assert reported == [(speaker.split()[-1], span)]
+
+
+def test_lo_ha_detto_credits_the_person_not_the_organisation_before_them() -> None:
+    text = (
+        "«Nessun ponte resterà chiuso d'inverno». Lo ha detto il coordinatore della rete "
+        "Strade Aperte, Ildebrando Fusari, presentando il rapporto."
+    )
+    [quote] = [q for q in find_quotes(text) if q.kind == "direct"]
+    assert quote.speaker == "Ildebrando Fusari"
