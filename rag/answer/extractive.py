@@ -45,7 +45,8 @@ GENERAL_KEEP_WITHIN = 0.08  # ...scored this close to the best one
 MAX_EMBEDDED_SENTENCES = 32  # sentences of the top passages scored per general question
 MAX_EMBEDDED = 24  # sentences embedded per question: the bulk of answer latency
 MAX_STATEMENT_CHARS = 700  # a longer statement is shown around its best sentence, with "…"
-KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one
+KEEP_WITHIN = 0.015  # extra quotes kept when this close to the best one...
+LATENT_KEEP = 0.5  # ...and holding at least half the best latent-terms overlap
 MAX_QUOTES = 3
 BACKGROUND_SENTENCES = 6  # narrative sentences scored as the background of a topic
 MIN_CLAUSE_WORDS = 5  # a shorter quote is a phrase, not a statement about a topic
@@ -556,10 +557,14 @@ def _pick(
     """
     ranked = sorted(candidates, key=lambda c: -c.score)
     most_words = max((min(c.topic_words, 3) for c in ranked), default=0) if by_topic_words else 0
+    # With latent terms, a statement near the best by similarity but holding little of the
+    # topic's latent terms is the speaker's other subject, not more on this one.
+    most_latent = max((c.latent for c in ranked), default=0.0) if by_topic_words else 0.0
     return [
         c
-        for c in ranked
-        if c.score >= best - KEEP_WITHIN or (most_words and min(c.topic_words, 3) >= most_words)
+        for i, c in enumerate(ranked)
+        if (c.score >= best - KEEP_WITHIN and (i == 0 or c.latent >= LATENT_KEEP * most_latent))
+        or (most_words and min(c.topic_words, 3) >= most_words)
     ][:limit]
 
 
