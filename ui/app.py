@@ -653,7 +653,7 @@ def launch(
     assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860, auth: Any = None
 ) -> None:
     if isinstance(auth, tuple):  # (user, password): throttled, so guessing gets nowhere
-        auth = LoginThrottle(*auth)
+        auth = LoginThrottle(*auth).login
     app = build_app(assistant)
     app.queue(default_concurrency_limit=4).launch(
         server_name=host,

@@ -78,7 +78,10 @@ class LoginThrottle:
             log.warning("login: %d failed attempts overall; all logins paused", n)
         return False, min(self.delay_step * n, 2.0)
 
-    async def __call__(self, username: str, password: str) -> bool:
+    # A coroutine *function*, not an async ``__call__``: Gradio awaits ``auth`` only when
+    # ``inspect.iscoroutinefunction`` says so, and a bare coroutine object is truthy, so an
+    # instance with an async ``__call__`` would let every password in.
+    async def login(self, username: str, password: str) -> bool:
         ok, wait = self.check(username, password)
         if wait:
             await asyncio.sleep(wait)
