@@ -151,7 +151,8 @@ JS = """
       const scroller = card.closest('.sources-scroll');
       const boxed = scroller && getComputedStyle(scroller).maxHeight !== 'none';
       if (boxed) {
-        scroller.scrollIntoView({block: 'nearest', behavior: 'instant'});
+        const r = scroller.getBoundingClientRect();
+        if (r.top < 0 || r.top > window.innerHeight - 120) scroller.scrollIntoView({block: 'start', behavior: 'instant'});
         scroller.scrollTop += top(quote) - top(scroller) - 40;
       } else {
         quote.scrollIntoView({block: 'start', behavior: 'instant'});

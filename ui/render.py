@@ -219,13 +219,32 @@ def _span(text: str, s: Source) -> tuple[int, int] | None:
     return (i, i + len(s.quote)) if i >= 0 else None
 
 
+CONTEXT_CHARS = 240  # of the passage shown around a quote, each side (the article has all)
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The quote with up to ``CONTEXT_CHARS`` either side, cut at paragraph or word ends."""
+    a = max(0, start - CONTEXT_CHARS)
+    b = min(len(text), end + CONTEXT_CHARS)
+    if a > 0:
+        para = text.rfind("\n\n", a, start)
+        a = para + 2 if para >= 0 else (text.find(" ", a, start) + 1 or a)
+    if b < len(text):
+        para = text.find("\n\n", end, b)
+        b = para if para >= 0 else (text.rfind(" ", end, b) if text.rfind(" ", end, b) > end else b)
+    head = "…" if a > 0 else ""
+    tail = "…" if b < len(text) else ""
+    return head + text[a:b] + tail, start - a + len(head), end - a + len(head)
+
+
 def _quote_item(k: int, s: Source) -> str:
     context = s.context or s.quote
     span = _span(context, s)
     if span is None:
         body = f"<mark>{esc(s.quote)}</mark>"
     else:
-        body = _mark(context, [(span[0], span[1], f"q-{k}-{s.n}")])
+        shown, a, b = _window(context, *span)
+        body = _mark(shown, [(a, b, f"q-{k}-{s.n}")])
     speaker = f"<div class='quote-speaker'>{bdi(s.speaker)}</div>" if s.speaker else ""
     return (
         f"<li class='quote' id='src-{k}-{s.n}' value='{int(s.n)}'>"
