@@ -157,7 +157,7 @@ def _bot_message(m: Message) -> str:
         count = len({s.doc_id for s in m.sources} | {a["doc_id"] for a in m.named}) + len(
             {s.doc_id for s in m.outside}
         )
-        label = f"Sources ({count})" if count else "No sources"
+        label = f"Sources: {count} article{'s' if count != 1 else ''}" if count else "No sources"
         body += (
             "<div class='answer-actions'>"
             f"<button type='button' class='show-sources' data-answer='{m.k}'"
