@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -394,7 +395,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         def export_file(conv: Conversation) -> Any:
             if not any(m.status in ("done", "stopped") for m in conv.answers):
                 return gr.DownloadButton(value=None, interactive=False)
-            path = export_dir / f"briefings-chat-{id(conv):x}.md"
+            path = export_dir / uuid.uuid4().hex[:8] / "briefings-chat.md"
+            path.parent.mkdir()
             path.write_text(conversation_markdown(conv), encoding="utf-8")
             return gr.DownloadButton(value=str(path), interactive=True)
 
