@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -538,6 +539,64 @@ def test_narrow_viewport_and_two_tabs(browser, server: str) -> None:
     _shoot(one, "10b-narrow-citation")
     one.screenshot(path=str(ARTIFACTS / "10c-narrow-full.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.browser
+@needs_browser
+def test_searching_state_and_stop_then_the_next_question_is_answered(
+    browser, tmp_path: Path, e5
+) -> None:
+    """A real answer takes a fraction of a second here, too fast to press Stop; this
+    assistant (a real one, on a real store) waits before its stream so a person could."""
+    from playwright.sync_api import expect
+
+    from rag import Assistant
+    from ui import app as ui_app
+
+    class Unhurried(Assistant):
+        def stream(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            time.sleep(3)
+            yield "Mark Rutte said, so far:\n"
+            time.sleep(4)
+            yield from super().stream(*args, **kwargs)
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SAMPLE, docs / SAMPLE.name)
+    assistant = Unhurried(store=tmp_path / "store", embeddings=e5)
+    assistant.ingest([docs], progress=False)
+    app = ui_app.build_app(assistant)
+    port = _free_port()
+    app.queue().launch(
+        server_port=port, css=ui_app.CSS, head=ui_app.JS, theme=app.rag_theme,
+        prevent_thread_lock=True, quiet=True,
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}")
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        _ask(page, "What did Rutte say about deterrence?")
+        expect(page.locator("#chat .msg.bot.pending")).to_contain_text("Searching the briefings")
+        expect(page.locator("#stop")).to_be_visible()
+        _shoot(page, "12-searching")
+        expect(page.locator("#chat")).to_contain_text("Mark Rutte said, so far:")
+        expect(page.locator("#chat")).to_contain_text("Writing the answer")
+        page.locator("#stop").click()
+        expect(page.locator("#chat")).to_contain_text("Stopped: this answer is incomplete")
+        expect(page.locator("#stop")).to_be_hidden()
+        page.wait_for_timeout(5000)  # the stopped stream would have finished by now
+        assert DETERRENCE_QUOTE not in page.locator("#chat").inner_text()
+        _shoot(page, "12b-stopped")
+
+        _ask(page, "What did Rutte say about deterrence?")
+        second = _bot_messages(page).nth(1)
+        expect(second.locator("button.copy-answer")).to_be_visible(timeout=ANSWER_TIMEOUT)
+        expect(second).to_contain_text(DETERRENCE_QUOTE)
+        expect(_bot_messages(page).first).not_to_contain_text(DETERRENCE_QUOTE)
+    finally:
+        context.close()
+        app.close()
 
 
 @pytest.mark.browser

@@ -435,6 +435,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             if not question:
                 yield gr.skip(), conv, gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
+            if any(m.status in ("searching", "streaming") for m in conv.answers):
+                # One question at a time: this one stays in the box until the answer is in.
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return
             history = conv.history()
             conv.messages.append(Message(role="user", text=question))
             used, errors = check_dates(since_v, until_v)
@@ -466,6 +470,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     until=used.until or None,
                     sources=used.sources,
                 ):
+                    if msg.status == "stopped":  # Stop was pressed: leave the message be
+                        return
                     if isinstance(part, Answer):
                         answer = part
                         break
@@ -480,6 +486,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 msg.status = "error"
                 msg.text = (msg.text + "\n" if msg.text else "") + "⚠ The answer did not finish."
                 yield ("", conv, *draw(conv), export_file(conv), gr.Button(visible=False))
+                return
+            if msg.status == "stopped":
                 return
             msg.text, msg.sources = answer.text, list(answer.sources)
             msg.refused, msg.notes = answer.refused, list(answer.notes)
@@ -505,7 +513,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             [box, conv_state, since, until, source_filter],
             outputs,
             api_visibility="private",
-            trigger_mode="once",
+            # "multiple": with "once" the page ignored every question after a Stop
+            trigger_mode="multiple",
         )
         stop.click(
             stopped,
@@ -513,7 +522,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             [conv_state, transcript, sources_html, export, stop],
             cancels=[asking],
             api_visibility="private",
-            queue=False,
         )
 
         def start_new_chat(
