@@ -1,8 +1,11 @@
 """The web chat in a real headless Chromium against a real `rag serve` subprocess.
 
 One server per module, its store ingested at start-up (`--ingest`) from the sample corpus
-plus one hostile HTML briefing; the upload test adds one tiny article through the page.
-Screenshots of each state go to tests/artifacts/ (gitignored).
+plus fictional briefings that attack the page: HTML, a quote holding a Markdown image that
+points at a listener the tests watch, and a right-to-left override in a title and outlet.
+Each test is one path an analyst takes (click [2], re-check an earlier answer, a refusal
+the filters caused, copy and export, uploads). Screenshots of each state, at 1280x900 and
+390x844, go to tests/artifacts/ (gitignored).
 """
 
 from __future__ import annotations
