@@ -11,6 +11,7 @@ nothing downstream parses the string again.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from typing import Any
 
 from langchain_core.messages import convert_to_messages
 
-from rag.documents import date_key, normalize_date
+from rag.datelines import _date_parts as date_parts
+from rag.documents import date_key
 from rag.errors import ConfigError
 from rag.text import fold, question_language
 
@@ -93,6 +95,57 @@ _QUESTION_WORDS = frozenset(
 )
 
 
+class DateInputError(ConfigError):
+    """A date typed by a person that is not one; the message says why, in plain words."""
+
+
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+).split()
+_DATE_EXAMPLES = "2026-02-11, 11/02/2026, 11 Feb 2026 or 11 febbraio 2026"
+
+
+def parse_date_input(value: str | date | None) -> str:
+    """The ISO date (YYYY-MM-DD) of a date as people type it; "" for no date.
+
+    Accepts 2026-02-11, 2026/02/11, 11/02/2026, 11.02.2026, 11-02-2026 (day first, the
+    way Italian and British readers write it), "11 Feb 2026", "Feb 11, 2026" and Italian
+    month names ("11 febbraio 2026"). Raises ``DateInputError`` naming what is wrong:
+    "2026-02-30 is not a date: February 2026 has 28 days". Shared by the CLI and the web
+    chat so both accept and explain the same things.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    text = " ".join(str(value).split()).strip(" ,")
+    if not text:
+        return ""
+    canonical = text
+    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text):
+        canonical = f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", text):
+        canonical = f"{m[1]}/{m[2]}/{m[3]}"
+    parts = date_parts(canonical) or date_parts(canonical.lower())
+    if parts is None:
+        raise DateInputError(f"{text!r} is not a date; write it like {_DATE_EXAMPLES}")
+    year, month, day = parts
+    if year is None:
+        raise DateInputError(f"{text!r} has no year; write it like {text} 2026")
+    if not 1 <= month <= 12:
+        order = " (with slashes or dots the day comes first)" if "-" not in canonical else ""
+        raise DateInputError(f"{text} is not a date: there is no month {month}{order}")
+    if day < 1:
+        raise DateInputError(f"{text} is not a date: there is no day {day}")
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        days = calendar.monthrange(year, month)[1]
+        raise DateInputError(
+            f"{text} is not a date: {_MONTH_NAMES[month - 1]} {year} has {days} days"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Filters:
     """Metadata filters: inclusive ISO date range and a set of outlets."""
@@ -109,12 +162,10 @@ class Filters:
         sources: str | list[str] | tuple[str, ...] | frozenset[str] | None = None,
     ) -> Filters:
         def norm(v: str | date | None, name: str) -> str:
-            if v is None or v == "":
-                return ""
-            iso = normalize_date(v.isoformat() if isinstance(v, date) else v)
-            if not iso:
-                raise ConfigError(f"--{name} {v!r} is not a date; use YYYY-MM-DD")
-            return iso
+            try:
+                return parse_date_input(v)
+            except DateInputError as err:
+                raise ConfigError(f"--{name} {err}") from err
 
         if isinstance(sources, str):
             sources = [sources]

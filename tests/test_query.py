@@ -3,6 +3,7 @@
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
+from rag.errors import ConfigError
 from rag.query import Filters, analyse, history_pairs
 
 
@@ -103,3 +104,54 @@ def test_filters_ride_on_the_question() -> None:
         "$and": [{"date_key": {"$gte": 20260101}}, {"source": {"$in": ["Italpress"]}}]
     }
     assert not analyse("What did Rutte say?").filters
+
+
+# -- dates as people type them (shared by `rag ask --since` and the web chat's filters) ------
+@pytest.mark.parametrize(
+    ("typed", "iso"),
+    [
+        pytest.param("2026-02-11", "2026-02-11", id="iso"),
+        pytest.param("2026/02/11", "2026-02-11", id="iso-slashes"),
+        pytest.param("11/02/2026", "2026-02-11", id="day-first-slashes"),
+        pytest.param("1/2/2026", "2026-02-01", id="day-first-single-digits"),
+        pytest.param("11.02.2026", "2026-02-11", id="day-first-dots"),
+        pytest.param("11-02-2026", "2026-02-11", id="day-first-dashes"),
+        pytest.param("11 Feb 2026", "2026-02-11", id="english-abbreviation"),
+        pytest.param("Feb 11, 2026", "2026-02-11", id="english-month-first"),
+        pytest.param("11 febbraio 2026", "2026-02-11", id="italian-month"),
+        pytest.param("11 FEBBRAIO 2026", "2026-02-11", id="capitals"),
+        pytest.param("  2024-02-29 ", "2024-02-29", id="leap-day-and-spaces"),
+        pytest.param("", "", id="empty-is-no-date"),
+    ],
+)
+def test_dates_people_type_are_read(typed: str, iso: str) -> None:
+    from rag.query import parse_date_input
+
+    assert parse_date_input(typed) == iso
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        pytest.param("2026-02-30", "2026-02-30 is not a date: February 2026 has 28 days", id="feb-30"),
+        pytest.param("31 aprile 2026", "31 aprile 2026 is not a date: April 2026 has 30 days", id="april-31"),
+        pytest.param("02/30/2026", "there is no month 30 (with slashes or dots the day comes first)", id="month-first"),
+        pytest.param("0/1/2026", "there is no day 0", id="day-zero"),
+        pytest.param("11 Feb", "'11 Feb' has no year; write it like 11 Feb 2026", id="no-year"),
+        pytest.param("yesterday", "'yesterday' is not a date; write it like 2026-02-11, 11/02/2026", id="words"),
+    ],
+)  # fmt: skip
+def test_impossible_dates_are_named_as_such(typed: str, message: str) -> None:
+    from rag.query import DateInputError, parse_date_input
+
+    with pytest.raises(DateInputError) as err:
+        parse_date_input(typed)
+    assert message in str(err.value)
+    assert "YYYY" not in str(err.value)
+
+
+def test_filters_read_the_same_dates_and_name_the_option() -> None:
+    assert Filters.of("11/02/2026", "28 febbraio 2026").since == "2026-02-11"
+    assert Filters.of("11/02/2026", "28 febbraio 2026").until == "2026-02-28"
+    with pytest.raises(ConfigError, match="--until 2026-02-30 is not a date: February 2026"):
+        Filters.of(None, "2026-02-30")

@@ -1,15 +1,16 @@
 """The web chat: ``build_app(assistant) -> gr.Blocks``, a thin shell over ``rag.Assistant``.
 
-Safety rule: every string that comes from a document (titles, outlets, quotes, article
-text) or from a user is passed through ``html.escape`` before it reaches ``gr.HTML`` or
-the chatbot, so a briefing containing ``<script>`` is shown as text and runs nothing.
+The conversation is drawn by ``ui/render.py`` as escaped HTML (never Markdown: a briefing
+containing ``![x](http://host/t.png)`` or ``<script>`` is shown as that text and fetches or
+runs nothing). Each answer keeps its own sources; ``[n]`` links to its quote, grouped in
+one card per article. Answers stream from ``Assistant.stream``.
 """
 
 from __future__ import annotations
 
-import html
 import re
-import shutil
+import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,22 @@ import gradio as gr
 from rag.answer.models import Answer, Source
 from rag.assistant import Assistant
 from rag.errors import RagError
+from rag.query import DateInputError, parse_date_input
+from ui.auth import LoginThrottle
+from ui.render import (
+    Conversation,
+    Message,
+    UsedFilters,
+    bdi,
+    conversation_markdown,
+    esc,
+    render_sources,
+    render_transcript,
+)
+from ui.uploads import ALLOWED_TYPES, move_failed, safe_name, save_uploads
 
-ALLOWED_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
+__all__ = ["ALLOWED_TYPES", "build_app", "launch", "safe_name", "save_uploads"]
+
 MISSION_QUESTION = "What did Rutte say about deterrence?"
 EXAMPLES = [
     MISSION_QUESTION,
@@ -28,152 +43,233 @@ EXAMPLES = [
     "Cosa ha detto Rutte sul coordinamento degli aiuti?",
     "What did Macron say about nuclear power plants in France?",
 ]
+DATE_HINT = "2026-02-11 or 11/02/2026"
+MAX_API_SOURCES = 100
+MAX_FIELD_CHARS = 200
+
+# System fonts: nothing is fetched from a font service, and bold capitals match the text.
+FONT = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "sans-serif"]
 
 CSS = """
+#app-title h1 { font-size: 1.5em; font-weight: 650; margin: 0 0 2px; }
+#app-title p { margin: 0; opacity: 0.8; }
+#chat .transcript { max-height: 62vh; overflow-y: auto; padding: 4px 2px; }
+.msg { display: flex; margin: 8px 0; }
+.msg.user { justify-content: flex-end; }
+.msg .bubble { max-width: 92%; padding: 9px 12px; border-radius: 10px; line-height: 1.5;
+  white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: isolate; }
+.msg.user .bubble { background: var(--color-accent-soft); }
+.msg.bot .bubble { background: var(--background-fill-secondary);
+  border: 1px solid var(--border-color-primary); }
+.msg.bot.error .bubble { border-color: #d97706; }
+.msg.bot.refused .bubble { border-style: dashed; }
+.notice, .empty { font-size: 0.92em; opacity: 0.85; margin: 6px 2px; }
+a.cite { font-weight: 600; text-decoration: none; padding: 0 1px; border-radius: 3px;
+  color: var(--color-accent); cursor: pointer; }
+a.cite:hover, a.cite:focus { text-decoration: underline; }
+.answer-filters, .filter-note, .answer-note, .streaming, .stopped { white-space: normal;
+  font-size: 0.88em; margin-top: 6px; opacity: 0.9; }
+.filter-note { border-left: 3px solid #d97706; padding-left: 8px; opacity: 1; }
+.answer-actions { white-space: normal; margin-top: 6px; display: flex; gap: 6px; }
+.answer-actions button { font-size: 0.85em; padding: 2px 9px; border-radius: 6px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  cursor: pointer; }
+.answer-actions button[disabled] { opacity: 0.5; cursor: default; }
+.spinner { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 6px;
+  vertical-align: -0.1em; border: 2px solid var(--border-color-primary);
+  border-top-color: var(--color-accent); border-radius: 50%; animation: spin 0.8s linear infinite; }
+@keyframes spin { to { transform: rotate(360deg); } }
+#sources .sources-scroll { max-height: 70vh; overflow-y: auto; }
+.answer-sources { display: none; }
+.answer-sources.active { display: block; }
+.sources-for { font-size: 0.88em; opacity: 0.8; margin-bottom: 6px; overflow-wrap: anywhere; }
 .source-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 10px 12px; margin-bottom: 10px; background: var(--background-fill-secondary); }
+  padding: 10px 12px; margin-bottom: 10px; background: var(--background-fill-secondary);
+  unicode-bidi: isolate; overflow-wrap: anywhere; }
+.source-card.highlight { outline: 3px solid var(--color-accent); outline-offset: 1px; }
+.card-label { font-size: 0.82em; font-weight: 600; color: #b45309; margin-bottom: 3px; }
 .source-head { font-weight: 600; margin-bottom: 2px; }
 .source-meta { font-size: 0.9em; opacity: 0.8; margin-bottom: 6px; }
+ol.quotes { list-style: none; margin: 0; padding: 0; }
+li.quote { margin: 0 0 8px; padding: 4px 6px; border-radius: 6px; }
+li.quote.highlight { background: var(--color-accent-soft); }
+.qn { font-weight: 600; margin-right: 6px; }
+.quote-speaker { display: inline; font-size: 0.88em; opacity: 0.8; }
 .source-context { font-size: 0.92em; line-height: 1.45; white-space: pre-wrap;
-  overflow-wrap: anywhere; }
-.source-context mark { background: #fde68a; color: #111; padding: 0 2px; }
+  margin-top: 2px; }
+.source-card mark { background: #fde68a; color: #111; padding: 0; }
+.article mark.highlight { background: #f59e0b; }
 .source-card details { margin-top: 6px; }
 .source-card details summary { cursor: pointer; font-size: 0.9em; }
 .article { max-height: 320px; overflow-y: auto; white-space: pre-wrap; font-size: 0.9em;
-  overflow-wrap: anywhere; border-top: 1px solid var(--border-color-primary);
-  margin-top: 6px; padding-top: 6px; }
-.status-panel table { width: 100%; font-size: 0.9em; border-collapse: collapse; }
-.status-panel td { padding: 3px 6px; vertical-align: top; overflow-wrap: anywhere;
-  border: none; border-bottom: 1px solid var(--border-color-primary); }
-.filters-line { font-size: 0.9em; opacity: 0.85; }
+  border-top: 1px solid var(--border-color-primary); margin-top: 6px; padding-top: 6px; }
+.status-panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 3px 10px;
+  margin: 0; font-size: 0.9em; }
+.status-panel dt { font-weight: 600; }
+.status-panel dd { margin: 0; overflow-wrap: anywhere; unicode-bidi: isolate; }
+#filters-line, #date-help { font-size: 0.9em; }
+#date-help .field-error { color: #b91c1c; }
+.upload-summary { margin: 4px 0; padding-left: 18px; overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+  #chat .transcript { max-height: none; }
+  #sources .sources-scroll { max-height: none; }
+  .msg .bubble { max-width: 100%; }
+}
+"""
+
+# Clicks on citations, "Sources" and "Copy" (delegated: the HTML is redrawn as answers
+# arrive). A citation shows its answer's cards, highlights its quote and the same quote
+# inside the whole article, and scrolls to it.
+JS = """
+<script>
+(() => {
+  const activate = (k) => {
+    document.querySelectorAll('#sources .answer-sources').forEach(
+      (s) => s.classList.toggle('active', s.dataset.answer === String(k)));
+    return document.getElementById('sources-' + k);
+  };
+  const copyText = async (text) => {
+    try { await navigator.clipboard.writeText(text); return true; } catch (e) {
+      const t = document.createElement('textarea'); t.value = text;
+      document.body.appendChild(t); t.select();
+      const ok = document.execCommand('copy'); t.remove(); return ok;
+    }
+  };
+  document.addEventListener('click', async (ev) => {
+    const cite = ev.target.closest('a.cite');
+    if (cite) {
+      ev.preventDefault();
+      const k = cite.dataset.answer, n = cite.dataset.n;
+      activate(k);
+      document.querySelectorAll('#sources .highlight').forEach((e) => e.classList.remove('highlight'));
+      const quote = document.getElementById(`src-${k}-${n}`);
+      if (!quote) return;
+      quote.classList.add('highlight');
+      const card = quote.closest('.source-card');
+      card.classList.add('highlight');
+      const inArticle = document.getElementById(`art-${k}-${n}`);
+      const top = (el) => el.getBoundingClientRect().top;
+      const scroller = card.closest('.sources-scroll');
+      const boxed = scroller && getComputedStyle(scroller).maxHeight !== 'none';
+      if (boxed) {
+        const r = scroller.getBoundingClientRect();
+        if (r.top < 0 || r.top > window.innerHeight - 120) scroller.scrollIntoView({block: 'start', behavior: 'instant'});
+        scroller.scrollTop += top(quote) - top(scroller) - 40;
+      } else {
+        quote.scrollIntoView({block: 'start', behavior: 'instant'});
+      }
+      if (inArticle) {
+        inArticle.classList.add('highlight');
+        const details = inArticle.closest('details');
+        if (details) details.open = true;
+        const box = inArticle.closest('.article');
+        if (box) box.scrollTop += top(inArticle) - top(box) - 40;
+      }
+      return;
+    }
+    const show = ev.target.closest('button.show-sources');
+    if (show) {
+      const section = activate(show.dataset.answer);
+      if (section) section.scrollIntoView({block: 'start', behavior: 'instant'});
+      return;
+    }
+    const copy = ev.target.closest('button.copy-answer');
+    if (copy) {
+      const md = copy.closest('.msg').querySelector('textarea.answer-md').value;
+      copy.textContent = (await copyText(md)) ? 'Copied' : 'Copy failed';
+      setTimeout(() => { copy.textContent = 'Copy'; }, 1500);
+    }
+  });
+  // Keep the newest message in view as the transcript is redrawn.
+  new MutationObserver(() => {
+    const t = document.querySelector('#chat .transcript');
+    if (t && t.dataset.seen !== String(t.innerHTML.length)) {
+      t.dataset.seen = String(t.innerHTML.length);
+      t.scrollTop = t.scrollHeight;
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+})();
+</script>
 """
 
 
-# -- rendering (pure functions, escaped) ---------------------------------------------------
-def _esc(value: Any) -> str:
-    return html.escape(str(value or ""), quote=True)
+# -- small pure helpers ---------------------------------------------------------------------
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _highlight(text: str, quote: str) -> str:
-    """``text`` escaped, with the first occurrence of ``quote`` wrapped in <mark>."""
-    if quote:
-        i = text.find(quote)
-        if i >= 0:
-            j = i + len(quote)
-            return f"{_esc(text[:i])}<mark>{_esc(quote)}</mark>{_esc(text[j:])}"
-    return _esc(text)
+def tidy_summary(summary: str) -> str:
+    """The ingest summary in plain English ("1 chunk", not "1 chunks")."""
+    return re.sub(r"\b1 (\w+?)s\b", r"1 \1", summary)
 
 
-def render_source_card(s: Source, article: str = "") -> str:
-    meta = " · ".join(_esc(p) for p in (s.source, s.published_at, s.speaker) if p)
-    context = s.context or s.quote
-    if s.quote and s.quote not in context:
-        body = f"<mark>{_esc(s.quote)}</mark>"
-        if context:
-            body += f"<br><br>{_esc(context)}"
-    else:
-        body = _highlight(context, s.quote)
-    details = ""
-    if article:
-        details = (
-            "<details><summary>Open the whole article</summary>"
-            f"<div class='article'>{_highlight(article, s.quote)}</div></details>"
-        )
-    return (
-        f"<div class='source-card' id='source-{int(s.n)}'>"
-        f"<div class='source-head'>[{int(s.n)}] {_esc(s.title) or _esc(s.doc_id)}</div>"
-        f"<div class='source-meta'>{meta}</div>"
-        f"<div class='source-context'>{body}</div>"
-        f"{details}</div>"
-    )
+def check_dates(since: str, until: str) -> tuple[UsedFilters | None, list[str]]:
+    """The two date fields read; (None, messages naming the field) when one is wrong."""
+    errors: list[str] = []
+    parsed: dict[str, str] = {}
+    for label, key, value in (("From", "since", since), ("Until", "until", until)):
+        try:
+            parsed[key] = parse_date_input(value or "")
+        except DateInputError as err:
+            errors.append(f"{label} date: {err}")
+    if not errors and parsed["since"] and parsed["until"] and parsed["since"] > parsed["until"]:
+        errors.append("The From date is after the Until date: no briefing can match both")
+    if errors:
+        return None, errors
+    return UsedFilters(parsed["since"], parsed["until"]), []
 
 
-def render_sources(answer: Answer, articles: dict[str, str] | None = None) -> str:
-    """Source cards as HTML, numbered like the citations in ``answer.text``."""
-    if not answer.sources:
-        return "<div class='no-sources'>No sources for this answer.</div>"
-    articles = articles or {}
-    return "\n".join(render_source_card(s, articles.get(s.doc_id, "")) for s in answer.sources)
+def render_date_help(since: str, until: str) -> str:
+    _, errors = check_dates(since, until)
+    if not errors:
+        return "<div class='date-ok'>Dates like 2026-02-11, 11/02/2026, 11 Feb 2026 or 11 febbraio 2026; both ends included.</div>"
+    return "".join(f"<div class='field-error'>{esc(e)}</div>" for e in errors)
+
+
+def render_filters(since: str, until: str, sources: list[str] | None) -> str:
+    used, errors = check_dates(since, until)
+    if errors or used is None:
+        return "<div class='filters-line'>Filters: fix the dates below first.</div>"
+    used.sources = list(sources or [])
+    text = used.describe() if used else "none (all dates, all sources)"
+    return f"<div class='filters-line'>Active filters: {esc(text)}</div>"
 
 
 def render_status(assistant: Assistant) -> str:
     try:
         st = assistant.status()
     except RagError as err:
-        return f"<div class='status-panel'>Store unavailable: {_esc(err)}</div>"
+        return f"<div class='status-panel'>Store unavailable: {esc(err)}</div>"
+    sources = ", ".join(bdi(s) for s in st.sources) or "—"
     rows = [
-        ("Documents", st.documents),
-        ("Chunks", st.chunks),
-        ("Embedding model", st.embedding_model),
-        ("Store", f"{st.mode} · {st.store}"),
-        ("Sources", ", ".join(st.sources) or "—"),
+        ("Documents", esc(st.documents)),
+        ("Chunks", esc(st.chunks)),
+        ("Embedding model", esc(st.embedding_model)),
+        ("Store", esc(f"{st.mode} · {st.store}")),
+        ("Sources", sources),
     ]
-    cells = "".join(f"<tr><td><b>{_esc(k)}</b></td><td>{_esc(v)}</td></tr>" for k, v in rows)
-    return f"<div class='status-panel'><table>{cells}</table></div>"
+    cells = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    return f"<div class='status-panel'><dl>{cells}</dl></div>"
 
 
-def render_filters(since: str, until: str, sources: list[str] | None) -> str:
-    parts = []
-    if since:
-        parts.append(f"from {_esc(since)}")
-    if until:
-        parts.append(f"until {_esc(until)}")
-    if sources:
-        parts.append("sources: " + ", ".join(_esc(s) for s in sources))
-    text = "; ".join(parts) if parts else "none (all dates, all sources)"
-    return f"<div class='filters-line'>Active filters: {text}</div>"
-
-
-def _text_of(content: Any) -> str:
-    """Gradio 6 gives message content as a list of parts; older versions as a string."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return str(content)
-
-
-def _history_pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Chat history for ``assistant.ask``; the chatbot holds escaped text, so unescape it."""
-    return [
-        (str(m.get("role", "user")), html.unescape(_text_of(m.get("content", ""))))
-        for m in history
-        if isinstance(m, dict)
-    ]
-
-
-# -- uploads -------------------------------------------------------------------------------
-def safe_name(name: str) -> str:
-    """A basename that cannot climb out of the upload folder: no separators, no odd chars."""
-    base = re.split(r"[\\/]", str(name))[-1]
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip(".")
-    base = re.sub(r"\.{2,}", ".", base)[:120]
-    return base or "upload"
-
-
-def save_uploads(paths: list[str], upload_dir: Path, max_mb: int) -> tuple[list[Path], list[str]]:
-    """Copy accepted uploads into ``upload_dir``; return (saved paths, rejection messages)."""
-    saved: list[Path] = []
-    rejected: list[str] = []
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    root = upload_dir.resolve()
-    for p in paths:
-        src = Path(p)
-        name = safe_name(src.name)
-        if Path(name).suffix.lower() not in ALLOWED_TYPES:
-            rejected.append(f"{name}: unsupported file type (allowed: {', '.join(ALLOWED_TYPES)})")
-            continue
-        size = src.stat().st_size
-        if size > max_mb * 1024 * 1024:
-            rejected.append(f"{name}: {size / 1048576:.1f} MB is above the {max_mb} MB limit")
-            continue
-        dest = (root / name).resolve()
-        if dest.parent != root:  # belt and braces: never write outside the upload folder
-            rejected.append(f"{name}: invalid file name")
-            continue
-        shutil.copyfile(src, dest)
-        saved.append(dest)
-    return saved, rejected
+def validate_api(question: Any, since: Any, until: Any, sources: Any) -> str:
+    """Why an ``/ask`` call cannot be answered ("" when it can): wrong types, sizes."""
+    if not isinstance(question, str):
+        return "question must be a string"
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and not isinstance(value, str):
+            return f"{name} must be a date string (YYYY-MM-DD) or empty"
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            return f"{name} is too long to be a date"
+    if sources is None:
+        return ""
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        return "sources must be a list of outlet names"
+    if len(sources) > MAX_API_SOURCES:
+        return f"too many sources ({len(sources)}; the limit is {MAX_API_SOURCES})"
+    if any(len(s) > MAX_FIELD_CHARS for s in sources):
+        return f"an outlet name is longer than {MAX_FIELD_CHARS} characters"
+    return ""
 
 
 # -- the app -------------------------------------------------------------------------------
@@ -181,6 +277,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     upload_dir = Path(assistant.settings.store) / "uploads"
     max_mb = int(assistant.settings.max_upload_mb)
     articles: dict[str, str] = {}
+    export_dir = Path(tempfile.mkdtemp(prefix="rag-export-"))
 
     def article(doc_id: str) -> str:
         if doc_id not in articles:
@@ -190,10 +287,32 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 return ""
         return articles[doc_id]
 
+    def load_articles(conv: Conversation) -> dict[str, str]:
+        ids = {s.doc_id for m in conv.answers for s in [*m.sources, *m.outside]}
+        ids |= {a["doc_id"] for m in conv.answers for a in m.named}
+        return {d: article(d) for d in ids}
+
+    def named_articles(text: str) -> list[dict[str, str]]:
+        """Articles whose title a refusal names ("They quote Rutte in: <title>")."""
+        try:
+            records = assistant.store.doc_records()
+        except RagError:
+            return []
+        folded = text.casefold()
+        return [
+            {"doc_id": r.doc_id, "title": r.title, "source": r.source,
+             "published_at": r.published_at}
+            for r in records.values()
+            if len(r.title) >= 8 and r.title.casefold() in folded
+        ][:4]  # fmt: skip
+
     def ask(
         question: str, since: str = "", until: str = "", sources: list[str] | None = None
     ) -> dict[str, Any]:
         """Ask the briefings a question; returns the answer text, refusal flag and sources."""
+        problem = validate_api(question, since, until, sources)
+        if problem:
+            return {"error": problem}
         try:
             answer = assistant.ask(
                 question, since=since or None, until=until or None, sources=sources or []
@@ -202,58 +321,61 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             return {"error": str(err)}
         return answer.to_json_dict()
 
+    theme = gr.themes.Default(font=FONT, font_mono=["ui-monospace", "monospace"])
     with gr.Blocks(title="Briefings assistant", fill_width=True) as app:
-        gr.Markdown(
-            "# Briefings assistant\nQuoted, dated, cited answers from your briefings. "
-            "Citations like [1] refer to the numbered source cards."
+        app.rag_theme = theme  # type: ignore[attr-defined]  # read by launch()
+        conv_state = gr.State(Conversation())
+        gr.HTML(
+            "<h1>Briefings assistant</h1><p>Quoted, dated, cited answers from your briefings. "
+            "Click a citation like [1] to see its source.</p>",
+            elem_id="app-title",
         )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
-                chatbot = gr.Chatbot(
-                    label="Chat",
-                    height=460,
-                    sanitize_html=True,
-                    elem_id="chat",
-                    buttons=["copy"],
-                )
+                transcript = gr.HTML(render_transcript(Conversation()), elem_id="chat")
                 filters_line = gr.HTML(render_filters("", "", []), elem_id="filters-line")
+                box = gr.Textbox(
+                    label="Question",
+                    show_label=False,
+                    placeholder="Ask about the briefings…",
+                    elem_id="question",
+                    submit_btn="Ask",
+                    lines=1,
+                    max_lines=6,
+                )
                 with gr.Row():
-                    box = gr.Textbox(
-                        label="Question",
-                        placeholder=MISSION_QUESTION,
-                        scale=5,
-                        min_width=200,
-                        elem_id="question",
-                        submit_btn=True,
+                    stop = gr.Button(
+                        "Stop", variant="stop", size="sm", visible=False, elem_id="stop"
                     )
                     new_chat = gr.Button(
-                        "New chat",
-                        scale=1,
-                        min_width=90,
+                        "New chat", size="sm", variant="secondary", elem_id="new-chat"
+                    )
+                    export = gr.DownloadButton(
+                        "Export chat (.md)",
                         size="sm",
                         variant="secondary",
-                        elem_id="new-chat",
+                        elem_id="export",
+                        interactive=False,
                     )
-                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="Examples")
+                with gr.Accordion("Example questions", open=False, elem_id="examples"):
+                    gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label=None)
             with gr.Column(scale=2, min_width=300):
-                gr.Markdown("### Sources")
-                sources_html = gr.HTML(
-                    "<div class='no-sources'>Ask a question to see its sources.</div>",
-                    elem_id="sources",
-                )
+                gr.HTML("<h3 class='panel-title'>Sources</h3>")
+                sources_html = gr.HTML(render_sources(Conversation(), {}), elem_id="sources")
                 with gr.Accordion("Filters", open=True):
                     with gr.Row():
                         since = gr.Textbox(
-                            label="From (YYYY-MM-DD)", elem_id="since", min_width=120
+                            label="From", placeholder=DATE_HINT, elem_id="since", min_width=140
                         )
                         until = gr.Textbox(
-                            label="Until (YYYY-MM-DD)", elem_id="until", min_width=120
+                            label="Until", placeholder=DATE_HINT, elem_id="until", min_width=140
                         )
+                    date_help = gr.HTML(render_date_help("", ""), elem_id="date-help")
                     source_filter = gr.Dropdown(
-                        label="Sources",
-                        choices=[],
-                        multiselect=True,
-                        elem_id="source-filter",
+                        label="Sources", choices=[], multiselect=True, elem_id="source-filter"
+                    )
+                    clear_filters = gr.Button(
+                        "Clear filters", size="sm", variant="secondary", elem_id="clear-filters"
                     )
                 with gr.Accordion("Add briefings", open=False, elem_id="upload-panel"):
                     files = gr.File(
@@ -263,64 +385,179 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     )
                     add_btn = gr.Button("Add to the store", elem_id="add-files")
                     upload_report = gr.HTML(elem_id="upload-report")
-                with gr.Accordion("Store status", open=True):
+                with gr.Accordion("Store status", open=False):
                     status_html = gr.HTML(elem_id="status")
 
         # -- chat
+        def draw(conv: Conversation) -> tuple[str, str]:
+            return render_transcript(conv), render_sources(conv, load_articles(conv))
+
+        def export_file(conv: Conversation) -> Any:
+            if not any(m.status in ("done", "stopped") for m in conv.answers):
+                return gr.DownloadButton(value=None, interactive=False)
+            path = export_dir / uuid.uuid4().hex[:8] / "briefings-chat.md"
+            path.parent.mkdir()
+            path.write_text(conversation_markdown(conv), encoding="utf-8")
+            return gr.DownloadButton(value=str(path), interactive=True)
+
+        def explain_refusal(
+            question: str, history: list[tuple[str, str]], used: UsedFilters
+        ) -> tuple[str, list[Source]]:
+            """Did the filters cause this refusal? Asked again without them to find out."""
+            try:
+                free = assistant.ask(question, chat_history=history)
+            except RagError:
+                return "", []
+            if free.refused or not free.sources:
+                return (
+                    "Without the filters the briefings do not answer this either: "
+                    "the filters are not the cause.",
+                    [],
+                )
+            docs = len({s.doc_id for s in free.sources})
+            who = f"quotes {free.speaker}" if free.speaker else "answers this"
+            does = "briefing does" if docs == 1 else "briefings do"
+            return (
+                f"No {used.as_briefings()} {who}; without the filters {docs} {does} "
+                "(shown in Sources). Clear the filters to ask about them.",
+                free.sources,
+            )
+
         def respond(
             question: str,
-            history: list[dict[str, Any]] | None,
+            conv: Conversation | None,
             since_v: str,
             until_v: str,
             sources_v: list[str] | None,
         ) -> Iterator[tuple[Any, ...]]:
-            history = list(history or [])
+            conv = conv or Conversation()
             question = (question or "").strip()
             if not question:
-                yield "", history, gr.skip()
+                yield gr.skip(), conv, gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
-            pairs = _history_pairs(history)
-            history.append({"role": "user", "content": html.escape(question)})
-            yield "", history, gr.skip()
-            try:
-                answer = assistant.ask(
-                    question,
-                    chat_history=pairs,
-                    since=(since_v or "").strip() or None,
-                    until=(until_v or "").strip() or None,
-                    sources=sources_v or [],
+            if any(m.status in ("searching", "streaming") for m in conv.answers):
+                # One question at a time: this one stays in the box until the answer is in.
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return
+            history = conv.history()
+            conv.messages.append(Message(role="user", text=question))
+            used, errors = check_dates(since_v, until_v)
+            k = conv.next_k()
+            if used is None:
+                conv.messages.append(
+                    Message(
+                        role="assistant",
+                        k=k,
+                        question=question,
+                        status="error",
+                        text="Not asked: " + "; ".join(errors) + ". Fix it in Filters.",
+                    )
                 )
-            except RagError as err:
-                history.append({"role": "assistant", "content": html.escape(f"⚠️ {err}")})
-                yield "", history, gr.skip()
+                yield ("", conv, *draw(conv), gr.skip(), gr.Button(visible=False))
                 return
-            cards = render_sources(answer, {s.doc_id: article(s.doc_id) for s in answer.sources})
-            text = html.escape(answer.text)
-            history.append({"role": "assistant", "content": ""})
-            # Stream the (already computed) answer in word-sized steps.
-            words = re.split(r"(\s+)", text)
-            step = max(1, len(words) // 12)
-            for i in range(step, len(words), step):
-                history[-1] = {"role": "assistant", "content": "".join(words[:i])}
-                yield "", history, cards
-            history[-1] = {"role": "assistant", "content": text}
-            yield "", history, cards
+            used.sources = list(sources_v or [])
+            msg = Message(role="assistant", k=k, question=question, status="searching")
+            msg.filters = used
+            msg.text = ""
+            conv.messages.append(msg)
+            yield ("", conv, *draw(conv), gr.skip(), gr.Button(visible=True))
+            answer: Answer | None = None
+            try:
+                for part in assistant.stream(
+                    question,
+                    chat_history=history,
+                    since=used.since or None,
+                    until=used.until or None,
+                    sources=used.sources,
+                ):
+                    if msg.status == "stopped":  # Stop was pressed: leave the message be
+                        return
+                    if isinstance(part, Answer):
+                        answer = part
+                        break
+                    msg.status = "streaming"
+                    msg.text += str(part)
+                    yield ("", conv, render_transcript(conv), gr.skip(), gr.skip(), gr.skip())
+            except RagError as err:
+                msg.status, msg.text = "error", f"⚠ {err}"
+                yield ("", conv, *draw(conv), export_file(conv), gr.Button(visible=False))
+                return
+            if answer is None:  # the stream ended without its final answer
+                msg.status = "error"
+                msg.text = (msg.text + "\n" if msg.text else "") + "⚠ The answer did not finish."
+                yield ("", conv, *draw(conv), export_file(conv), gr.Button(visible=False))
+                return
+            if msg.status == "stopped":
+                return
+            msg.text, msg.sources = answer.text, list(answer.sources)
+            msg.refused, msg.notes = answer.refused, list(answer.notes)
+            if answer.refused:
+                msg.named = named_articles(answer.text)
+                if used:
+                    msg.filter_note, msg.outside = explain_refusal(question, history, used)
+            msg.status = "done"
+            yield ("", conv, *draw(conv), export_file(conv), gr.Button(visible=False))
 
-        chat_inputs = [box, chatbot, since, until, source_filter]
-        box.submit(
+        def stopped(conv: Conversation | None) -> tuple[Any, ...]:
+            conv = conv or Conversation()
+            for m in conv.answers:
+                if m.status in ("searching", "streaming"):
+                    m.status = "stopped"
+                    if not m.text:
+                        m.text = "Stopped before an answer was found."
+            return (conv, *draw(conv), export_file(conv), gr.Button(visible=False))
+
+        outputs = [box, conv_state, transcript, sources_html, export, stop]
+        asking = box.submit(
             respond,
-            chat_inputs,
-            [box, chatbot, sources_html],
+            [box, conv_state, since, until, source_filter],
+            outputs,
             api_visibility="private",
+            # "multiple": with "once" the page ignored every question after a Stop
+            trigger_mode="multiple",
         )
-        new_chat.click(
-            lambda: ("", [], "<div class='no-sources'>New chat: ask a question.</div>"),
-            None,
-            [box, chatbot, sources_html],
+        stop.click(
+            stopped,
+            [conv_state],
+            [conv_state, transcript, sources_html, export, stop],
+            cancels=[asking],
             api_visibility="private",
         )
 
-        # -- filters are shown as they change
+        def start_new_chat(
+            since_v: str, until_v: str, sources_v: list[str] | None
+        ) -> tuple[Any, ...]:
+            used, _ = check_dates(since_v, until_v)
+            conv = Conversation()
+            if used is not None:
+                used.sources = list(sources_v or [])
+            if used:
+                conv.notice = (
+                    f"New chat. Your filters stay: {used.describe()}. "
+                    "Use Clear filters to search every briefing."
+                )
+            elif used is None:
+                conv.notice = "New chat. The dates in Filters still need fixing."
+            else:
+                conv.notice = "New chat. No filters: every briefing is searched."
+            return ("", conv, *draw(conv), gr.DownloadButton(value=None, interactive=False))
+
+        new_chat.click(
+            start_new_chat,
+            [since, until, source_filter],
+            [box, conv_state, transcript, sources_html, export],
+            api_visibility="private",
+            queue=False,
+        )
+        clear_filters.click(
+            lambda: ("", "", gr.Dropdown(value=[])),
+            None,
+            [since, until, source_filter],
+            api_visibility="private",
+            queue=False,
+        )
+
+        # -- filters are shown as they change; dates are checked field by field
         for comp in (since, until, source_filter):
             comp.change(
                 render_filters,
@@ -328,6 +565,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 filters_line,
                 api_visibility="private",
                 queue=False,
+            )
+        for comp in (since, until):
+            comp.change(
+                render_date_help, [since, until], date_help, api_visibility="private", queue=False
             )
 
         # -- status + sources dropdown, on load and after ingest
@@ -342,6 +583,33 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         app.load(refresh, [source_filter], [source_filter, status_html], api_visibility="private")
 
         # -- uploads
+        def ingest_isolated(saved: list[Path], on_progress: Any) -> tuple[Any, list[str]]:
+            """Ingest the uploads together; when that fails as a whole, one by one, so one
+            poison file is one named failure. Files that fail are moved aside."""
+            lines: list[str] = []
+            try:
+                return assistant.ingest(saved, progress=False, on_progress=on_progress), lines
+            except Exception as err:  # noqa: BLE001 - any fault here is reported, not raised
+                if len(saved) == 1:
+                    move_failed(saved[0], upload_dir)
+                    return None, [f"Failed {saved[0].name}: {type(err).__name__}: {err}"]
+            reports = []
+            for path in saved:
+                try:
+                    reports.append(assistant.ingest([path], progress=False))
+                except Exception as err:  # noqa: BLE001
+                    move_failed(path, upload_dir)
+                    lines.append(f"Failed {path.name}: {type(err).__name__}: {err}")
+            if not reports:
+                return None, lines
+            merged = reports[0]
+            for r in reports[1:]:
+                for name in ("added", "updated", "unchanged", "removed", "failed", "undated"):
+                    getattr(merged, name).extend(getattr(r, name))
+                merged.chunks_embedded += r.chunks_embedded
+                merged.seconds += r.seconds
+            return merged, lines
+
         def add_files(
             paths: list[str] | None,
             current: list[str] | None,
@@ -350,23 +618,32 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             if not paths:
                 return "<div>Choose files to add first.</div>", gr.skip(), gr.skip(), gr.skip()
             saved, rejected = save_uploads(list(paths), upload_dir, max_mb)
-            lines = [f"Rejected {_esc(r)}" for r in rejected]
+            lines = [f"Rejected {esc(r)}" for r in rejected]
             if saved:
                 progress(0, desc="Ingesting…")
 
                 def on_progress(done: int, total: int, what: str) -> None:
                     progress((done, max(total, 1)), desc=f"Ingesting {what}"[:80])
 
-                try:
-                    report = assistant.ingest(saved, progress=False, on_progress=on_progress)
-                except RagError as err:
-                    lines.append(f"Ingest failed: {_esc(err)}")
-                else:
-                    lines.insert(0, _esc(report.summary()))
+                report, failures = ingest_isolated(saved, on_progress)
+                lines += [esc(f) for f in failures]
+                if report is not None:
+                    lines.insert(0, esc(tidy_summary(report.summary())))
                     new = report.added + report.updated
                     if new:
-                        lines.insert(1, "Now searchable: " + ", ".join(_esc(d) for d in new))
-                    lines += [f"Failed {_esc(f.path)}: {_esc(f.reason)}" for f in report.failed]
+                        try:
+                            records = assistant.store.doc_records()
+                        except RagError:
+                            records = {}
+                        titles = [
+                            bdi(records[d].title if d in records and records[d].title else d)
+                            for d in new
+                        ]
+                        lines.insert(1, "Now searchable: " + "; ".join(titles))
+                    for f in report.failed:
+                        moved = move_failed(Path(f.path), upload_dir)
+                        where = " (moved to failed-uploads)" if moved else ""
+                        lines.append(f"Failed {esc(Path(f.path).name)}: {esc(f.reason)}{where}")
                     articles.clear()
             body = "".join(f"<li>{line}</li>" for line in lines)
             dropdown, status = refresh(current)
@@ -386,11 +663,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 def launch(
     assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860, auth: Any = None
 ) -> None:
-    build_app(assistant).queue(default_concurrency_limit=4).launch(
+    if isinstance(auth, tuple):  # (user, password): throttled, so guessing gets nowhere
+        auth = LoginThrottle(*auth).login
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=4).launch(
         server_name=host,
         server_port=port,
         auth=auth,
         show_error=False,
         max_file_size=f"{int(assistant.settings.max_upload_mb)}mb",
         css=CSS,
+        head=JS,
+        theme=app.rag_theme,  # type: ignore[attr-defined]
     )
