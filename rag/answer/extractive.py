@@ -610,7 +610,7 @@ def _compose(info: Question, chosen: list[_Candidate], *, by_date: bool = True) 
                     n,
                     meta,
                     chunk_id=c.hit.chunk_id,
-                    context=c.hit.text,
+                    context=c.hit.text[_body_start(c.hit) :],  # the dateline is metadata
                     quote=shown,
                     score=c.score,
                     char_start=start,
