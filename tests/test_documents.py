@@ -547,3 +547,19 @@ def test_iter_files_walks_folders_once_and_skips_hidden(tmp_path: Path) -> None:
 def test_iter_files_missing_path() -> None:
     with pytest.raises(DocumentError, match="no such file"):
         list(iter_files(["/nonexistent/briefings"]))
+
+
+SAMPLE_SHA256 = "e3ebca6821b2fd484722cc613006273d429fc6406d14bc25ddf4e8ac3fc0c986"
+
+
+def test_the_sample_is_the_real_wire_byte_for_byte() -> None:
+    """corpus/ ships the Italpress wire exactly as published (../shared/corpus), never a
+    rewrite: the hash pins it even where ../shared is not beside the repository."""
+    import hashlib
+
+    from tests.conftest import ROOT
+
+    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == SAMPLE_SHA256
+    shared = ROOT.parent / "shared" / "corpus" / "000_fdceb2a563e04028.txt"
+    if shared.exists():
+        assert SAMPLE.read_bytes() == shared.read_bytes()
