@@ -147,8 +147,10 @@ class Assistant:
         prune: bool = False,
         progress: bool | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
+        dry_run: bool = False,
     ) -> IngestReport:
-        """Add new and changed files under ``paths``; ``prune`` drops vanished ones."""
+        """Add new and changed files under ``paths``; ``prune`` drops vanished ones under
+        them; ``dry_run`` only reports what would change."""
         return ingest(
             self.store,
             paths,
@@ -159,6 +161,7 @@ class Assistant:
             max_file_mb=self.settings.max_file_mb,
             progress=progress,
             on_progress=on_progress,
+            dry_run=dry_run,
         )
 
     def ask(

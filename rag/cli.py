@@ -103,7 +103,11 @@ def _root(
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="files or folders", show_default=False)],
     prune: Annotated[
-        bool, typer.Option("--prune", help="remove documents whose files are gone")
+        bool,
+        typer.Option("--prune", help="remove the documents under PATHS whose files are gone"),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="write nothing; list what would change")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     store: StoreOpt = None,
@@ -114,12 +118,15 @@ def ingest_cmd(
 
     Exit status: 0 all went in, 3 completed but some files failed (listed), 1 error.
     """
-    report = _assistant(store, chroma_url, embeddings).ingest(paths, prune=prune)
+    report = _assistant(store, chroma_url, embeddings).ingest(paths, prune=prune, dry_run=dry_run)
     if json_out:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         for f in report.failed:
             typer.echo(f"failed: {f.reason}", err=True)
+        if dry_run:
+            for doc_id in report.removed:
+                typer.echo(f"would remove: {doc_id}")
         typer.echo(report.summary())
         _echo_undated(report)
     if report.failed:

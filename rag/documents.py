@@ -160,7 +160,9 @@ def _article(
             "place": place,
             "body_start": body_start,
             "lang": lang or detect_language(text[body_start:] or text),
-            "path": str(path),
+            # Absolute, so that a later run from another working folder finds the file
+            # (a relative path named another file there, and --prune deleted the document).
+            "path": str(path.resolve()),
             "content_hash": content_hash(text),
         },
     )

@@ -20,15 +20,15 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document
 
 from rag.chunking import chunk_document
-from rag.documents import DEFAULT_MAX_FILE_MB, iter_files, load_file
+from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, load_file
 from rag.errors import DocumentError, StoreLockedError
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
 from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
@@ -74,6 +74,7 @@ class IngestReport:
     chunks_reused: int = 0
     chunks_coded: int = 0  # stored chunks given the sparse code they lacked
     seconds: float = 0.0
+    dry_run: bool = False  # nothing was written: the lists say what would be
 
     @property
     def ok(self) -> bool:
@@ -85,6 +86,12 @@ class IngestReport:
 
     def summary(self) -> str:
         coded = f", {self.chunks_coded} given sparse codes" if self.chunks_coded else ""
+        if self.dry_run:
+            return (
+                f"dry run, nothing written: {len(self.added)} to add, "
+                f"{len(self.updated)} to update, {len(self.unchanged)} unchanged, "
+                f"{len(self.removed)} to remove, {len(self.failed)} failed"
+            )
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
@@ -189,18 +196,28 @@ def ingest(
     max_file_mb: int = DEFAULT_MAX_FILE_MB,
     progress: bool | None = None,
     on_progress: ProgressFn | None = None,
+    dry_run: bool = False,
 ) -> IngestReport:
-    """Bring the store in line with the files under ``paths``."""
+    """Bring the store in line with the files under ``paths``.
+
+    ``prune`` removes the documents under ``paths`` whose file is gone (or, for a .jsonl
+    file read whole in this run, whose line is gone). ``dry_run`` writes nothing: the
+    report says what would be added, updated and removed.
+    """
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
-    report = IngestReport()
+    report = IngestReport(dry_run=dry_run)
     show = sys.stderr.isatty() if progress is None else progress
-    bar = _Progress(show, on_progress)
+    bar = _Progress(show and not dry_run, on_progress)
+    # A dry run takes no lock: it writes nothing, so it works on a read-only store too.
+    lock = nullcontext() if dry_run else store_lock(store.dir)
     # One worker thread embeds a group of documents while this thread reads, chunks and
     # analyses the next one and writes the previous one (ONNX Runtime releases the GIL).
-    with store_lock(store.dir), ThreadPoolExecutor(1, thread_name_prefix="embed") as worker:
+    with lock, ThreadPoolExecutor(1, thread_name_prefix="embed") as worker:
         records = store.doc_records()
         seen: set[str] = set()
+        read_whole: set[Path] = set()  # files every document of which was read (resolved)
+        repath: list[DocRecord] = []  # unchanged records whose stored path was relative
         pending: list[_Pending] = []
         pending_chunks = 0
         done_chunks = 0
@@ -232,6 +249,8 @@ def ingest(
                 continue
             for problem in loaded.problems:
                 report.failed.append(Failure(str(path), problem))
+            if not loaded.problems:
+                read_whole.add(path.resolve())
             for doc in loaded.documents:
                 doc_id = str(doc.metadata["doc_id"])
                 if doc_id in seen:
@@ -245,6 +264,11 @@ def ingest(
                     and old.analysis == ANALYSIS_VERSION
                 ):
                     report.unchanged.append(doc_id)
+                    if old.path != doc.metadata["path"]:
+                        repath.append(replace(old, path=str(doc.metadata["path"])))
+                    continue
+                if dry_run:
+                    (report.updated if old is not None else report.added).append(doc_id)
                     continue
                 chunks = chunk_document(
                     doc, max_chars=chunk_chars, overlap_sentences=overlap_sentences
@@ -259,7 +283,12 @@ def ingest(
         flush()
         finish()
         if prune:
-            _prune(store, records, seen, paths, report)
+            _prune(store, records, seen, read_whole, paths, report, dry_run=dry_run)
+        if dry_run:
+            report.seconds = time.perf_counter() - started
+            return report
+        # A record moves to the file's absolute path: only the registry changes.
+        store.put_doc_records(repath)
         _fill_sparse_codes(store, batch_size, bar, report)
         bar.close()
         if report.changed or report.chunks_coded:
@@ -402,32 +431,70 @@ def _record(p: _Pending) -> DocRecord:
 
 
 def _under(path: Path, roots: list[Path]) -> bool:
-    p = path.absolute()
     for r in roots:
-        r = r.absolute()
-        if p == r or r in p.parents:
+        r = r.resolve()
+        if path == r or r in path.parents:
             return True
     return False
+
+
+def _locate(rec: DocRecord, roots: list[Path], read_whole: set[Path]) -> Path | None:
+    """Where a document's file is (or was), absolute; None when that cannot be known.
+
+    Records written before paths were stored absolute hold the path as given on the
+    command line, relative to a working folder nobody recorded. Such a path is placed
+    only when the place is certain: a file of this run's roots read under that
+    relative path (a .jsonl whose line is gone), or, for a one-document file, the
+    candidate whose absolute path the document id hashes (rag.documents.file_doc_id),
+    which identifies it even once deleted. A relative path placed neither way is
+    never pruned: a missing file elsewhere than the roots is no reason to delete.
+    """
+    if not rec.path:
+        return None
+    path = Path(rec.path)
+    if path.is_absolute():
+        return path
+    candidates: list[Path] = []
+    for r in roots:
+        base = r.resolve()
+        candidates.extend(a / path for a in (base, *base.parents))
+    for c in candidates:
+        if c in read_whole:
+            return c
+    for c in candidates:
+        if file_doc_id(c) == rec.doc_id:
+            return c
+    return None
 
 
 def _prune(
     store: Store,
     records: dict[str, DocRecord],
     seen: set[str],
+    read_whole: set[Path],
     roots: list[Path],
     report: IngestReport,
+    *,
+    dry_run: bool = False,
 ) -> None:
-    """Remove documents whose file is gone, or whose file/line was covered but not seen."""
+    """Remove the documents under ``roots`` whose file is gone, or whose file was read
+    whole in this run without them (a .jsonl line deleted). A file that failed to load,
+    or a document outside the roots, is never a reason to delete."""
     for doc_id, rec in records.items():
         if doc_id in seen:
             continue
-        path = Path(rec.path) if rec.path else None
-        if path is None or not path.exists() or _under(path, roots):
+        path = _locate(rec, roots, read_whole)
+        if path is None or not _under(path, roots):
+            continue
+        if path.exists() and path not in read_whole:
+            continue
+        if not dry_run:
             store.delete_chunks(sorted(set(rec.chunk_ids) | store.chunk_ids_of([doc_id])))
             store.delete_doc_record(doc_id)
-            report.removed.append(doc_id)
+        report.removed.append(doc_id)
     # Chunks left by a run killed before it wrote their document's record.
-    orphans = store.all_doc_ids_in_chunks() - set(store.doc_records())
+    orphans = store.all_doc_ids_in_chunks() - set(records)
     gone = sorted(orphans - seen)
-    store.delete_chunks(sorted(store.chunk_ids_of(gone)))
+    if not dry_run:
+        store.delete_chunks(sorted(store.chunk_ids_of(gone)))
     report.removed.extend(gone)
