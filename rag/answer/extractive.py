@@ -132,7 +132,9 @@ class ExtractiveAnswerer:
         # The closest statement; another speaker's only when as close (the reader then
         # sees that two people said it).
         ranked = _pick(candidates, best, 3)
-        chosen = [ranked[0]] + [c for c in ranked[1:] if c.speaker != ranked[0].speaker][:1]
+        chosen = [ranked[0]] + [
+            c for c in ranked[1:] if c.speaker != ranked[0].speaker
+        ][:1]
         answer = _compose(info, chosen)
         answer.speaker = chosen[0].speaker
         answer.confidence = best
@@ -160,9 +162,7 @@ class ExtractiveAnswerer:
             candidates = said
         best = max(c.score for c in candidates)
         on_topic = any(c.topic_words for c in candidates)
-        signals = (
-            self._signals(topic, candidates, hits, info.lang) if info.topic else {"best": best}
-        )
+        signals = self._signals(topic, candidates, hits, info.lang) if info.topic else {"best": best}
         if info.topic and not on_topic and not _on_topic(signals):
             refusal = _refusal(info, _no_topic(info, candidates), confidence=best)
             refusal.signals = signals
