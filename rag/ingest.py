@@ -292,7 +292,7 @@ def ingest(
         _fill_sparse_codes(store, batch_size, bar, report)
         bar.close()
         if report.changed or report.chunks_coded:
-            store.bump_generation()
+            store.bump_generation()  # indexes built by readers mid-run are not the end state
     report.seconds = time.perf_counter() - started
     return report
 
@@ -355,6 +355,7 @@ def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: In
         ids = list(chunks)
         texts = [chunks[c][0] for c in ids]
         _, codes = emb.embed_documents_sparse(texts)
+        store.bump_generation()
         store.update_chunk_metadata(
             ids,
             [
@@ -372,6 +373,9 @@ def _write(
 ) -> None:
     existing = group.existing
     report.chunks_embedded += len(group.texts)
+    # Before every write, so that an index built before it (or during a run then killed)
+    # is not taken for current: rag/derived.py keys indexes to the generation.
+    store.bump_generation()
     # One Chroma call per kind of write for the whole group, not four per document: each
     # call is a transaction, and per-document calls cost more than embedding the group.
     # Order keeps a killed run recoverable: chunks first, then stale chunks go, and only
@@ -489,12 +493,14 @@ def _prune(
         if path.exists() and path not in read_whole:
             continue
         if not dry_run:
+            store.bump_generation()
             store.delete_chunks(sorted(set(rec.chunk_ids) | store.chunk_ids_of([doc_id])))
             store.delete_doc_record(doc_id)
         report.removed.append(doc_id)
     # Chunks left by a run killed before it wrote their document's record.
     orphans = store.all_doc_ids_in_chunks() - set(records)
     gone = sorted(orphans - seen)
-    if not dry_run:
+    if gone and not dry_run:
+        store.bump_generation()
         store.delete_chunks(sorted(store.chunk_ids_of(gone)))
     report.removed.extend(gone)

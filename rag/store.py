@@ -9,8 +9,11 @@ Two collections per store:
   complete on the server and both modes behave the same.
 
 The chunk collection's metadata records the embedding model (a store never mixes
-vector spaces) and a ``generation`` counter bumped by every change, so other
-processes' BM25 indexes know when to reload.
+vector spaces) and a ``generation`` counter bumped before every written batch, so other
+processes' derived indexes (BM25, sparse codes) know when to reload; they also check the
+collection's id and count (``key``), and verify a hash of every chunk id when loaded
+(``content_digest``), so a killed ingest or a recreated collection cannot leave them
+trusted but stale.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from rag.derived import StoreKey, ids_digest
 from rag.embeddings import model_name_of, vector_space
 from rag.errors import EmbeddingMismatchError, StoreError
 from rag.sparse import CODE_KEY, HEAD_KEY
@@ -195,6 +199,21 @@ class Store:
     def generation(self) -> int:
         meta = self.client.get_collection(self.collection_name, embedding_function=None).metadata
         return int((meta or {}).get("generation", 0))
+
+    def key(self) -> StoreKey:
+        """What derived indexes are checked against before every question: two cheap
+        calls (the collection, read afresh so a recreated one is noticed, and its count)."""
+        chunks = self.client.get_collection(self.collection_name, embedding_function=None)
+        return StoreKey(
+            collection=str(chunks.id),
+            generation=int((chunks.metadata or {}).get("generation", 0)),
+            count=int(chunks.count()),
+        )
+
+    def content_digest(self) -> str:
+        """A hash over every chunk id (an id-only scan): what derived indexes are verified
+        against when loaded. Chunk ids hash their text, so equal digests, equal chunks."""
+        return ids_digest(self.chunk_ids_where())
 
     def bump_generation(self) -> int:
         gen = self.generation() + 1
