@@ -206,6 +206,28 @@ def status_cmd(
         typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
 
 
+@app.command("check")
+def check_cmd(
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="rebuild derived indexes, drop orphans, re-ingest files"),
+    ] = False,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Verify that the registry, the chunks and the indexes agree; one line per problem.
+
+    Exit status: 0 consistent (or all repaired), 1 problems left.
+    """
+    report = _assistant(store, chroma_url, embeddings).check(repair=repair)
+    for line in report.lines():
+        typer.echo(line)
+    typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
 @app.command("serve")
 def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",

@@ -4,10 +4,18 @@ faults of the disk or the server."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from chromadb.api.client import SharedSystemClient
 from typer.testing import CliRunner
 
 from rag import Assistant
@@ -83,3 +91,161 @@ def test_a_file_that_fails_to_load_does_not_prune_its_document(tmp_path: Path, e
     # ... and a line deleted from a file read whole is.
     wires.write_text(wires.read_text().splitlines()[0] + "\n")
     assert a.ingest([corpus], prune=True, progress=False).removed == ["w-2"]
+
+
+# -- 2. derived indexes are keyed to what they were built from
+
+
+def _ask_json(store: Path, question: str) -> dict:
+    result = runner.invoke(app, ["ask", question, "--json", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_a_recreated_store_at_the_same_generation_is_not_answered_from_the_old_index(
+    tmp_path: Path, e5
+) -> None:
+    store = tmp_path / "store"
+    first, second = tmp_path / "first", tmp_path / "second"
+    _briefing(first, "ponte.txt", "Valdoria")
+    _briefing(second, "fiera.txt", "Roccalta")
+    Assistant(store=store, embeddings=e5).ingest([first], progress=False)
+    assert not _ask_json(store, "Cosa ha inaugurato il sindaco di Valdoria?")["refused"]
+    gen = Assistant(store=store, embeddings=e5).store.generation()
+    shutil.rmtree(store / "chroma")  # the Chroma data recreated; bm25/ and sparse/ stay
+    SharedSystemClient.clear_system_cache()  # as a new process would: no client open on it
+    b = Assistant(store=store, embeddings=e5)
+    b.ingest([second], progress=False)
+    assert b.store.generation() == gen, "same counter: only the collection id tells them apart"
+    assert b.retriever.lexical.doc_ids() == set(b.store.doc_records())
+    answer = _ask_json(store, "Cosa ha inaugurato il sindaco di Roccalta?")
+    assert not answer["refused"] and "Roccalta" in answer["answer"]
+
+
+def test_an_index_read_before_a_killed_ingest_is_not_trusted_after_it(tmp_path: Path, e5) -> None:
+    corpus = tmp_path / "corpus"
+    towns = ["Valdoria", "Roccalta", "Borgofino", "Montesereno", "Acquaviva", "Pietralba"]
+    for i in range(24):
+        _briefing(corpus, f"notizia-{i:02}.txt", f"{towns[i % 6]}{i:02}")
+    store = tmp_path / "store"
+    reader = Assistant(store=store, embeddings=e5)
+    reader.ingest([corpus / "notizia-00.txt"], progress=False)
+    assert reader.retriever.lexical.doc_ids() == set(reader.store.doc_records())
+    env = {**os.environ, "RAG_BATCH_SIZE": "2"}
+    cmd = [sys.executable, "-m", "rag", "ingest", str(corpus), "--store", str(store)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    while len(reader.store.doc_records()) < 8 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest must still be running when it is killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored = {str(m["doc_id"]) for _, m in reader.store.iter_chunk_metadata()}
+    assert reader.retriever.lexical.doc_ids() == stored, "the reader sees the killed run's writes"
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert reader.retriever.lexical.doc_ids() == set(reader.store.doc_records())
+    assert len(reader.store.doc_records()) == 24
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _drop_first_entry(path: Path) -> None:
+    meta = json.loads(path.read_text())
+    meta["entries"] = meta["entries"][1:]
+    path.write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    ("damaged", "damage"),
+    [
+        pytest.param("sparse/codes.npz", _truncate, id="truncated-sparse-codes"),
+        pytest.param("sparse/meta.json", _truncate, id="truncated-sparse-meta"),
+        pytest.param("bm25/meta.json", _drop_first_entry, id="hand-edited-bm25-meta"),
+        pytest.param("bm25/index/params.index.json", _truncate, id="truncated-bm25-params"),
+        pytest.param("bm25/meta.json", lambda p: p.write_text("{}"), id="emptied-bm25-meta"),
+    ],
+)
+def test_a_damaged_index_file_is_rebuilt_not_fatal(
+    tmp_path: Path, e5, damaged: str, damage
+) -> None:
+    store = tmp_path / "store"
+    _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+    _briefing(tmp_path / "in", "fiera.txt", "Roccalta")
+    Assistant(store=store, embeddings=e5).ingest([tmp_path / "in"], progress=False)
+    question = "What did the mayor of Roccalta inaugurate?"  # English: the sparse vote counts
+    before = _ask_json(store, question)
+    assert not before["refused"]
+    damage(store / damaged)
+    assert _ask_json(store, question) == before
+    check = runner.invoke(app, ["check", "--store", str(store)])
+    assert check.exit_code == 0, check.output
+
+
+# -- 3. rag check [--repair]
+
+
+def _lose_a_record(a: Assistant, doc: str) -> None:
+    a.store.delete_doc_record(doc)  # its chunks stay: orphans
+
+
+def _lose_a_chunk(a: Assistant, doc: str) -> None:
+    a.store.delete_chunks(list(a.store.doc_records()[doc].chunk_ids[:1]))
+
+
+def _edit_bm25(a: Assistant, doc: str) -> None:
+    a.retriever.lexical  # noqa: B018 -- built and saved now, then edited by hand
+    _drop_first_entry(a.store.dir / "bm25" / "meta.json")
+
+
+def _truncate_codes(a: Assistant, doc: str) -> None:
+    a.retriever.sparse_index  # noqa: B018
+    _truncate(a.store.dir / "sparse" / "codes.npz")
+
+
+@pytest.mark.parametrize(
+    ("damage", "reported"),
+    [
+        pytest.param(_lose_a_record, "orphan chunks (in no document's record): of fiera-", id="orphans"),
+        pytest.param(_lose_a_chunk, "chunks missing; `rag check --repair` ingests", id="missing-chunks"),
+        pytest.param(_edit_bm25, "BM25 index at", id="hand-edited-bm25"),
+        pytest.param(_truncate_codes, "sparse index at", id="truncated-sparse-codes"),
+    ],
+)  # fmt: skip
+def test_check_names_each_disagreement_and_repair_fixes_it(
+    tmp_path: Path, e5, damage, reported: str
+) -> None:
+    store = tmp_path / "store"
+    _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+    _briefing(tmp_path / "in", "fiera.txt", "Roccalta")
+    a = Assistant(store=store, embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    clean = runner.invoke(app, ["check", "--store", str(store)])
+    assert (clean.exit_code, clean.stdout) == (0, "2 documents, 2 chunks: consistent\n")
+    fiera = next(d for d in a.store.doc_records() if d.startswith("fiera-"))
+    damage(a, fiera)
+    found = runner.invoke(app, ["check", "--store", str(store)])
+    assert found.exit_code == 1
+    problem, summary = found.stdout.splitlines()
+    assert problem.startswith("problem: ") and reported in problem
+    assert summary.endswith("1 problems, 0 repaired, 1 left; run `rag check --repair`")
+    repaired = runner.invoke(app, ["check", "--repair", "--store", str(store)])
+    assert repaired.exit_code == 0, repaired.output
+    assert repaired.stdout.startswith("repaired: ")
+    again = runner.invoke(app, ["check", "--store", str(store)])
+    assert again.exit_code == 0 and again.stdout.endswith(": consistent\n"), again.output
+
+
+def test_check_cannot_repair_a_document_whose_file_is_gone(tmp_path: Path, e5) -> None:
+    store = tmp_path / "store"
+    gone = _briefing(tmp_path / "in", "fiera.txt", "Roccalta")
+    a = Assistant(store=store, embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    _lose_a_chunk(a, next(iter(a.store.doc_records())))
+    gone.unlink()
+    result = runner.invoke(app, ["check", "--repair", "--store", str(store)])
+    assert result.exit_code == 1
+    assert "is gone: ingest it again, or `rag ingest FOLDER --prune`" in result.stdout
