@@ -28,8 +28,8 @@ from typing import Any
 from langchain_core.documents import Document
 
 from rag.chunking import chunk_document
-from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, load_file
-from rag.errors import DocumentError, StoreLockedError
+from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, stream_file
+from rag.errors import DocumentError, StoreError, StoreLockedError
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
 from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
 from rag.store import DocRecord, Store
@@ -155,12 +155,25 @@ class _Pending:
     old: DocRecord | None
 
 
+PROGRESS_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
+
+
 class _Progress:
-    def __init__(self, enabled: bool, callback: ProgressFn | None) -> None:
+    """A tqdm bar on a terminal; elsewhere (a log, a pipe) one plain line every
+    ``every`` seconds, so a long ingest shows it is alive without flooding the log."""
+
+    def __init__(
+        self, mode: str, callback: ProgressFn | None, every: float = PROGRESS_EVERY
+    ) -> None:
         self.callback = callback
         self._total = 0
+        self._done = 0
+        self._files = 0
         self.bar: Any = None
-        if enabled:
+        self.lines = mode == "lines"
+        self.every = every
+        self._started = self._last = time.monotonic()
+        if mode == "bar":
             from tqdm import tqdm
 
             self.bar = tqdm(total=0, unit="chunk", desc="embedding", file=sys.stderr)
@@ -174,11 +187,27 @@ class _Progress:
     def total(self) -> int:
         return self._total
 
+    def file_read(self) -> None:
+        self._files += 1
+        self._tick()
+
     def advance(self, n: int, done: int, total: int, what: str) -> None:
+        self._done += n
         if self.bar is not None:
             self.bar.update(n)
         if self.callback is not None:
             self.callback(done, total, what)
+        self._tick(what)
+
+    def _tick(self, what: str = "embedding") -> None:
+        now = time.monotonic()
+        if self.lines and now - self._last >= self.every:
+            self._last = now
+            sys.stderr.write(
+                f"ingest: {self._files} files read, {self._done}/{self._total} chunks "
+                f"({what}), {now - self._started:.0f}s\n"
+            )
+            sys.stderr.flush()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -197,8 +226,12 @@ def ingest(
     progress: bool | None = None,
     on_progress: ProgressFn | None = None,
     dry_run: bool = False,
+    progress_every: float = PROGRESS_EVERY,
 ) -> IngestReport:
     """Bring the store in line with the files under ``paths``.
+
+    ``progress``: a bar (True), nothing (False), or by default a bar on a terminal and
+    a line every ``progress_every`` seconds elsewhere.
 
     ``prune`` removes the documents under ``paths`` whose file is gone (or, for a .jsonl
     file read whole in this run, whose line is gone). ``dry_run`` writes nothing: the
@@ -207,8 +240,11 @@ def ingest(
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
     report = IngestReport(dry_run=dry_run)
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = _Progress(show and not dry_run, on_progress)
+    if dry_run or progress is False:
+        mode = "off"
+    else:
+        mode = "bar" if progress or sys.stderr.isatty() else "lines"
+    bar = _Progress(mode, on_progress, progress_every)
     # A dry run takes no lock: it writes nothing, so it works on a read-only store too.
     lock = nullcontext() if dry_run else store_lock(store.dir)
     # One worker thread embeds a group of documents while this thread reads, chunks and
@@ -228,7 +264,7 @@ def ingest(
             if in_flight is not None:
                 group, vectors = in_flight
                 in_flight = None
-                _write(store, group, vectors.result(), report)
+                _write_isolating(store, group, vectors.result(), report)
                 done_chunks += len(group.texts)
                 bar.advance(len(group.texts), done_chunks, bar.total(), "embedding")
 
@@ -241,45 +277,66 @@ def ingest(
                 in_flight = (group, future)
             pending, pending_chunks = [], 0
 
-        for path in iter_files(paths):
+        def take(doc: Document, path: Path) -> None:
+            nonlocal pending_chunks
+            doc_id = str(doc.metadata["doc_id"])
+            if doc_id in seen:
+                report.failed.append(Failure(str(path), f"duplicate document id {doc_id!r}"))
+                return
+            seen.add(doc_id)
+            old = records.get(doc_id)
+            if (
+                old is not None
+                and old.content_hash == doc.metadata["content_hash"]
+                and old.analysis == ANALYSIS_VERSION
+            ):
+                report.unchanged.append(doc_id)
+                if old.path != doc.metadata["path"]:
+                    repath.append(replace(old, path=str(doc.metadata["path"])))
+                return
+            if dry_run:
+                (report.updated if old is not None else report.added).append(doc_id)
+                return
             try:
-                loaded = load_file(path, max_mb=max_file_mb)
-            except DocumentError as exc:
-                report.failed.append(Failure(str(path), str(exc)))
-                continue
-            for problem in loaded.problems:
-                report.failed.append(Failure(str(path), problem))
-            if not loaded.problems:
-                read_whole.add(path.resolve())
-            for doc in loaded.documents:
-                doc_id = str(doc.metadata["doc_id"])
-                if doc_id in seen:
-                    report.failed.append(Failure(str(path), f"duplicate document id {doc_id!r}"))
-                    continue
-                seen.add(doc_id)
-                old = records.get(doc_id)
-                if (
-                    old is not None
-                    and old.content_hash == doc.metadata["content_hash"]
-                    and old.analysis == ANALYSIS_VERSION
-                ):
-                    report.unchanged.append(doc_id)
-                    if old.path != doc.metadata["path"]:
-                        repath.append(replace(old, path=str(doc.metadata["path"])))
-                    continue
-                if dry_run:
-                    (report.updated if old is not None else report.added).append(doc_id)
-                    continue
                 chunks = chunk_document(
                     doc, max_chars=chunk_chars, overlap_sentences=overlap_sentences
                 )
                 _attach_quotes(doc, chunks)
-                pending.append(_Pending(doc, chunks, old))
-                pending_chunks += len(chunks)
-                bar.grow(len(chunks))
+            except (RecursionError, ValueError, TypeError, IndexError) as exc:
+                report.failed.append(Failure(str(path), f"{doc_id}: {_unexpected(exc)}"))
+                return
+            pending.append(_Pending(doc, chunks, old))
+            pending_chunks += len(chunks)
+            bar.grow(len(chunks))
+
+        for path in iter_files(paths):
+            bar.file_read()
+            whole = True
+            items = stream_file(path, max_mb=max_file_mb)
+            while True:
+                try:
+                    item = next(items, None)
+                except DocumentError as exc:
+                    report.failed.append(Failure(str(path), str(exc)))
+                    whole = False
+                    break
+                except Exception as exc:  # noqa: BLE001 -- a loader or library failure
+                    # on one file is that file's failure, never the end of the run.
+                    report.failed.append(Failure(str(path), f"{path}: {_unexpected(exc)}"))
+                    whole = False
+                    break
+                if item is None:
+                    break
+                if isinstance(item, str):  # a line of a .jsonl that cannot be used
+                    report.failed.append(Failure(str(path), item))
+                    whole = False
+                    continue
+                take(item, path)
                 # Stream: embed and write every few batches so memory stays bounded.
                 if pending_chunks >= batch_size * 2:
                     flush()
+            if whole:
+                read_whole.add(path.resolve())
         flush()
         finish()
         if prune:
@@ -368,11 +425,40 @@ def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: In
         bar.advance(len(ids), done, len(missing), "sparse codes")
 
 
+def _unexpected(exc: BaseException) -> str:
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"unexpected {type(exc).__name__}: {first}".rstrip(": ")
+
+
+def _write_isolating(
+    store: Store, group: _Group, vectors: dict[str, _Embedded], report: IngestReport
+) -> None:
+    """``_write``; when the store refuses the group for something in one document (what
+    no loader check foresaw), the documents are written one at a time and the one
+    refused is named, so that it cannot take its batch-mates with it. A fault of the
+    store itself (StoreError: disk full, read-only, unreachable) ends the run."""
+    try:
+        _write(store, group, vectors, report)
+    except StoreError:
+        raise
+    except Exception:  # noqa: BLE001
+        for p in group.pending:
+            try:
+                _write(store, _Group([p], group.existing, []), vectors, report)
+            except StoreError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                path = str(p.doc.metadata.get("path", ""))
+                report.failed.append(
+                    Failure(path, f"{p.doc.metadata['doc_id']}: {_unexpected(exc)}")
+                )
+    report.chunks_embedded += len(group.texts)
+
+
 def _write(
     store: Store, group: _Group, vectors: dict[str, _Embedded], report: IngestReport
 ) -> None:
     existing = group.existing
-    report.chunks_embedded += len(group.texts)
     # Before every write, so that an index built before it (or during a run then killed)
     # is not taken for current: rag/derived.py keys indexes to the generation.
     store.bump_generation()

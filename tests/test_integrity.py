@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from typer.testing import CliRunner
 
 from rag import Assistant
 from rag.cli import app
+from rag.ingest import ingest
+from tests.conftest import ROOT
 
 runner = CliRunner()
 
@@ -249,3 +252,103 @@ def test_check_cannot_repair_a_document_whose_file_is_gone(tmp_path: Path, e5) -
     result = runner.invoke(app, ["check", "--repair", "--store", str(store)])
     assert result.exit_code == 1
     assert "is gone: ingest it again, or `rag ingest FOLDER --prune`" in result.stdout
+
+
+# -- 4. a poison file is one named failure, never the end of the run
+
+
+def _deep_json(folder: Path) -> tuple[str, str]:
+    (folder / "deep.jsonl").write_text(
+        '{"id": "ok-1", "text": "Il molo immaginario di Valdoria riapre."}\n'
+        + '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+    )  # fmt: skip
+    return "deep.jsonl:2: nested too deeply", "1 added"
+
+
+def _surrogate(folder: Path) -> tuple[str, str]:
+    (folder / "surrogate.jsonl").write_text(
+        '{"id": "ok-1", "text": "Il molo immaginario di Valdoria riapre."}\n'
+        '{"id": "bad", "text": "Il sindaco immaginario \\ud800 di Roccalta parla."}\n'
+    )
+    return "surrogate.jsonl:2: invalid Unicode (lone surrogate '\\ud800')", "1 added"
+
+
+def _pdf_bomb(folder: Path) -> tuple[str, str]:
+    """One page whose text stream inflates to 84 MB from 160 kB."""
+    stream = zlib.compress(b"BT /F1 12 Tf 72 700 Td " + b"(Valdoria) Tj " * 6_000_000 + b"ET", 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    (folder / "bomb.pdf").write_bytes(bytes(out))
+    return "bomb.pdf: not a readable PDF (Limit reached while decompressing", "0 added"
+
+
+@pytest.mark.parametrize(
+    "poison", [_deep_json, _surrogate, _pdf_bomb], ids=["nested-100000-deep", "lone-surrogate", "pdf-bomb"]
+)  # fmt: skip
+def test_a_poison_file_is_one_named_failure_and_the_rest_goes_in(tmp_path: Path, poison) -> None:
+    folder = tmp_path / "in"
+    _briefing(folder, "ponte.txt", "Valdoria")
+    reason, added = poison(folder)
+    result = subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", str(folder), "--store", str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    [failed] = [line for line in result.stderr.splitlines() if line.startswith("failed: ")]
+    assert reason in failed, failed
+    n = 1 + int(added.split()[0])
+    assert result.stdout.startswith(f"{n} added, 0 updated, 0 unchanged, 0 removed, 1 failed")
+
+
+def test_a_big_jsonl_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
+    def peak_mb(lines: int) -> float:
+        folder = tmp_path / f"in-{lines}"
+        folder.mkdir()
+        with open(folder / "wires.jsonl", "w") as fh:
+            for i in range(lines):
+                fh.write(json.dumps({"id": f"w-{i}", "text": f"Il molo immaginario numero {i} "
+                                     f"di Valdoria riapre dopo i lavori. {FICTIONAL}"}) + "\n")  # fmt: skip
+        rss = tmp_path / f"rss-{lines}"
+        cmd = [sys.executable, "-m", "rag", "ingest", str(folder), "--dry-run",
+               "--store", str(tmp_path / "store")]  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "peak_rss.py"), str(rss), *cmd],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert f"{lines} to add" in done.stdout
+        return float(rss.read_text().split()[0])
+
+    small, big = peak_mb(10), peak_mb(40_000)
+    assert big - small < 60, f"40,000 lines took {big - small:.0f} MB more than 10 lines"
+
+
+def test_progress_is_a_line_every_few_seconds_when_stderr_is_not_a_terminal(
+    tmp_path: Path, e5, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    for i in range(3):
+        _briefing(folder, f"notizia-{i}.txt", f"Valdoria{i}")
+    store = Assistant(store=tmp_path / "store", embeddings=e5).store
+    ingest(store, [folder], batch_size=1, progress_every=0.0)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and all(line.startswith("ingest: ") for line in lines), lines
+    assert "3 files read, 3/3 chunks (embedding)" in lines[-1]
