@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.errors import IndexCorruptError
 from rag.lexical import LexicalIndex
 from rag.sparse import SparseIndex
 from rag.store import Store
@@ -63,9 +64,21 @@ def check_store(store: Store, *, repair: bool = False, **ingest_options: Any) ->
     from rag.ingest import ingest, store_lock
 
     if not repair:
-        return _check(store, repair=False)
+        try:
+            return _check(store, repair=False)
+        except IndexCorruptError as exc:
+            return _corrupt_vectors(store, exc)
+    store.writable()
+    vectors: Problem | None = None
     with store_lock(store.dir):
-        report = _check(store, repair=True)
+        try:
+            report = _check(store, repair=True)
+        except IndexCorruptError as exc:
+            vectors = _corrupt_vectors(store, exc).problems[0]
+            _reset_vectors(store)
+            report = _check(store, repair=True)
+    if vectors is not None:
+        report.problems.insert(0, vectors)
     # Documents re-ingested from their files take the lock themselves.
     redo = [p for p in report.problems if isinstance(p, _Redo)]
     if redo:
@@ -75,7 +88,35 @@ def check_store(store: Store, *, repair: bool = False, **ingest_options: Any) ->
             if not p.repaired:
                 p.what += "; re-ingesting its file did not bring it back"
     _check_indexes(store, report, repair=True)
+    if vectors is not None:
+        vectors.repaired = all(p.repaired for p in report.problems if p is not vectors)
     return report
+
+
+def _corrupt_vectors(store: Store, exc: IndexCorruptError) -> CheckReport:
+    records = store.doc_records()
+    files = sum(1 for r in records.values() if _file_of(r) is not None)
+    detail = str(exc).split("; run", 1)[0]
+    return CheckReport(
+        documents=len(records),
+        problems=[
+            Problem(
+                f"{detail}: `rag check --repair` ingests {files} of {len(records)} documents "
+                "again from their files"
+            )
+        ],
+    )
+
+
+def _file_of(rec: Any) -> Path | None:
+    path = Path(rec.path) if rec.path else None
+    return path if path is not None and path.is_absolute() and path.exists() else None
+
+
+def _reset_vectors(store: Store) -> None:
+    """An empty chunk collection: each document then reads as all chunks missing, and is
+    ingested again from its file (the vectors are nowhere else)."""
+    store.reset_chunks()
 
 
 @dataclass
@@ -109,8 +150,8 @@ def _check(store: Store, *, repair: bool) -> CheckReport:
         if not missing and rec.chunk_ids:
             continue
         what = f"document {doc_id}: {len(missing)} of {len(rec.chunk_ids)} chunks missing"
-        path = Path(rec.path) if rec.path else None
-        if path is None or not path.is_absolute() or not path.exists():
+        path = _file_of(rec)
+        if path is None:
             report.problems.append(
                 Problem(
                     f"{what}; its file {rec.path or '(unknown)'} is gone: ingest it again, "

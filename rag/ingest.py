@@ -32,7 +32,7 @@ from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, stream_f
 from rag.errors import DocumentError, StoreError, StoreLockedError
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
 from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
-from rag.store import DocRecord, Store
+from rag.store import DocRecord, Store, fault_of
 
 ProgressFn = Callable[[int, int, str], None]
 # Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
@@ -106,9 +106,14 @@ class IngestReport:
 @contextmanager
 def store_lock(store_dir: Path) -> Iterator[None]:
     """One ingest per store at a time; a second one is refused, not interleaved."""
-    store_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = store_dir / "ingest.lock"
-    with open(lock_path, "a+") as fh:
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(store_dir / "ingest.lock", "a+")  # noqa: SIM115 -- closed by the with below
+    except OSError as exc:
+        raise fault_of(exc, store_dir) or StoreError(
+            f"cannot write to the store at {store_dir} ({exc.strerror or exc})"
+        ) from exc
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -245,6 +250,8 @@ def ingest(
     else:
         mode = "bar" if progress or sys.stderr.isatty() else "lines"
     bar = _Progress(mode, on_progress, progress_every)
+    if not dry_run:
+        store.writable()  # a read-only or full store is refused before any work
     # A dry run takes no lock: it writes nothing, so it works on a read-only store too.
     lock = nullcontext() if dry_run else store_lock(store.dir)
     # One worker thread embeds a group of documents while this thread reads, chunks and

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,8 +24,9 @@ from typer.testing import CliRunner
 
 from rag import Assistant
 from rag.cli import app
+from rag.errors import ServerUnreachableError
 from rag.ingest import ingest
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _free_port, wait_for_port
 
 runner = CliRunner()
 
@@ -352,3 +356,123 @@ def test_progress_is_a_line_every_few_seconds_when_stderr_is_not_a_terminal(
     lines = capsys.readouterr().err.splitlines()
     assert lines and all(line.startswith("ingest: ") for line in lines), lines
     assert "3 files read, 3/3 chunks (embedding)" in lines[-1]
+
+
+# -- 5. faults of the disk, the store and the server, each named in one line
+
+ROOT_ONLY = pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="needs root: a read-only bind mount and a small tmpfs are how the fault is made real",
+)
+
+
+def _rag(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@contextmanager
+def _mounted(*args: str, target: Path, remount: str = "") -> Iterator[Path]:
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", *args, str(target)], check=True)
+    try:
+        if remount:
+            subprocess.run(["mount", "-o", remount, str(target)], check=True)
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=True)
+
+
+@ROOT_ONLY
+def test_a_read_only_store_answers_and_ingest_says_it_is_read_only(tmp_path: Path, e5) -> None:
+    store, view = tmp_path / "store", tmp_path / "read-only"
+    _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+    Assistant(store=store, embeddings=e5).ingest([tmp_path / "in"], progress=False)
+    with _mounted("--bind", str(store), target=view, remount="remount,ro,bind"):
+        assert "documents: 1" in _rag("status", "--store", str(view)).stdout
+        asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria?", "--store", str(view))
+        assert asked.returncode == 0 and "nuovo ponte" in asked.stdout, asked.stderr
+        refused = _rag("ingest", str(tmp_path / "in"), "--store", str(view))
+        assert refused.returncode == 1
+        assert refused.stderr == (
+            f"error: the store at {view} is read-only: questions work, but ingest needs to "
+            "write; make it writable or pass --store NEW_DIR\n"
+        )
+
+
+@ROOT_ONLY
+def test_a_full_disk_is_named_and_questions_still_work(tmp_path: Path) -> None:
+    with _mounted("-t", "tmpfs", "-o", "size=8m", "tmpfs", target=tmp_path / "disk") as disk:
+        store = disk / "store"
+        _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+        for i in range(20):
+            _briefing(tmp_path / "more", f"notizia-{i}.txt", f"Borgo{i}")
+        assert _rag("ingest", str(tmp_path / "in"), "--store", str(store)).returncode == 0
+        free = os.statvfs(disk)
+        with open(disk / "filler", "wb") as fh:  # leave the disk with no room at all
+            fh.write(b"\0" * (free.f_bavail * free.f_frsize))
+        full = _rag("ingest", str(tmp_path / "more"), "--store", str(store))
+        assert full.returncode == 1
+        assert full.stderr == f"error: disk full at {store}: free space and rerun\n"
+        assert "documents: 1" in _rag("status", "--store", str(store)).stdout
+        asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria?", "--store", str(store))
+        assert asked.returncode == 0 and "nuovo ponte" in asked.stdout, asked.stderr
+        (disk / "filler").unlink()
+        again = _rag("ingest", str(tmp_path / "more"), "--store", str(store))
+        assert again.returncode == 0 and again.stdout.startswith("20 added"), again.stderr
+
+
+def test_a_corrupt_vector_index_points_to_check_and_repair_rebuilds_it(tmp_path: Path) -> None:
+    import chromadb
+
+    store = tmp_path / "store"
+    # A collection that writes its HNSW files every 2 chunks, so a small store has them.
+    chromadb.PersistentClient(str(store / "chroma")).get_or_create_collection(
+        "briefings",
+        configuration={"hnsw": {"space": "cosine", "batch_size": 2, "sync_threshold": 2}},
+        embedding_function=None,
+    )
+    SharedSystemClient.clear_system_cache()
+    for i in range(4):
+        _briefing(tmp_path / "in", f"notizia-{i}.txt", f"Valdoria{i}")
+    assert _rag("ingest", str(tmp_path / "in"), "--store", str(store)).returncode == 0
+    [pickle] = store.glob("chroma/*/index_metadata.pickle")
+    pickle.write_bytes(b"not a pickle at all")
+    asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria2?", "--store", str(store))
+    assert asked.returncode == 1
+    assert asked.stderr == (
+        f"error: the vector index of the store at {store} is corrupt (error deserializing "
+        "pickle); run `rag check --repair` to rebuild it from the briefings' files\n"
+    )
+    repaired = _rag("check", "--repair", "--store", str(store))
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert repaired.stdout.splitlines()[-1].endswith("5 problems, 5 repaired, 0 left")
+    asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria2?", "--store", str(store))
+    assert asked.returncode == 0 and "Valdoria2 ha inaugurato" in asked.stdout, asked.stderr
+
+
+def test_a_stopped_chroma_server_is_named_with_its_url(tmp_path: Path, e5) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(tmp_path / "data"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )  # fmt: skip
+    try:
+        wait_for_port(port, server, log, 60)
+        _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+        a = Assistant(store=tmp_path / "local", chroma_url=url, embeddings=e5)
+        a.ingest([tmp_path / "in"], progress=False)
+        assert not a.ask("Cosa ha inaugurato il sindaco di Valdoria?").refused
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    message = f"cannot reach the Chroma server at {url}: start it (`chroma run --path DIR`)"
+    with pytest.raises(ServerUnreachableError, match=re.escape(message)):
+        a.ask("Cosa ha inaugurato il sindaco di Valdoria?")  # a session open when it stopped
+    started = _rag("status", "--chroma-url", url)
+    assert started.returncode == 1 and started.stderr.startswith(f"error: {message}")
