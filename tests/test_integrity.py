@@ -476,3 +476,28 @@ def test_a_stopped_chroma_server_is_named_with_its_url(tmp_path: Path, e5) -> No
         a.ask("Cosa ha inaugurato il sindaco di Valdoria?")  # a session open when it stopped
     started = _rag("status", "--chroma-url", url)
     assert started.returncode == 1 and started.stderr.startswith(f"error: {message}")
+
+
+# -- 6. a briefing cannot drive the terminal
+
+UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_control_characters_in_a_briefing_never_reach_the_terminal(tmp_path: Path, e5) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ponte.txt").write_text(
+        "Il ponte di Valdoria\x1b]0;pwned\x07\n\nVALDORIA (ITALPRESS) - Il sindaco immaginario di "
+        "Valdoria ha inaugurato il nuovo ponte\x1b[2J\x1b[8m sul fiume \x9b31m rosso\u202e.\n\n"
+        f"{FICTIONAL}\n"
+    )
+    Assistant(store=tmp_path / "store", embeddings=e5).ingest([folder], progress=False)
+    question = "Cosa ha inaugurato il sindaco di Valdoria?"
+    plain = runner.invoke(app, ["ask", question, "--store", str(tmp_path / "store")])
+    assert plain.exit_code == 0 and "il nuovo ponte" in plain.stdout, plain.output
+    assert not any(c in plain.stdout for c in UNSAFE), repr(plain.stdout)
+    as_json = runner.invoke(app, ["ask", question, "--json", "--store", str(tmp_path / "store")])
+    assert not any(c in as_json.stdout for c in UNSAFE), repr(as_json.stdout)
+    # The JSON still carries the data as it is: escaped, not removed.
+    data = json.loads(as_json.stdout)
+    assert "\x1b[2J" in data["answer"] or "\x1b]0;pwned" in data["sources"][0]["title"], data
