@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
@@ -23,6 +23,9 @@ from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
 from rag.sparse import HEAD_KEY
 from rag.store import Store
+
+if TYPE_CHECKING:
+    from rag.check import CheckReport
 
 
 class StoreStatus(BaseModel):
@@ -147,8 +150,10 @@ class Assistant:
         prune: bool = False,
         progress: bool | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
+        dry_run: bool = False,
     ) -> IngestReport:
-        """Add new and changed files under ``paths``; ``prune`` drops vanished ones."""
+        """Add new and changed files under ``paths``; ``prune`` drops vanished ones under
+        them; ``dry_run`` only reports what would change."""
         return ingest(
             self.store,
             paths,
@@ -159,6 +164,21 @@ class Assistant:
             max_file_mb=self.settings.max_file_mb,
             progress=progress,
             on_progress=on_progress,
+            dry_run=dry_run,
+        )
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Whether registry, chunks and derived indexes agree (``rag check``); ``repair``
+        fixes what can be derived (rag/check.py)."""
+        from rag.check import check_store
+
+        return check_store(
+            self.store,
+            repair=repair,
+            chunk_chars=self.settings.chunk_chars,
+            overlap_sentences=self.settings.chunk_overlap_sentences,
+            batch_size=self.settings.batch_size,
+            max_file_mb=self.settings.max_file_mb,
         )
 
     def ask(

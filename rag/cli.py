@@ -54,8 +54,22 @@ EmbOpt = Annotated[
 ]
 
 
+def _echo(text: str, *, err: bool = False) -> None:
+    """Every line the CLI prints: briefings and file names are data, so the control
+    characters a terminal would act on are removed (rag/terminal.py)."""
+    from rag.terminal import printable
+
+    typer.echo(printable(text), err=err)
+
+
+def _echo_json(text: str) -> None:
+    from rag.terminal import json_safe
+
+    typer.echo(json_safe(text))
+
+
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -69,7 +83,7 @@ def _echo_undated(report: Any, *, err: bool = False) -> None:
     names = [Path(u).name for u in report.undated[:UNDATED_SHOWN]]
     more = len(report.undated) - len(names)
     listed = ", ".join(names) + (f" and {more} more" if more > 0 else "")
-    typer.echo(f"undated (no date in dateline, front matter or file name): {listed}", err=err)
+    _echo(f"undated (no date in dateline, front matter or file name): {listed}", err=err)
 
 
 def _assistant(store: Path | None, chroma_url: str | None, embeddings: str | None = None) -> Any:
@@ -103,7 +117,11 @@ def _root(
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="files or folders", show_default=False)],
     prune: Annotated[
-        bool, typer.Option("--prune", help="remove documents whose files are gone")
+        bool,
+        typer.Option("--prune", help="remove the documents under PATHS whose files are gone"),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="write nothing; list what would change")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     store: StoreOpt = None,
@@ -114,13 +132,16 @@ def ingest_cmd(
 
     Exit status: 0 all went in, 3 completed but some files failed (listed), 1 error.
     """
-    report = _assistant(store, chroma_url, embeddings).ingest(paths, prune=prune)
+    report = _assistant(store, chroma_url, embeddings).ingest(paths, prune=prune, dry_run=dry_run)
     if json_out:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        _echo_json(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         for f in report.failed:
-            typer.echo(f"failed: {f.reason}", err=True)
-        typer.echo(report.summary())
+            _echo(f"failed: {f.reason}", err=True)
+        if dry_run:
+            for doc_id in report.removed:
+                _echo(f"would remove: {doc_id}")
+        _echo(report.summary())
         _echo_undated(report)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
@@ -148,13 +169,13 @@ def ask_cmd(
         question, since=since, until=until, sources=source or []
     )
     if json_out:
-        typer.echo(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
+        _echo_json(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
         return
-    typer.echo(answer.text)
+    _echo(answer.text)
     if answer.sources:
-        typer.echo("")
+        _echo("")
         for s in answer.sources:
-            typer.echo(f"[{s.n}] {s.title} — {s.citation()} ({s.doc_id})")
+            _echo(f"[{s.n}] {s.title} — {s.citation()} ({s.doc_id})")
 
 
 @app.command("chat")
@@ -168,18 +189,18 @@ def chat_cmd(store: StoreOpt = None, chroma_url: UrlOpt = None, embeddings: EmbO
         try:
             question = input("> ")
         except (EOFError, KeyboardInterrupt):
-            typer.echo("")
+            _echo("")
             return
         if not question.strip():
             continue
         try:
             answer = assistant.ask(question, chat_history=history)
         except QuestionError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            _echo(f"error: {exc}", err=True)
             continue
-        typer.echo(answer.text)
+        _echo(answer.text)
         for s in answer.sources:
-            typer.echo(f"  [{s.n}] {s.title} — {s.citation()}")
+            _echo(f"  [{s.n}] {s.title} — {s.citation()}")
         history += [("user", question), ("assistant", answer.text)]
 
 
@@ -193,10 +214,32 @@ def status_cmd(
     """What the store holds: documents, chunks, embedding model, sources."""
     st = _assistant(store, chroma_url, embeddings).status()
     if json_out:
-        typer.echo(json.dumps(st.model_dump(), ensure_ascii=False, indent=2))
+        _echo_json(json.dumps(st.model_dump(), ensure_ascii=False, indent=2))
         return
     for key, value in st.model_dump().items():
-        typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+        _echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+@app.command("check")
+def check_cmd(
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="rebuild derived indexes, drop orphans, re-ingest files"),
+    ] = False,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Verify that the registry, the chunks and the indexes agree; one line per problem.
+
+    Exit status: 0 consistent (or all repaired), 1 problems left.
+    """
+    report = _assistant(store, chroma_url, embeddings).check(repair=repair)
+    for line in report.lines():
+        _echo(line)
+    _echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(EXIT_ERROR)
 
 
 @app.command("serve")
@@ -232,10 +275,10 @@ def serve_cmd(
     assistant = _assistant(store, chroma_url, embeddings)
     if ingest_path:
         report = assistant.ingest(ingest_path)
-        typer.echo(report.summary(), err=True)
+        _echo(report.summary(), err=True)
         _echo_undated(report, err=True)
         for f in report.failed:
-            typer.echo(f"failed: {f.reason}", err=True)
+            _echo(f"failed: {f.reason}", err=True)
     from ui.app import launch
 
     launch(assistant, host=host, port=port, auth=credentials)
@@ -254,7 +297,7 @@ def eval_retrieval_cmd(
     from rag.eval import evaluate_retrieval, format_table
 
     result = evaluate_retrieval(_assistant(store, chroma_url, embeddings), questions, k=k, out=out)
-    typer.echo(format_table(result))
+    _echo(format_table(result))
 
 
 @eval_app.command("answers")
@@ -304,9 +347,9 @@ def eval_answers_cmd(
     if not result.records:
         _fail(f"no questions in split {split!r} of {questions}")
     if json_out:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        _echo_json(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(format_answers_table(result))
+        _echo(format_answers_table(result))
 
 
 @models_app.command("prepare")
@@ -316,7 +359,7 @@ def models_prepare_cmd() -> None:
 
     folder = ensure_converted("fp32")
     ensure_converted("int8")
-    typer.echo(f"models ready in {folder}")
+    _echo(f"models ready in {folder}")
 
 
 def main() -> None:
@@ -330,7 +373,7 @@ def main() -> None:
         if debug:
             raise
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: {message}", file=sys.stderr)
+        _echo(f"error: {message}", err=True)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -339,8 +382,8 @@ def main() -> None:
         if debug:
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
-        print(
+        _echo(
             f"error: unexpected {type(exc).__name__}: {first} (rerun with --debug for details)",
-            file=sys.stderr,
+            err=True,
         )
         sys.exit(EXIT_ERROR)

@@ -135,6 +135,7 @@ def _article(
     """One article. ``title``, ``source``, ``published_at`` and ``place`` come from the
     file's own fields (jsonl, front matter) and win over the dateline, which wins over a
     date in the file name."""
+    _check_encodable(path, text, title, source, published_at, place, lang)
     text = _nfc(text).strip()
     given = normalize_date(published_at)
     named = normalize_date(path.stem)
@@ -160,7 +161,9 @@ def _article(
             "place": place,
             "body_start": body_start,
             "lang": lang or detect_language(text[body_start:] or text),
-            "path": str(path),
+            # Absolute, so that a later run from another working folder finds the file
+            # (a relative path named another file there, and --prune deleted the document).
+            "path": str(path.resolve()),
             "content_hash": content_hash(text),
         },
     )
@@ -296,7 +299,7 @@ def _load_pdf(path: Path, raw: bytes) -> list[Document]:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     # pypdf logs what it then raises; the DocumentError below already tells the user.
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
@@ -305,8 +308,11 @@ def _load_pdf(path: Path, raw: bytes) -> list[Document]:
         reader = PdfReader(io.BytesIO(raw))
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"{path}: not a readable PDF ({exc})", path=str(path)) from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+        # PyPdfError includes LimitReachedError: a compression bomb, refused by pypdf's
+        # limits before it fills memory.
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise DocumentError(f"{path}: not a readable PDF ({reason})", path=str(path)) from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise DocumentError(f"{path}: PDF has no extractable text", path=str(path))
@@ -314,7 +320,10 @@ def _load_pdf(path: Path, raw: bytes) -> list[Document]:
     return [_article(body, doc_id=file_doc_id(path), path=path, title=meta_title or title)]
 
 
-def _load_jsonl(path: Path, loaded: LoadedFile) -> None:
+def _iter_jsonl(path: Path) -> Iterator[Document | str]:
+    """A .jsonl file's documents, a line at a time (memory stays bounded whatever its
+    size), and a problem (str) for each line that cannot be used: one bad line is one
+    named failure, never the end of the file or the run."""
     with path.open("rb") as fh:
         for lineno, raw_line in enumerate(fh, 1):
             line = raw_line.strip()
@@ -330,11 +339,7 @@ def _load_jsonl(path: Path, loaded: LoadedFile) -> None:
                 doc_id = str(row.get("id") or "").strip()
                 if not doc_id:
                     raise ValueError("no id")
-            except ValueError as exc:  # json.JSONDecodeError is a ValueError
-                loaded.problems.append(f"{path}:{lineno}: {exc}")
-                continue
-            loaded.documents.append(
-                _article(
+                doc = _article(
                     text,
                     doc_id=doc_id,
                     path=path,
@@ -344,7 +349,28 @@ def _load_jsonl(path: Path, loaded: LoadedFile) -> None:
                     place=_nfc(str(row.get("place") or "")),
                     lang=str(row.get("lang") or ""),
                 )
-            )
+            except RecursionError:  # JSON nested thousands deep
+                yield f"{path}:{lineno}: nested too deeply"
+                continue
+            except DocumentError as exc:
+                yield f"{path}:{lineno}: {str(exc).removeprefix(f'{path}: ')}"
+                continue
+            except ValueError as exc:  # JSONDecodeError is a ValueError
+                yield f"{path}:{lineno}: {exc}"
+                continue
+            yield doc
+
+
+def _check_encodable(path: Path, *values: str) -> None:
+    """Refuse text that is not valid Unicode (a lone surrogate, as JSON's "\\ud800" gives):
+    the store cannot encode it, and one such document would fail its whole batch."""
+    for value in values:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DocumentError(
+                f"{path}: invalid Unicode (lone surrogate {value[exc.start]!r})", path=str(path)
+            ) from exc
 
 
 def load_file(path: str | os.PathLike[str], *, max_mb: int = DEFAULT_MAX_FILE_MB) -> LoadedFile:
@@ -354,19 +380,15 @@ def load_file(path: str | os.PathLike[str], *, max_mb: int = DEFAULT_MAX_FILE_MB
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(f"{path}: unsupported file type {suffix or '(none)'}", path=str(path))
+    _precheck(path, max_mb)
     try:
-        size = path.stat().st_size
-        if size > max_mb * 2**20:
-            raise DocumentError(
-                f"{path}: file too large ({size / 2**20:.0f} MB; the limit is {max_mb} MB, "
-                "set RAG_MAX_FILE_MB to raise it)",
-                path=str(path),
-            )
         loaded = LoadedFile(path=path)
         if suffix == ".jsonl":
-            _load_jsonl(path, loaded)
+            for item in _iter_jsonl(path):
+                if isinstance(item, str):
+                    loaded.problems.append(item)
+                else:
+                    loaded.documents.append(item)
             if not loaded.documents and not loaded.problems:
                 raise DocumentError(f"{path}: empty file", path=str(path))
             return loaded
@@ -382,6 +404,47 @@ def load_file(path: str | os.PathLike[str], *, max_mb: int = DEFAULT_MAX_FILE_MB
     else:
         loaded.documents = _load_text(path, raw)
     return loaded
+
+
+def stream_file(
+    path: str | os.PathLike[str], *, max_mb: int = DEFAULT_MAX_FILE_MB
+) -> Iterator[Document | str]:
+    """``load_file``, a document at a time: a .jsonl is read line by line as it is
+    consumed, so an ingest holds one batch of it in memory, not the whole file. Yields
+    documents and per-line problems (str); raises ``DocumentError`` like ``load_file``."""
+    path = Path(path)
+    if path.suffix.lower() != ".jsonl":
+        loaded = load_file(path, max_mb=max_mb)
+        yield from loaded.problems
+        yield from loaded.documents
+        return
+    _precheck(path, max_mb)
+    empty = True
+    try:
+        for item in _iter_jsonl(path):
+            empty = False
+            yield item
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from exc
+    if empty:
+        raise DocumentError(f"{path}: empty file", path=str(path))
+
+
+def _precheck(path: Path, max_mb: int) -> None:
+    """What every file must pass before it is read: a supported type and size."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(f"{path}: unsupported file type {suffix or '(none)'}", path=str(path))
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read ({exc.strerror or exc})", path=str(path)) from exc
+    if size > max_mb * 2**20:
+        raise DocumentError(
+            f"{path}: file too large ({size / 2**20:.0f} MB; the limit is {max_mb} MB, "
+            "set RAG_MAX_FILE_MB to raise it)",
+            path=str(path),
+        )
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:

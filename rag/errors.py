@@ -6,7 +6,11 @@
     ├── DocumentError           a file that cannot be read or parsed
     ├── StoreError              the Chroma store cannot be opened or used
     │   ├── EmbeddingMismatchError  store built with another embedding model
-    │   └── StoreLockedError    another ingest holds the store
+    │   ├── StoreLockedError    another ingest holds the store
+    │   ├── DiskFullError       no space left where the store writes
+    │   ├── ReadOnlyStoreError  the store cannot be written (reads still work)
+    │   ├── IndexCorruptError   the vector index cannot be read
+    │   └── ServerUnreachableError  the `chroma run` server does not answer
     ├── IngestError             an ingest that could not run at all
     └── QuestionError           an empty or unusable question
 
@@ -58,6 +62,39 @@ class EmbeddingMismatchError(StoreError):
 
 class StoreLockedError(StoreError):
     pass
+
+
+class DiskFullError(StoreError):
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(f"disk full at {where}: free space and rerun")
+
+
+class ReadOnlyStoreError(StoreError):
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(
+            f"the store at {where} is read-only: questions work, but ingest needs to write; "
+            "make it writable or pass --store NEW_DIR"
+        )
+
+
+class IndexCorruptError(StoreError):
+    def __init__(self, where: str, detail: str) -> None:
+        self.where = where
+        super().__init__(
+            f"the vector index of the store at {where} is corrupt ({detail}); run `rag check "
+            "--repair` to rebuild it from the briefings' files"
+        )
+
+
+class ServerUnreachableError(StoreError):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"cannot reach the Chroma server at {url}: start it (`chroma run --path DIR`) "
+            "or drop --chroma-url"
+        )
 
 
 class IngestError(RagError):

@@ -20,19 +20,19 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document
 
 from rag.chunking import chunk_document
-from rag.documents import DEFAULT_MAX_FILE_MB, iter_files, load_file
-from rag.errors import DocumentError, StoreLockedError
+from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, stream_file
+from rag.errors import DocumentError, StoreError, StoreLockedError
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
 from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
-from rag.store import DocRecord, Store
+from rag.store import DocRecord, Store, fault_of
 
 ProgressFn = Callable[[int, int, str], None]
 # Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
@@ -74,6 +74,7 @@ class IngestReport:
     chunks_reused: int = 0
     chunks_coded: int = 0  # stored chunks given the sparse code they lacked
     seconds: float = 0.0
+    dry_run: bool = False  # nothing was written: the lists say what would be
 
     @property
     def ok(self) -> bool:
@@ -85,6 +86,12 @@ class IngestReport:
 
     def summary(self) -> str:
         coded = f", {self.chunks_coded} given sparse codes" if self.chunks_coded else ""
+        if self.dry_run:
+            return (
+                f"dry run, nothing written: {len(self.added)} to add, "
+                f"{len(self.updated)} to update, {len(self.unchanged)} unchanged, "
+                f"{len(self.removed)} to remove, {len(self.failed)} failed"
+            )
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
@@ -99,9 +106,14 @@ class IngestReport:
 @contextmanager
 def store_lock(store_dir: Path) -> Iterator[None]:
     """One ingest per store at a time; a second one is refused, not interleaved."""
-    store_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = store_dir / "ingest.lock"
-    with open(lock_path, "a+") as fh:
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(store_dir / "ingest.lock", "a+")  # noqa: SIM115 -- closed by the with below
+    except OSError as exc:
+        raise fault_of(exc, store_dir) or StoreError(
+            f"cannot write to the store at {store_dir} ({exc.strerror or exc})"
+        ) from exc
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -148,12 +160,25 @@ class _Pending:
     old: DocRecord | None
 
 
+PROGRESS_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
+
+
 class _Progress:
-    def __init__(self, enabled: bool, callback: ProgressFn | None) -> None:
+    """A tqdm bar on a terminal; elsewhere (a log, a pipe) one plain line every
+    ``every`` seconds, so a long ingest shows it is alive without flooding the log."""
+
+    def __init__(
+        self, mode: str, callback: ProgressFn | None, every: float = PROGRESS_EVERY
+    ) -> None:
         self.callback = callback
         self._total = 0
+        self._done = 0
+        self._files = 0
         self.bar: Any = None
-        if enabled:
+        self.lines = mode == "lines"
+        self.every = every
+        self._started = self._last = time.monotonic()
+        if mode == "bar":
             from tqdm import tqdm
 
             self.bar = tqdm(total=0, unit="chunk", desc="embedding", file=sys.stderr)
@@ -167,11 +192,27 @@ class _Progress:
     def total(self) -> int:
         return self._total
 
+    def file_read(self) -> None:
+        self._files += 1
+        self._tick()
+
     def advance(self, n: int, done: int, total: int, what: str) -> None:
+        self._done += n
         if self.bar is not None:
             self.bar.update(n)
         if self.callback is not None:
             self.callback(done, total, what)
+        self._tick(what)
+
+    def _tick(self, what: str = "embedding") -> None:
+        now = time.monotonic()
+        if self.lines and now - self._last >= self.every:
+            self._last = now
+            sys.stderr.write(
+                f"ingest: {self._files} files read, {self._done}/{self._total} chunks "
+                f"({what}), {now - self._started:.0f}s\n"
+            )
+            sys.stderr.flush()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -189,18 +230,37 @@ def ingest(
     max_file_mb: int = DEFAULT_MAX_FILE_MB,
     progress: bool | None = None,
     on_progress: ProgressFn | None = None,
+    dry_run: bool = False,
+    progress_every: float = PROGRESS_EVERY,
 ) -> IngestReport:
-    """Bring the store in line with the files under ``paths``."""
+    """Bring the store in line with the files under ``paths``.
+
+    ``progress``: a bar (True), nothing (False), or by default a bar on a terminal and
+    a line every ``progress_every`` seconds elsewhere.
+
+    ``prune`` removes the documents under ``paths`` whose file is gone (or, for a .jsonl
+    file read whole in this run, whose line is gone). ``dry_run`` writes nothing: the
+    report says what would be added, updated and removed.
+    """
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
-    report = IngestReport()
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = _Progress(show, on_progress)
+    report = IngestReport(dry_run=dry_run)
+    if dry_run or progress is False:
+        mode = "off"
+    else:
+        mode = "bar" if progress or sys.stderr.isatty() else "lines"
+    bar = _Progress(mode, on_progress, progress_every)
+    if not dry_run:
+        store.writable()  # a read-only or full store is refused before any work
+    # A dry run takes no lock: it writes nothing, so it works on a read-only store too.
+    lock = nullcontext() if dry_run else store_lock(store.dir)
     # One worker thread embeds a group of documents while this thread reads, chunks and
     # analyses the next one and writes the previous one (ONNX Runtime releases the GIL).
-    with store_lock(store.dir), ThreadPoolExecutor(1, thread_name_prefix="embed") as worker:
+    with lock, ThreadPoolExecutor(1, thread_name_prefix="embed") as worker:
         records = store.doc_records()
         seen: set[str] = set()
+        read_whole: set[Path] = set()  # files every document of which was read (resolved)
+        repath: list[DocRecord] = []  # unchanged records whose stored path was relative
         pending: list[_Pending] = []
         pending_chunks = 0
         done_chunks = 0
@@ -211,7 +271,7 @@ def ingest(
             if in_flight is not None:
                 group, vectors = in_flight
                 in_flight = None
-                _write(store, group, vectors.result(), report)
+                _write_isolating(store, group, vectors.result(), report)
                 done_chunks += len(group.texts)
                 bar.advance(len(group.texts), done_chunks, bar.total(), "embedding")
 
@@ -224,46 +284,79 @@ def ingest(
                 in_flight = (group, future)
             pending, pending_chunks = [], 0
 
-        for path in iter_files(paths):
+        def take(doc: Document, path: Path) -> None:
+            nonlocal pending_chunks
+            doc_id = str(doc.metadata["doc_id"])
+            if doc_id in seen:
+                report.failed.append(Failure(str(path), f"duplicate document id {doc_id!r}"))
+                return
+            seen.add(doc_id)
+            old = records.get(doc_id)
+            if (
+                old is not None
+                and old.content_hash == doc.metadata["content_hash"]
+                and old.analysis == ANALYSIS_VERSION
+            ):
+                report.unchanged.append(doc_id)
+                if old.path != doc.metadata["path"]:
+                    repath.append(replace(old, path=str(doc.metadata["path"])))
+                return
+            if dry_run:
+                (report.updated if old is not None else report.added).append(doc_id)
+                return
             try:
-                loaded = load_file(path, max_mb=max_file_mb)
-            except DocumentError as exc:
-                report.failed.append(Failure(str(path), str(exc)))
-                continue
-            for problem in loaded.problems:
-                report.failed.append(Failure(str(path), problem))
-            for doc in loaded.documents:
-                doc_id = str(doc.metadata["doc_id"])
-                if doc_id in seen:
-                    report.failed.append(Failure(str(path), f"duplicate document id {doc_id!r}"))
-                    continue
-                seen.add(doc_id)
-                old = records.get(doc_id)
-                if (
-                    old is not None
-                    and old.content_hash == doc.metadata["content_hash"]
-                    and old.analysis == ANALYSIS_VERSION
-                ):
-                    report.unchanged.append(doc_id)
-                    continue
                 chunks = chunk_document(
                     doc, max_chars=chunk_chars, overlap_sentences=overlap_sentences
                 )
                 _attach_quotes(doc, chunks)
-                pending.append(_Pending(doc, chunks, old))
-                pending_chunks += len(chunks)
-                bar.grow(len(chunks))
+            except (RecursionError, ValueError, TypeError, IndexError) as exc:
+                report.failed.append(Failure(str(path), f"{doc_id}: {_unexpected(exc)}"))
+                return
+            pending.append(_Pending(doc, chunks, old))
+            pending_chunks += len(chunks)
+            bar.grow(len(chunks))
+
+        for path in iter_files(paths):
+            bar.file_read()
+            whole = True
+            items = stream_file(path, max_mb=max_file_mb)
+            while True:
+                try:
+                    item = next(items, None)
+                except DocumentError as exc:
+                    report.failed.append(Failure(str(path), str(exc)))
+                    whole = False
+                    break
+                except Exception as exc:  # noqa: BLE001 -- a loader or library failure
+                    # on one file is that file's failure, never the end of the run.
+                    report.failed.append(Failure(str(path), f"{path}: {_unexpected(exc)}"))
+                    whole = False
+                    break
+                if item is None:
+                    break
+                if isinstance(item, str):  # a line of a .jsonl that cannot be used
+                    report.failed.append(Failure(str(path), item))
+                    whole = False
+                    continue
+                take(item, path)
                 # Stream: embed and write every few batches so memory stays bounded.
                 if pending_chunks >= batch_size * 2:
                     flush()
+            if whole:
+                read_whole.add(path.resolve())
         flush()
         finish()
         if prune:
-            _prune(store, records, seen, paths, report)
+            _prune(store, records, seen, read_whole, paths, report, dry_run=dry_run)
+        if dry_run:
+            report.seconds = time.perf_counter() - started
+            return report
+        # A record moves to the file's absolute path: only the registry changes.
+        store.put_doc_records(repath)
         _fill_sparse_codes(store, batch_size, bar, report)
         bar.close()
         if report.changed or report.chunks_coded:
-            store.bump_generation()
+            store.bump_generation()  # indexes built by readers mid-run are not the end state
     report.seconds = time.perf_counter() - started
     return report
 
@@ -326,6 +419,7 @@ def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: In
         ids = list(chunks)
         texts = [chunks[c][0] for c in ids]
         _, codes = emb.embed_documents_sparse(texts)
+        store.bump_generation()
         store.update_chunk_metadata(
             ids,
             [
@@ -338,11 +432,43 @@ def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: In
         bar.advance(len(ids), done, len(missing), "sparse codes")
 
 
+def _unexpected(exc: BaseException) -> str:
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"unexpected {type(exc).__name__}: {first}".rstrip(": ")
+
+
+def _write_isolating(
+    store: Store, group: _Group, vectors: dict[str, _Embedded], report: IngestReport
+) -> None:
+    """``_write``; when the store refuses the group for something in one document (what
+    no loader check foresaw), the documents are written one at a time and the one
+    refused is named, so that it cannot take its batch-mates with it. A fault of the
+    store itself (StoreError: disk full, read-only, unreachable) ends the run."""
+    try:
+        _write(store, group, vectors, report)
+    except StoreError:
+        raise
+    except Exception:  # noqa: BLE001
+        for p in group.pending:
+            try:
+                _write(store, _Group([p], group.existing, []), vectors, report)
+            except StoreError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                path = str(p.doc.metadata.get("path", ""))
+                report.failed.append(
+                    Failure(path, f"{p.doc.metadata['doc_id']}: {_unexpected(exc)}")
+                )
+    report.chunks_embedded += len(group.texts)
+
+
 def _write(
     store: Store, group: _Group, vectors: dict[str, _Embedded], report: IngestReport
 ) -> None:
     existing = group.existing
-    report.chunks_embedded += len(group.texts)
+    # Before every write, so that an index built before it (or during a run then killed)
+    # is not taken for current: rag/derived.py keys indexes to the generation.
+    store.bump_generation()
     # One Chroma call per kind of write for the whole group, not four per document: each
     # call is a transaction, and per-document calls cost more than embedding the group.
     # Order keeps a killed run recoverable: chunks first, then stale chunks go, and only
@@ -402,32 +528,72 @@ def _record(p: _Pending) -> DocRecord:
 
 
 def _under(path: Path, roots: list[Path]) -> bool:
-    p = path.absolute()
     for r in roots:
-        r = r.absolute()
-        if p == r or r in p.parents:
+        r = r.resolve()
+        if path == r or r in path.parents:
             return True
     return False
+
+
+def _locate(rec: DocRecord, roots: list[Path], read_whole: set[Path]) -> Path | None:
+    """Where a document's file is (or was), absolute; None when that cannot be known.
+
+    Records written before paths were stored absolute hold the path as given on the
+    command line, relative to a working folder nobody recorded. Such a path is placed
+    only when the place is certain: a file of this run's roots read under that
+    relative path (a .jsonl whose line is gone), or, for a one-document file, the
+    candidate whose absolute path the document id hashes (rag.documents.file_doc_id),
+    which identifies it even once deleted. A relative path placed neither way is
+    never pruned: a missing file elsewhere than the roots is no reason to delete.
+    """
+    if not rec.path:
+        return None
+    path = Path(rec.path)
+    if path.is_absolute():
+        return path
+    candidates: list[Path] = []
+    for r in roots:
+        base = r.resolve()
+        candidates.extend(a / path for a in (base, *base.parents))
+    for c in candidates:
+        if c in read_whole:
+            return c
+    for c in candidates:
+        if file_doc_id(c) == rec.doc_id:
+            return c
+    return None
 
 
 def _prune(
     store: Store,
     records: dict[str, DocRecord],
     seen: set[str],
+    read_whole: set[Path],
     roots: list[Path],
     report: IngestReport,
+    *,
+    dry_run: bool = False,
 ) -> None:
-    """Remove documents whose file is gone, or whose file/line was covered but not seen."""
+    """Remove the documents under ``roots`` whose file is gone, or whose file was read
+    whole in this run without them (a .jsonl line deleted). A file that failed to load,
+    or a document outside the roots, is never a reason to delete."""
     for doc_id, rec in records.items():
         if doc_id in seen:
             continue
-        path = Path(rec.path) if rec.path else None
-        if path is None or not path.exists() or _under(path, roots):
+        path = _locate(rec, roots, read_whole)
+        if path is None or not _under(path, roots):
+            continue
+        if path.exists() and path not in read_whole:
+            continue
+        if not dry_run:
+            store.bump_generation()
             store.delete_chunks(sorted(set(rec.chunk_ids) | store.chunk_ids_of([doc_id])))
             store.delete_doc_record(doc_id)
-            report.removed.append(doc_id)
+        report.removed.append(doc_id)
     # Chunks left by a run killed before it wrote their document's record.
-    orphans = store.all_doc_ids_in_chunks() - set(store.doc_records())
+    orphans = store.all_doc_ids_in_chunks() - set(records)
     gone = sorted(orphans - seen)
-    store.delete_chunks(sorted(store.chunk_ids_of(gone)))
+    if gone and not dry_run:
+        store.bump_generation()
+        store.delete_chunks(sorted(store.chunk_ids_of(gone)))
     report.removed.extend(gone)

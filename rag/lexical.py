@@ -1,7 +1,7 @@
 """The BM25 side of hybrid search: a ``bm25s`` index kept in step with the store.
 
-The index lives in ``<store>/bm25`` next to a ``meta.json`` naming the store generation it
-was built from; it is rebuilt only when an ingest changed the store, never per query.
+The index lives in ``<store>/bm25`` next to a ``meta.json`` naming what it was built from
+(rag/derived.py); it is rebuilt only when the store changed, never per query.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from rag.derived import DerivedIndex, top_k
+from rag.derived import DerivedIndex, StoreKey, ids_digest, top_k
 from rag.text import LANGS, SNOWBALL, fold, stem_lang, stem_words, tokenize  # noqa: F401 (fold: re-exported)
 
-INDEX_FORMAT = 3  # bump when the saved index or its terms change; older ones are rebuilt
+# Bump when the saved index or its terms change; older ones are rebuilt. 4: keyed to
+# the collection and its chunk ids (rag/derived.py).
+INDEX_FORMAT = 4
 RARE_NAME_SHARE = 0.005  # a name in at most 0.5% of chunks still counts across languages
 
 
@@ -49,6 +51,8 @@ class LexicalHit:
 class LexicalIndex(DerivedIndex):
     """BM25 over chunk texts (title included), with the metadata needed to filter."""
 
+    format = INDEX_FORMAT
+
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
         self._bm25: Any = None
@@ -58,39 +62,32 @@ class LexicalIndex(DerivedIndex):
         self._stem_langs = np.array([], dtype=object)  # each chunk's stemmer
         self._chunk_langs: list[str] = []  # stemmer languages present
 
-    def _install(
-        self, bm25: Any, entries: list[_Entry], generation: int, surface: set[str]
-    ) -> None:
+    def _install(self, bm25: Any, entries: list[_Entry], key: StoreKey, surface: set[str]) -> None:
         self._surface = frozenset(surface)
         self._stem_langs = np.array([stem_lang(e.lang) for e in entries], dtype=object)
         self._chunk_langs = sorted(set(self._stem_langs.tolist()))
         self._set_columns(entries)
         self._lang_of = {e.chunk_id: e.lang for e in entries}
-        self._bm25, self._entries, self.generation = bm25, entries, generation
+        self._bm25, self._entries, self.key = bm25, entries, key
 
-    def _load(self) -> bool:
-        meta_path = self.directory / "meta.json"
-        if not meta_path.exists():
-            return False
+    def _load(self, meta: dict[str, Any], key: StoreKey) -> bool:
+        if meta.get("stemmers") != SNOWBALL:
+            return False  # terms made another way would not match the query's
         import bm25s
 
-        try:
-            meta = json.loads(meta_path.read_text())
-            if meta.get("format") != INDEX_FORMAT or meta.get("stemmers") != SNOWBALL:
-                return False  # terms made another way would not match the query's
-            entries = [_Entry(*row) for row in meta["entries"]]
-            surface = set(meta["surface"])
-            bm25 = (
-                bm25s.BM25.load(str(self.directory / "index"), show_progress=False)
-                if entries
-                else None
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return False  # a half-written index is rebuilt
-        self._install(bm25, entries, int(meta["generation"]), surface)
+        entries = [_Entry(*row) for row in meta["entries"]]
+        # Rows, ids and the BM25 matrix must agree, or scores would land on other chunks.
+        if len(entries) != key.count or ids_digest(e.chunk_id for e in entries) != meta["digest"]:
+            return False
+        bm25 = None
+        if entries:
+            bm25 = bm25s.BM25.load(str(self.directory / "index"), show_progress=False)
+            if int(bm25.scores["num_docs"]) != len(entries):
+                return False
+        self._install(bm25, entries, key, set(meta["surface"]))
         return True
 
-    def _rebuild(self, store: Any, gen: int) -> None:
+    def _rebuild(self, store: Any, key: StoreKey) -> None:
         import bm25s
 
         entries: list[_Entry] = []
@@ -110,26 +107,24 @@ class LexicalIndex(DerivedIndex):
             surface.update(tokenize(full))
             corpus.append(index_terms(full, str(meta.get("lang", ""))) or ["_empty_"])
         bm25 = None
-        tmp = self._staging()
         if corpus:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
-            bm25.save(str(tmp / "index"))
-        (tmp / "meta.json").write_text(
-            json.dumps(
-                {
-                    "format": INDEX_FORMAT,
-                    "stemmers": SNOWBALL,
-                    "generation": gen,
-                    "entries": [
-                        [e.chunk_id, e.doc_id, e.source, e.date_key, e.lang] for e in entries
-                    ],
-                    "surface": sorted(surface),
-                }
-            )
+        meta = self._meta(
+            key,
+            [e.chunk_id for e in entries],
+            stemmers=SNOWBALL,
+            entries=[[e.chunk_id, e.doc_id, e.source, e.date_key, e.lang] for e in entries],
+            surface=sorted(surface),
         )
-        self._swap_in(tmp)
-        self._install(bm25, entries, gen, surface)
+
+        def write(tmp: Path) -> None:
+            if bm25 is not None:
+                bm25.save(str(tmp / "index"))
+            (tmp / "meta.json").write_text(json.dumps(meta))
+
+        self._save(write)
+        self._install(bm25, entries, key, surface)
 
     def hits(
         self,

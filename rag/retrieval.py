@@ -27,7 +27,7 @@ from rag.query import Filters, Question, analyse
 from rag.quotes import quotes_from_metadata
 from rag.roles import match_role, roles_from_metadata
 from rag.sparse import SparseIndex
-from rag.store import Store
+from rag.store import Store, StoreKey
 from rag.text import fold
 
 RRF_K = 60
@@ -90,9 +90,9 @@ class HybridRetriever(BaseRetriever):
     def sparse_index(self) -> SparseIndex | None:
         """The chunks' sparse codes, when the store has one for every chunk from the head
         of the query embedder (None otherwise: no sparse vote)."""
-        return self._sparse_at(self.store.generation())
+        return self._sparse_at(self.store.key())
 
-    def _sparse_at(self, generation: int) -> SparseIndex | None:
+    def _sparse_at(self, key: StoreKey) -> SparseIndex | None:
         head = str(getattr(self.store.embeddings, "sparse_head", ""))
         if (
             self.sparse_vote == "off"
@@ -100,7 +100,7 @@ class HybridRetriever(BaseRetriever):
             or not hasattr(self.store.embeddings, "sparse_query")
         ):
             return None
-        self._sparse.ensure(self.store, generation)
+        self._sparse.ensure(self.store, key)
         return self._sparse if self._sparse.usable(head) else None
 
     def embed_query(self, query: str) -> tuple[float, ...]:
@@ -124,12 +124,16 @@ class HybridRetriever(BaseRetriever):
         if filters is None:
             filters = info.filters or Filters.of(self.since, self.until, self.sources)
         k = k or (max(self.k, SPEAKER_K) if info.speaker else self.k)
-        if not query.strip() or self.store.chunk_count() == 0:
+        if not query.strip():
+            return []
+        # One freshness check per search (two cheap calls; `self.lexical` makes its own).
+        key = self.store.key()
+        if key.count == 0:
             return []
         fetch = max(self.fetch_k, k)
         dense = self.store.query(self.embed_query(query), k=fetch, where=filters.where())
-        # One freshness check per search: each `self.lexical` reads the store's generation.
-        index = self.lexical
+        index = self._lexical
+        index.ensure(self.store, key)
         lexical = index.hits(
             query,
             k=fetch,
@@ -140,7 +144,7 @@ class HybridRetriever(BaseRetriever):
             names=tuple(info.names),
         )
         naming = index.chunks_naming(info.speaker) if info.speaker else set()
-        sparse_index = self._sparse_at(index.generation)
+        sparse_index = self._sparse_at(key)
         latent = (
             sparse_index.search(
                 _sparse_query_cached(self.store.embeddings, query),

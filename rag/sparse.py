@@ -6,9 +6,9 @@ pass at ingest and written into each chunk's Chroma metadata (``latent_terms``),
 are written, replaced and deleted with their chunk: a killed ingest cannot leave a chunk
 with another chunk's code, and a server-mode store holds them on the server.
 
-The search matrix (SciPy CSR, a row per chunk) lives in ``<store>/sparse`` with the store
-generation it was read at, and is rebuilt only when an ingest changed the store, like
-the BM25 index. It is usable only when every chunk has a code from the query embedder's
+The search matrix (SciPy CSR, a row per chunk) lives in ``<store>/sparse``, keyed to what
+it was read from (rag/derived.py), and is rebuilt only when the store changed, like the
+BM25 index. It is usable only when every chunk has a code from the query embedder's
 head: a store made before sparse codes (or with another head) gets no sparse vote until
 ``rag ingest`` has filled them in.
 """
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from rag.derived import DerivedIndex, top_k
+from rag.derived import DerivedIndex, StoreKey, ids_digest, top_k
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: keyed to the collection and its chunk ids (rag/derived.py)
 CODE_KEY = "latent_terms"  # chunk metadata: the code, see encode()
 HEAD_KEY = "latent_head"  # chunk metadata: which sparse head made it
 FEATURES = 1 << 16  # feature ids are stored as uint16
@@ -69,6 +69,8 @@ class _Entry:
 class SparseIndex(DerivedIndex):
     """Chunk codes as a CSR matrix, with the metadata needed to filter."""
 
+    format = INDEX_FORMAT
+
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
         self.head = ""  # the one head every chunk's code came from; "" when not all coded
@@ -81,38 +83,36 @@ class SparseIndex(DerivedIndex):
         return bool(head) and self.head == head and self._matrix is not None
 
     def _install(
-        self, matrix: Any, entries: list[_Entry], head: str, missing: int, generation: int
+        self, matrix: Any, entries: list[_Entry], head: str, missing: int, key: StoreKey
     ) -> None:
         self._set_columns(entries)
         self._matrix, self._entries = matrix, entries
-        self.head, self.missing, self.generation = head, missing, generation
+        self.head, self.missing, self.key = head, missing, key
 
-    def _load(self) -> bool:
-        meta_path = self.directory / "meta.json"
-        if not meta_path.exists():
-            return False
+    def _load(self, meta: dict[str, Any], key: StoreKey) -> bool:
         import scipy.sparse
 
-        try:
-            meta = json.loads(meta_path.read_text())
-            if meta.get("format") != INDEX_FORMAT:
+        entries = [_Entry(*row) for row in meta["entries"]]
+        head, missing = str(meta["head"]), int(meta["missing"])
+        matrix = None
+        if head:
+            # Rows, ids and the matrix must agree, or scores would land on other chunks.
+            if len(entries) != key.count or missing:
                 return False
-            entries = [_Entry(*row) for row in meta["entries"]]
-            matrix = (
-                scipy.sparse.load_npz(self.directory / "codes.npz").tocsr()
-                if meta["head"] and entries
-                else None
-            )
-            if matrix is not None and matrix.shape[0] != len(entries):
+            if ids_digest(e.chunk_id for e in entries) != meta["digest"]:
                 return False
-        except (OSError, ValueError, KeyError, TypeError):
-            return False  # a half-written index is rebuilt
-        self._install(matrix, entries, meta["head"], int(meta["missing"]), int(meta["generation"]))
+            matrix = scipy.sparse.load_npz(self.directory / "codes.npz").tocsr()
+            if matrix.shape != (len(entries), FEATURES):
+                return False
+        elif entries:
+            return False
+        self._install(matrix, entries, head, missing, key)
         return True
 
-    def _rebuild(self, store: Any, gen: int) -> None:
+    def _rebuild(self, store: Any, key: StoreKey) -> None:
         import scipy.sparse
 
+        ids: list[str] = []
         entries: list[_Entry] = []
         data: list[np.ndarray] = []
         indices: list[np.ndarray] = []
@@ -120,12 +120,13 @@ class SparseIndex(DerivedIndex):
         heads: set[str] = set()
         missing = 0
         for cid, meta in store.iter_chunk_metadata():
+            ids.append(cid)
             code = meta.get(CODE_KEY)
             if not code:
                 missing += 1
                 continue
             heads.add(str(meta.get(HEAD_KEY, "")))
-            ids, weights = decode(str(code))
+            codes, weights = decode(str(code))
             entries.append(
                 _Entry(
                     cid,
@@ -134,35 +135,35 @@ class SparseIndex(DerivedIndex):
                     int(meta.get("date_key", 0) or 0),
                 )
             )
-            indices.append(ids)
+            indices.append(codes)
             data.append(weights)
-            indptr.append(indptr[-1] + len(ids))
+            indptr.append(indptr[-1] + len(codes))
         # All or nothing: a vote over the coded part of a store would favour those chunks.
         head = heads.pop() if len(heads) == 1 and not missing and entries else ""
         matrix = None
-        tmp = self._staging()
         if head:
             matrix = scipy.sparse.csr_matrix(
                 (np.concatenate(data), np.concatenate(indices), np.array(indptr)),
                 shape=(len(entries), FEATURES),
                 dtype=np.float32,
             )
-            scipy.sparse.save_npz(tmp / "codes.npz", matrix, compressed=False)
         else:
             entries = []
-        (tmp / "meta.json").write_text(
-            json.dumps(
-                {
-                    "format": INDEX_FORMAT,
-                    "generation": gen,
-                    "head": head,
-                    "missing": missing,
-                    "entries": [[e.chunk_id, e.lang, e.source, e.date_key] for e in entries],
-                }
-            )
+        meta = self._meta(
+            key,
+            ids,
+            head=head,
+            missing=missing,
+            entries=[[e.chunk_id, e.lang, e.source, e.date_key] for e in entries],
         )
-        self._swap_in(tmp)
-        self._install(matrix, entries, head, missing, gen)
+
+        def write(tmp: Path) -> None:
+            if matrix is not None:
+                scipy.sparse.save_npz(tmp / "codes.npz", matrix, compressed=False)
+            (tmp / "meta.json").write_text(json.dumps(meta))
+
+        self._save(write)
+        self._install(matrix, entries, head, missing, key)
 
     def share(self, lang: str) -> float:
         """The share of chunks in ``lang``."""

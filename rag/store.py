@@ -9,8 +9,11 @@ Two collections per store:
   complete on the server and both modes behave the same.
 
 The chunk collection's metadata records the embedding model (a store never mixes
-vector spaces) and a ``generation`` counter bumped by every change, so other
-processes' BM25 indexes know when to reload.
+vector spaces) and a ``generation`` counter bumped before every written batch, so other
+processes' derived indexes (BM25, sparse codes) know when to reload; they also check the
+collection's id and count (``key``), and verify a hash of every chunk id when loaded
+(``content_digest``), so a killed ingest or a recreated collection cannot leave them
+trusted but stale.
 """
 
 from __future__ import annotations
@@ -25,8 +28,16 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from rag.derived import StoreKey, ids_digest
 from rag.embeddings import model_name_of, vector_space
-from rag.errors import EmbeddingMismatchError, StoreError
+from rag.errors import (
+    DiskFullError,
+    EmbeddingMismatchError,
+    IndexCorruptError,
+    ReadOnlyStoreError,
+    ServerUnreachableError,
+    StoreError,
+)
 from rag.sparse import CODE_KEY, HEAD_KEY
 
 _PAGE = 2000
@@ -97,7 +108,61 @@ def _pages(
         offset += len(got["ids"])
 
 
-def _connect(store_dir: Path, chroma_url: str | None) -> Any:
+_DISK_FULL = ("database or disk is full", "no space left", "error in compaction")
+_READ_ONLY = ("readonly database", "read-only file system")
+_CORRUPT = ("error deserializing pickle", "hnsw segment reader", "error loading hnsw")
+_UNREACHABLE = ("connecterror", "connection refused", "could not connect", "connecttimeout")
+
+
+def fault_of(exc: BaseException, where: Path | str, url: str | None = None) -> StoreError | None:
+    """The named fault behind a Chroma or file-system failure, or None when it is none of
+    them. Chroma reports them as InternalError texts (its Rust core's), so the text is
+    what tells them apart."""
+    if isinstance(exc, StoreError):
+        return exc
+    text = f"{type(exc).__name__}: {exc}".lower()
+    errno_ = getattr(exc, "errno", None)
+    if url and (isinstance(exc, ConnectionError) or any(k in text for k in _UNREACHABLE)):
+        return ServerUnreachableError(url)
+    if errno_ == 28 or any(k in text for k in _DISK_FULL):  # ENOSPC
+        return DiskFullError(str(where))
+    if errno_ == 30 or any(k in text for k in _READ_ONLY):  # EROFS
+        return ReadOnlyStoreError(str(where))
+    if any(k in text for k in _CORRUPT):
+        return IndexCorruptError(str(url or where), next(k for k in _CORRUPT if k in text))
+    return None
+
+
+class _Guarded:
+    """A Chroma client or collection whose failures come out as named faults."""
+
+    def __init__(self, target: Any, where: Path | str, url: str | None) -> None:
+        self._target, self._where, self._url = target, where, url
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                out = value(*args, **kwargs)
+            except Exception as exc:
+                fault = fault_of(exc, self._where, self._url)
+                if fault is None or fault is exc:
+                    raise
+                raise fault from exc
+            return _Guarded(out, self._where, self._url) if _is_collection(out) else out
+
+        return call
+
+
+def _is_collection(value: Any) -> bool:
+    return type(value).__name__ == "Collection"
+
+
+def _connect(store_dir: Path, chroma_url: str | None) -> tuple[Any, StoreError | None]:
+    """A client, and the fault that makes the store read-only (None when writable)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -115,20 +180,46 @@ def _connect(store_dir: Path, chroma_url: str | None) -> Any:
             )
             client.heartbeat()
         except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants
-            raise StoreError(
-                f"cannot reach Chroma server at {chroma_url} ({type(exc).__name__}); "
-                f"start it with `chroma run --path DIR` or drop --chroma-url"
-            ) from exc
-        return client
+            raise ServerUnreachableError(chroma_url) from exc
+        return client, None
     if store_dir.exists() and not store_dir.is_dir():
         raise StoreError(f"store path {store_dir} is a file, not a folder; pass --store DIR")
     try:
         store_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(store_dir / "chroma"), settings=chroma_settings)
-    except PermissionError as exc:
-        raise StoreError(f"store folder {store_dir} is not writable") from exc
+        return chromadb.PersistentClient(
+            path=str(store_dir / "chroma"), settings=chroma_settings
+        ), None
     except Exception as exc:
+        fault = fault_of(exc, store_dir)
+        if (
+            isinstance(fault, (ReadOnlyStoreError, DiskFullError))
+            and (store_dir / "chroma").is_dir()
+        ):
+            # Chroma writes as it opens, so a store that cannot be written cannot even be
+            # read in place; a copy elsewhere can (reads must work when writes cannot).
+            return _read_only_copy(store_dir, chroma_settings, fault), fault
+        if fault is not None:
+            raise fault from exc
+        if isinstance(exc, PermissionError):
+            raise StoreError(f"store folder {store_dir} is not writable") from exc
         raise StoreError(f"cannot open the store at {store_dir}: {exc}".splitlines()[0]) from exc
+
+
+def _read_only_copy(store_dir: Path, chroma_settings: Any, fault: StoreError) -> Any:
+    """A client over a temporary copy of the store's Chroma data, removed at exit."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import chromadb
+
+    tmp = Path(tempfile.mkdtemp(prefix="rag-readonly-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    try:
+        shutil.copytree(store_dir / "chroma", tmp / "chroma")
+        return chromadb.PersistentClient(path=str(tmp / "chroma"), settings=chroma_settings)
+    except Exception as exc:  # no room for the copy either
+        raise fault from exc
 
 
 class Store:
@@ -148,7 +239,13 @@ class Store:
         self.collection_name = collection
         self.embeddings = embeddings
         self.model_name = model_name_of(embeddings)
-        self.client = client if client is not None else _connect(self.dir, chroma_url)
+        # Why the store cannot be written (read-only, disk full), when it cannot: reads
+        # work on a copy, and ``writable()`` refuses an ingest with that reason.
+        self.read_only: StoreError | None = None
+        if client is None:
+            client, self.read_only = _connect(self.dir, chroma_url)
+        self._raw_client = client
+        self.client = _Guarded(client, self.dir, chroma_url)
         self._chunks = self.client.get_or_create_collection(
             collection,
             configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}},
@@ -164,6 +261,18 @@ class Store:
         )
         self._vectorstore: Any = None
 
+    def reset_chunks(self) -> None:
+        """Drop the chunk collection and start an empty one (``rag check --repair`` of a
+        corrupt vector index; the registry is kept, and says what to ingest again)."""
+        self.client.delete_collection(self.collection_name)
+        self._chunks = self.client.get_or_create_collection(
+            self.collection_name,
+            configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}},
+            metadata={"embedding_model": self.model_name, "generation": 0},
+            embedding_function=None,
+        )
+        self._vectorstore = None
+
     def _raise_ef_search(self) -> None:
         """Stores made before HNSW_EF_SEARCH get it too (Chroma keeps it per collection)."""
         try:
@@ -172,6 +281,11 @@ class Store:
                 self._chunks.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
         except Exception:  # an older server without configurable search: keep its default
             pass
+
+    def writable(self) -> None:
+        """Raise the reason the store cannot be written, if there is one."""
+        if self.read_only is not None:
+            raise self.read_only
 
     @property
     def mode(self) -> str:
@@ -184,7 +298,7 @@ class Store:
             from langchain_chroma import Chroma
 
             self._vectorstore = Chroma(
-                client=self.client,
+                client=self._raw_client,
                 collection_name=self.collection_name,
                 embedding_function=self.embeddings,
                 create_collection_if_not_exists=False,
@@ -195,6 +309,21 @@ class Store:
     def generation(self) -> int:
         meta = self.client.get_collection(self.collection_name, embedding_function=None).metadata
         return int((meta or {}).get("generation", 0))
+
+    def key(self) -> StoreKey:
+        """What derived indexes are checked against before every question: two cheap
+        calls (the collection, read afresh so a recreated one is noticed, and its count)."""
+        chunks = self.client.get_collection(self.collection_name, embedding_function=None)
+        return StoreKey(
+            collection=str(chunks.id),
+            generation=int((chunks.metadata or {}).get("generation", 0)),
+            count=int(chunks.count()),
+        )
+
+    def content_digest(self) -> str:
+        """A hash over every chunk id (an id-only scan): what derived indexes are verified
+        against when loaded. Chunk ids hash their text, so equal digests, equal chunks."""
+        return ids_digest(self.chunk_ids_where())
 
     def bump_generation(self) -> int:
         gen = self.generation() + 1

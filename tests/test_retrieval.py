@@ -128,13 +128,20 @@ def test_the_passage_on_the_topic_comes_first_among_the_persons_passages(
 
 
 class _FakeStore:
-    """Just what ``LexicalIndex`` reads from a store: a generation and the chunks."""
+    """Just what ``LexicalIndex`` reads from a store: its key, digest and the chunks."""
 
     def __init__(self, chunks: list[tuple[str, str, str]]) -> None:
         self.chunks = chunks  # (doc id, language, text)
 
-    def generation(self) -> int:
-        return 1
+    def key(self):
+        from rag.derived import StoreKey
+
+        return StoreKey("fake", 1, len(self.chunks))
+
+    def content_digest(self) -> str:
+        from rag.derived import ids_digest
+
+        return ids_digest(f"{doc_id}#0" for doc_id, _, _ in self.chunks)
 
     def iter_chunks(self):
         for doc_id, lang, text in self.chunks:

@@ -41,5 +41,5 @@ def test_cli_against_the_server(chroma_server: str, tmp_path) -> None:
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path) -> None:
-    with pytest.raises(StoreError, match="cannot reach Chroma server at http://127.0.0.1:9"):
+    with pytest.raises(StoreError, match="cannot reach the Chroma server at http://127.0.0.1:9"):
         Assistant(store=tmp_path, chroma_url="http://127.0.0.1:9").status()

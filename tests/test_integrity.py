@@ -1,0 +1,503 @@
+"""Integrity of the store (issue 17): nothing a user did not ask for is lost, hidden or
+rewritten: prunes from another folder, stale or corrupt derived indexes, poison files,
+faults of the disk or the server."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from chromadb.api.client import SharedSystemClient
+from typer.testing import CliRunner
+
+from rag import Assistant
+from rag.cli import app
+from rag.errors import ServerUnreachableError
+from rag.ingest import ingest
+from tests.conftest import ROOT, _free_port, wait_for_port
+
+runner = CliRunner()
+
+FICTIONAL = "[Fictional briefing written for tests.]"
+
+
+def _briefing(folder: Path, name: str, town: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(
+        f"Notizia immaginaria da {town}\n\n{town.upper()} (ITALPRESS) - Il sindaco immaginario "
+        f"di {town} ha inaugurato il nuovo ponte sul fiume, atteso da dieci anni.\n\n{FICTIONAL}\n"
+    )
+    return path
+
+
+# -- 1. prune only under the roots given, wherever it runs from
+
+
+@pytest.mark.parametrize("recorded", ["absolute", "relative-from-an-older-store"])
+def test_prune_from_another_folder_removes_only_vanished_files_under_its_roots(
+    tmp_path: Path, e5, monkeypatch: pytest.MonkeyPatch, recorded: str
+) -> None:
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    _briefing(work / "corpus", "ponte.txt", "Valdoria")
+    gone = _briefing(work / "corpus", "fiera.txt", "Roccalta")
+    _briefing(elsewhere / "other", "molo.txt", "Borgofino")
+    a = Assistant(store=tmp_path / "store", embeddings=e5)
+    monkeypatch.chdir(work)
+    assert len(a.ingest([Path("corpus")], progress=False).added) == 2
+    if recorded != "absolute":  # what releases before absolute paths wrote
+        a.store.put_doc_records(
+            [replace(r, path=str(Path("corpus") / Path(r.path).name))
+             for r in a.store.doc_records().values()]
+        )  # fmt: skip
+    ids = set(a.store.doc_records())
+    monkeypatch.chdir(elsewhere)
+    # Another folder's prune: the corpus files exist, and are not under its root.
+    other = a.ingest([Path("other")], prune=True, progress=False)
+    assert other.removed == [] and ids < set(a.store.doc_records())
+    gone.unlink()
+    dry = runner.invoke(
+        app, ["ingest", str(work / "corpus"), "--prune", "--dry-run", "--store", str(tmp_path / "store")]
+    )  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    assert "would remove: fiera-" in dry.stdout and "1 to remove" in dry.stdout
+    assert ids < set(a.store.doc_records()), "a dry run changes nothing"
+    pruned = a.ingest([work / "corpus"], prune=True, progress=False)
+    assert [d.split("-")[0] for d in pruned.removed] == ["fiera"]
+    records = a.store.doc_records()
+    assert sorted(Path(r.path).name for r in records.values()) == ["molo.txt", "ponte.txt"]
+    assert all(Path(r.path).is_absolute() for r in records.values()), "rewritten absolute"
+
+
+def test_a_file_that_fails_to_load_does_not_prune_its_document(tmp_path: Path, e5) -> None:
+    corpus = tmp_path / "corpus"
+    wires = corpus / "wires.jsonl"
+    corpus.mkdir()
+    wires.write_text(
+        '{"id": "w-1", "text": "Il porto immaginario di Valdoria riapre. ' + FICTIONAL + '"}\n'
+        '{"id": "w-2", "text": "La fiera immaginaria di Roccalta chiude. ' + FICTIONAL + '"}\n'
+    )
+    a = Assistant(store=tmp_path / "store", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    # One line broken: its document is not pruned (a typo is no reason to delete) ...
+    wires.write_text(wires.read_text().replace('{"id": "w-2"', '{"id" "w-2"'))
+    broken = a.ingest([corpus], prune=True, progress=False)
+    assert broken.removed == [] and len(broken.failed) == 1
+    # ... and a line deleted from a file read whole is.
+    wires.write_text(wires.read_text().splitlines()[0] + "\n")
+    assert a.ingest([corpus], prune=True, progress=False).removed == ["w-2"]
+
+
+# -- 2. derived indexes are keyed to what they were built from
+
+
+def _ask_json(store: Path, question: str) -> dict:
+    result = runner.invoke(app, ["ask", question, "--json", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_a_recreated_store_at_the_same_generation_is_not_answered_from_the_old_index(
+    tmp_path: Path, e5
+) -> None:
+    store = tmp_path / "store"
+    first, second = tmp_path / "first", tmp_path / "second"
+    _briefing(first, "ponte.txt", "Valdoria")
+    _briefing(second, "fiera.txt", "Roccalta")
+    Assistant(store=store, embeddings=e5).ingest([first], progress=False)
+    assert not _ask_json(store, "Cosa ha inaugurato il sindaco di Valdoria?")["refused"]
+    gen = Assistant(store=store, embeddings=e5).store.generation()
+    shutil.rmtree(store / "chroma")  # the Chroma data recreated; bm25/ and sparse/ stay
+    SharedSystemClient.clear_system_cache()  # as a new process would: no client open on it
+    b = Assistant(store=store, embeddings=e5)
+    b.ingest([second], progress=False)
+    assert b.store.generation() == gen, "same counter: only the collection id tells them apart"
+    assert b.retriever.lexical.doc_ids() == set(b.store.doc_records())
+    answer = _ask_json(store, "Cosa ha inaugurato il sindaco di Roccalta?")
+    assert not answer["refused"] and "Roccalta" in answer["answer"]
+
+
+def test_an_index_read_before_a_killed_ingest_is_not_trusted_after_it(tmp_path: Path, e5) -> None:
+    corpus = tmp_path / "corpus"
+    towns = ["Valdoria", "Roccalta", "Borgofino", "Montesereno", "Acquaviva", "Pietralba"]
+    for i in range(24):
+        _briefing(corpus, f"notizia-{i:02}.txt", f"{towns[i % 6]}{i:02}")
+    store = tmp_path / "store"
+    reader = Assistant(store=store, embeddings=e5)
+    reader.ingest([corpus / "notizia-00.txt"], progress=False)
+    assert reader.retriever.lexical.doc_ids() == set(reader.store.doc_records())
+    env = {**os.environ, "RAG_BATCH_SIZE": "2"}
+    cmd = [sys.executable, "-m", "rag", "ingest", str(corpus), "--store", str(store)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 120
+    while len(reader.store.doc_records()) < 8 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest must still be running when it is killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored = {str(m["doc_id"]) for _, m in reader.store.iter_chunk_metadata()}
+    assert reader.retriever.lexical.doc_ids() == stored, "the reader sees the killed run's writes"
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert reader.retriever.lexical.doc_ids() == set(reader.store.doc_records())
+    assert len(reader.store.doc_records()) == 24
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _drop_first_entry(path: Path) -> None:
+    meta = json.loads(path.read_text())
+    meta["entries"] = meta["entries"][1:]
+    path.write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    ("damaged", "damage"),
+    [
+        pytest.param("sparse/codes.npz", _truncate, id="truncated-sparse-codes"),
+        pytest.param("sparse/meta.json", _truncate, id="truncated-sparse-meta"),
+        pytest.param("bm25/meta.json", _drop_first_entry, id="hand-edited-bm25-meta"),
+        pytest.param("bm25/index/params.index.json", _truncate, id="truncated-bm25-params"),
+        pytest.param("bm25/meta.json", lambda p: p.write_text("{}"), id="emptied-bm25-meta"),
+    ],
+)
+def test_a_damaged_index_file_is_rebuilt_not_fatal(
+    tmp_path: Path, e5, damaged: str, damage
+) -> None:
+    store = tmp_path / "store"
+    _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+    _briefing(tmp_path / "in", "fiera.txt", "Roccalta")
+    Assistant(store=store, embeddings=e5).ingest([tmp_path / "in"], progress=False)
+    question = "What did the mayor of Roccalta inaugurate?"  # English: the sparse vote counts
+    before = _ask_json(store, question)
+    assert not before["refused"]
+    damage(store / damaged)
+    assert _ask_json(store, question) == before
+    check = runner.invoke(app, ["check", "--store", str(store)])
+    assert check.exit_code == 0, check.output
+
+
+# -- 3. rag check [--repair]
+
+
+def _lose_a_record(a: Assistant, doc: str) -> None:
+    a.store.delete_doc_record(doc)  # its chunks stay: orphans
+
+
+def _lose_a_chunk(a: Assistant, doc: str) -> None:
+    a.store.delete_chunks(list(a.store.doc_records()[doc].chunk_ids[:1]))
+
+
+def _edit_bm25(a: Assistant, doc: str) -> None:
+    a.retriever.lexical  # noqa: B018 -- built and saved now, then edited by hand
+    _drop_first_entry(a.store.dir / "bm25" / "meta.json")
+
+
+def _truncate_codes(a: Assistant, doc: str) -> None:
+    a.retriever.sparse_index  # noqa: B018
+    _truncate(a.store.dir / "sparse" / "codes.npz")
+
+
+@pytest.mark.parametrize(
+    ("damage", "reported"),
+    [
+        pytest.param(_lose_a_record, "orphan chunks (in no document's record): of fiera-", id="orphans"),
+        pytest.param(_lose_a_chunk, "chunks missing; `rag check --repair` ingests", id="missing-chunks"),
+        pytest.param(_edit_bm25, "BM25 index at", id="hand-edited-bm25"),
+        pytest.param(_truncate_codes, "sparse index at", id="truncated-sparse-codes"),
+    ],
+)  # fmt: skip
+def test_check_names_each_disagreement_and_repair_fixes_it(
+    tmp_path: Path, e5, damage, reported: str
+) -> None:
+    store = tmp_path / "store"
+    _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+    _briefing(tmp_path / "in", "fiera.txt", "Roccalta")
+    a = Assistant(store=store, embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    clean = runner.invoke(app, ["check", "--store", str(store)])
+    assert (clean.exit_code, clean.stdout) == (0, "2 documents, 2 chunks: consistent\n")
+    fiera = next(d for d in a.store.doc_records() if d.startswith("fiera-"))
+    damage(a, fiera)
+    found = runner.invoke(app, ["check", "--store", str(store)])
+    assert found.exit_code == 1
+    problem, summary = found.stdout.splitlines()
+    assert problem.startswith("problem: ") and reported in problem
+    assert summary.endswith("1 problems, 0 repaired, 1 left; run `rag check --repair`")
+    repaired = runner.invoke(app, ["check", "--repair", "--store", str(store)])
+    assert repaired.exit_code == 0, repaired.output
+    assert repaired.stdout.startswith("repaired: ")
+    again = runner.invoke(app, ["check", "--store", str(store)])
+    assert again.exit_code == 0 and again.stdout.endswith(": consistent\n"), again.output
+
+
+def test_check_cannot_repair_a_document_whose_file_is_gone(tmp_path: Path, e5) -> None:
+    store = tmp_path / "store"
+    gone = _briefing(tmp_path / "in", "fiera.txt", "Roccalta")
+    a = Assistant(store=store, embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    _lose_a_chunk(a, next(iter(a.store.doc_records())))
+    gone.unlink()
+    result = runner.invoke(app, ["check", "--repair", "--store", str(store)])
+    assert result.exit_code == 1
+    assert "is gone: ingest it again, or `rag ingest FOLDER --prune`" in result.stdout
+
+
+# -- 4. a poison file is one named failure, never the end of the run
+
+
+def _deep_json(folder: Path) -> tuple[str, str]:
+    (folder / "deep.jsonl").write_text(
+        '{"id": "ok-1", "text": "Il molo immaginario di Valdoria riapre."}\n'
+        + '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+    )  # fmt: skip
+    return "deep.jsonl:2: nested too deeply", "1 added"
+
+
+def _surrogate(folder: Path) -> tuple[str, str]:
+    (folder / "surrogate.jsonl").write_text(
+        '{"id": "ok-1", "text": "Il molo immaginario di Valdoria riapre."}\n'
+        '{"id": "bad", "text": "Il sindaco immaginario \\ud800 di Roccalta parla."}\n'
+    )
+    return "surrogate.jsonl:2: invalid Unicode (lone surrogate '\\ud800')", "1 added"
+
+
+def _pdf_bomb(folder: Path) -> tuple[str, str]:
+    """One page whose text stream inflates to 84 MB from 160 kB."""
+    stream = zlib.compress(b"BT /F1 12 Tf 72 700 Td " + b"(Valdoria) Tj " * 6_000_000 + b"ET", 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    (folder / "bomb.pdf").write_bytes(bytes(out))
+    return "bomb.pdf: not a readable PDF (Limit reached while decompressing", "0 added"
+
+
+@pytest.mark.parametrize(
+    "poison", [_deep_json, _surrogate, _pdf_bomb], ids=["nested-100000-deep", "lone-surrogate", "pdf-bomb"]
+)  # fmt: skip
+def test_a_poison_file_is_one_named_failure_and_the_rest_goes_in(tmp_path: Path, poison) -> None:
+    folder = tmp_path / "in"
+    _briefing(folder, "ponte.txt", "Valdoria")
+    reason, added = poison(folder)
+    result = subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", str(folder), "--store", str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    [failed] = [line for line in result.stderr.splitlines() if line.startswith("failed: ")]
+    assert reason in failed, failed
+    n = 1 + int(added.split()[0])
+    assert result.stdout.startswith(f"{n} added, 0 updated, 0 unchanged, 0 removed, 1 failed")
+
+
+def test_a_big_jsonl_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
+    def peak_mb(lines: int) -> float:
+        folder = tmp_path / f"in-{lines}"
+        folder.mkdir()
+        with open(folder / "wires.jsonl", "w") as fh:
+            for i in range(lines):
+                fh.write(json.dumps({"id": f"w-{i}", "text": f"Il molo immaginario numero {i} "
+                                     f"di Valdoria riapre dopo i lavori. {FICTIONAL}"}) + "\n")  # fmt: skip
+        rss = tmp_path / f"rss-{lines}"
+        cmd = [sys.executable, "-m", "rag", "ingest", str(folder), "--dry-run",
+               "--store", str(tmp_path / "store")]  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "peak_rss.py"), str(rss), *cmd],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert f"{lines} to add" in done.stdout
+        return float(rss.read_text().split()[0])
+
+    small, big = peak_mb(10), peak_mb(40_000)
+    assert big - small < 60, f"40,000 lines took {big - small:.0f} MB more than 10 lines"
+
+
+def test_progress_is_a_line_every_few_seconds_when_stderr_is_not_a_terminal(
+    tmp_path: Path, e5, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    for i in range(3):
+        _briefing(folder, f"notizia-{i}.txt", f"Valdoria{i}")
+    store = Assistant(store=tmp_path / "store", embeddings=e5).store
+    ingest(store, [folder], batch_size=1, progress_every=0.0)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and all(line.startswith("ingest: ") for line in lines), lines
+    assert "3 files read, 3/3 chunks (embedding)" in lines[-1]
+
+
+# -- 5. faults of the disk, the store and the server, each named in one line
+
+ROOT_ONLY = pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="needs root: a read-only bind mount and a small tmpfs are how the fault is made real",
+)
+
+
+def _rag(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@contextmanager
+def _mounted(*args: str, target: Path, remount: str = "") -> Iterator[Path]:
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", *args, str(target)], check=True)
+    try:
+        if remount:
+            subprocess.run(["mount", "-o", remount, str(target)], check=True)
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=True)
+
+
+@ROOT_ONLY
+def test_a_read_only_store_answers_and_ingest_says_it_is_read_only(tmp_path: Path, e5) -> None:
+    store, view = tmp_path / "store", tmp_path / "read-only"
+    _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+    Assistant(store=store, embeddings=e5).ingest([tmp_path / "in"], progress=False)
+    with _mounted("--bind", str(store), target=view, remount="remount,ro,bind"):
+        assert "documents: 1" in _rag("status", "--store", str(view)).stdout
+        asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria?", "--store", str(view))
+        assert asked.returncode == 0 and "nuovo ponte" in asked.stdout, asked.stderr
+        refused = _rag("ingest", str(tmp_path / "in"), "--store", str(view))
+        assert refused.returncode == 1
+        assert refused.stderr == (
+            f"error: the store at {view} is read-only: questions work, but ingest needs to "
+            "write; make it writable or pass --store NEW_DIR\n"
+        )
+
+
+@ROOT_ONLY
+def test_a_full_disk_is_named_and_questions_still_work(tmp_path: Path, e5) -> None:
+    with _mounted("-t", "tmpfs", "-o", "size=8m", "tmpfs", target=tmp_path / "disk") as disk:
+        store = disk / "store"
+        _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+        for i in range(20):
+            _briefing(tmp_path / "more", f"notizia-{i}.txt", f"Borgo{i}")
+        a = Assistant(store=store, embeddings=e5)
+        assert a.ingest([tmp_path / "in"], progress=False).ok
+        free = os.statvfs(disk)
+        with open(disk / "filler", "wb") as fh:  # leave the disk with no room at all
+            fh.write(b"\0" * (free.f_bavail * free.f_frsize))
+        full = _rag("ingest", str(tmp_path / "more"), "--store", str(store))
+        assert full.returncode == 1
+        assert full.stderr == f"error: disk full at {store}: free space and rerun\n"
+        assert "documents: 1" in _rag("status", "--store", str(store)).stdout
+        asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria?", "--store", str(store))
+        assert asked.returncode == 0 and "nuovo ponte" in asked.stdout, asked.stderr
+        (disk / "filler").unlink()
+        assert len(a.ingest([tmp_path / "more"], progress=False).added) == 20
+
+
+def test_a_corrupt_vector_index_points_to_check_and_repair_rebuilds_it(tmp_path: Path) -> None:
+    import chromadb
+
+    store = tmp_path / "store"
+    # A collection that writes its HNSW files every 2 chunks, so a small store has them.
+    chromadb.PersistentClient(str(store / "chroma")).get_or_create_collection(
+        "briefings",
+        configuration={"hnsw": {"space": "cosine", "batch_size": 2, "sync_threshold": 2}},
+        embedding_function=None,
+    )
+    SharedSystemClient.clear_system_cache()
+    for i in range(4):
+        _briefing(tmp_path / "in", f"notizia-{i}.txt", f"Valdoria{i}")
+    assert _rag("ingest", str(tmp_path / "in"), "--store", str(store)).returncode == 0
+    [pickle] = store.glob("chroma/*/index_metadata.pickle")
+    pickle.write_bytes(b"not a pickle at all")
+    asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria2?", "--store", str(store))
+    assert asked.returncode == 1
+    assert asked.stderr == (
+        f"error: the vector index of the store at {store} is corrupt (error deserializing "
+        "pickle); run `rag check --repair` to rebuild it from the briefings' files\n"
+    )
+    repaired = _rag("check", "--repair", "--store", str(store))
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert repaired.stdout.splitlines()[-1].endswith("5 problems, 5 repaired, 0 left")
+    asked = _rag("ask", "Cosa ha inaugurato il sindaco di Valdoria2?", "--store", str(store))
+    assert asked.returncode == 0 and "Valdoria2 ha inaugurato" in asked.stdout, asked.stderr
+
+
+def test_a_stopped_chroma_server_is_named_with_its_url(tmp_path: Path, e5) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(tmp_path / "data"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )  # fmt: skip
+    try:
+        wait_for_port(port, server, log, 60)
+        _briefing(tmp_path / "in", "ponte.txt", "Valdoria")
+        a = Assistant(store=tmp_path / "local", chroma_url=url, embeddings=e5)
+        a.ingest([tmp_path / "in"], progress=False)
+        assert not a.ask("Cosa ha inaugurato il sindaco di Valdoria?").refused
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    message = f"cannot reach the Chroma server at {url}: start it (`chroma run --path DIR`)"
+    with pytest.raises(ServerUnreachableError, match=re.escape(message)):
+        a.ask("Cosa ha inaugurato il sindaco di Valdoria?")  # a session open when it stopped
+    started = _rag("status", "--chroma-url", url)
+    assert started.returncode == 1 and started.stderr.startswith(f"error: {message}")
+
+
+# -- 6. a briefing cannot drive the terminal
+
+UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_control_characters_in_a_briefing_never_reach_the_terminal(tmp_path: Path, e5) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ponte.txt").write_text(
+        "Il ponte di Valdoria\x1b]0;pwned\x07\n\nVALDORIA (ITALPRESS) - Il sindaco immaginario di "
+        "Valdoria ha inaugurato il nuovo ponte\x1b[2J\x1b[8m sul fiume \x9b31m rosso\u202e.\n\n"
+        f"{FICTIONAL}\n"
+    )
+    Assistant(store=tmp_path / "store", embeddings=e5).ingest([folder], progress=False)
+    question = "Cosa ha inaugurato il sindaco di Valdoria?"
+    plain = runner.invoke(app, ["ask", question, "--store", str(tmp_path / "store")])
+    assert plain.exit_code == 0 and "il nuovo ponte" in plain.stdout, plain.output
+    assert not any(c in plain.stdout for c in UNSAFE), repr(plain.stdout)
+    as_json = runner.invoke(app, ["ask", question, "--json", "--store", str(tmp_path / "store")])
+    assert not any(c in as_json.stdout for c in UNSAFE), repr(as_json.stdout)
+    # The JSON still carries the data as it is: escaped, not removed.
+    data = json.loads(as_json.stdout)
+    assert "\x1b[2J" in data["answer"] or "\x1b]0;pwned" in data["sources"][0]["title"], data
