@@ -37,9 +37,9 @@ from rag.store import DocRecord, Store, fault_of
 ProgressFn = Callable[[int, int, str], None]
 # Bump when per-chunk analysis (quote attribution) changes: the next ingest re-analyses
 # every document and rewrites chunk metadata, without embedding anything again.
-# 11: datelines as metadata (date, place, outlet, body_start, titles), reported speech
+# 12: datelines as metadata (date, place, outlet, body_start, titles), reported speech
 # (Quote.kind) and the article's roles.
-ANALYSIS_VERSION = 11
+ANALYSIS_VERSION = 12
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
