@@ -420,3 +420,17 @@ def test_answers_table_has_a_row_per_group() -> None:
     assert header.split()[:5] == ["group", "n", "top1", "top3", "held"]
     assert line.split()[:5] == ["all", "1", "0.000", "0.000", "1.000"]
     assert line.split()[header.split().index("contain")] == "-"  # no factoid questions
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--split", "third"], "error: --split takes even, odd or all", id="bad-split"),
+        pytest.param(["--limit", "0"], "error: --limit takes a positive number", id="bad-limit"),
+    ],
+)  # fmt: skip
+def test_eval_answers_rejects_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
+    questions = tmp_path / "q.jsonl"
+    _write_jsonl(questions, QUESTIONS)
+    result = _run("-m", "rag", "eval", "answers", "--questions", str(questions), *args)
+    assert result.returncode == 1 and result.stderr.startswith(message), result.stderr
