@@ -60,6 +60,7 @@ _SPEAKER_PATTERNS = [
     rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:pensa|vuole|chiede|propone|teme|prevede|spera)\s+{_NAME}\s+(?:(?:della|dello|delle|degli|del|dei|di|sulla|sul|su|per)\s*)?{_TOPIC}{_END}",
 ]
 _SPEAKER_RX = [re.compile(p, re.IGNORECASE) for p in _SPEAKER_PATTERNS]
+_FIRST_GENERIC = len(_SPEAKER_PATTERNS) - 3  # the last three: any verb, not one of saying
 # A person asked about by role ("the NATO Secretary General", "la ministra del Turismo"):
 # resolved against the roles the briefings give people (rag/quotes.py) at retrieval.
 _ROLE = r"(?P<role>(?:the|il|lo|la|l['’])\s*[^?]{3,80}?)"
@@ -208,6 +209,7 @@ class Question:
     role: str = ""  # "the NATO Secretary General": a person asked about by role
     asks_who: bool = False  # "Who said that ...?": the topic is the claim
     wants: str = ""  # what kind of thing answers it: "person", "date", "number", "place"
+    of_saying: bool = True  # "what did X say/think..." (not "what did X ask for/want")
 
     @property
     def names_a_person(self) -> bool:
@@ -240,9 +242,10 @@ def analyse(
 
 def _parse(q: str) -> Question:
     info = Question(text=q, lang=question_language(q))
-    for rx in _SPEAKER_RX:
+    for i, rx in enumerate(_SPEAKER_RX):
         m = rx.match(q)
         if m:
+            info.of_saying = i < _FIRST_GENERIC
             name = re.sub(r"['’]s?$", "", (m.groupdict().get("name") or "").strip())
             # IGNORECASE lets "the minister" match the name slot: only names and pronouns count.
             info.speaker = name if name[:1].isupper() or fold(name) in _PRONOUNS else ""

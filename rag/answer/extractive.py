@@ -189,6 +189,10 @@ class ExtractiveAnswerer:
         if not self.has_term(info.speaker_key):
             return _refusal(info, _no_person(info))
         candidates = [c for c in _candidates(hits) if c.speaker and _same_person(c.speaker, info)]
+        if not candidates and not info.of_saying:
+            # "What did Jamukha ask of Temüjin?": no statement of theirs, but the briefings
+            # may tell what they asked for.
+            return self._general(info, hits)
         if not candidates:
             return _refusal(info, _no_quote(info))
         topic = info.topic or info.text
@@ -264,7 +268,16 @@ class ExtractiveAnswerer:
             return _refusal(info, _nothing(info), confidence=best)
         top = max(c.score for c in candidates)
         ranked = sorted(candidates, key=lambda c: -c.score)
-        chosen = [c for c in ranked if c.score >= top - GENERAL_KEEP_WITHIN][:GENERAL_SENTENCES]
+        chosen: list[_Candidate] = []
+        budget = GENERAL_SENTENCES  # counted as a reader counts them, not as candidates
+        for c in ranked:
+            n = len(split_sentences(c.text)) or 1
+            if c.score < top - GENERAL_KEEP_WITHIN or (chosen and n > budget):
+                continue
+            chosen.append(c)
+            budget -= n
+            if budget <= 0:
+                break
         answer = _compose(info, chosen, by_date=False)
         answer.confidence = best
         return answer
