@@ -30,9 +30,13 @@ from rag.text import cognate, fold, tokenize
 # Calibrated on the dev splits of ../shared/bench (see bench/BENCHMARKS.md).
 MIN_TOPIC_SIMILARITY = 0.82  # best quote vs. topic, for "what did X say about Y"
 MIN_SENTENCE_SIMILARITY = 0.81  # best sentence vs. question, for other questions
-MIN_TOPIC_EVIDENCE = 0.19  # latent-terms cosine + MARGIN_WEIGHT x margin over background
+# Latent-terms cosine + MARGIN_WEIGHT x margin over the background, per language pair of
+# question and article: within one language a shared common word ("market", "plant")
+# lifts the latent cosine of statements on other topics, so the bar is higher there (set
+# on the even halves of bbc_quotes and the wire set; bench/BENCHMARKS.md).
+MIN_TOPIC_EVIDENCE = {"same": 0.25, "cross": 0.19}
 MARGIN_WEIGHT = 2.0
-MIN_TOPIC_COVERAGE = 0.5  # share of the topic's words a statement (or its intro) holds
+MIN_TOPIC_COVERAGE = 0.6  # share of the topic's words a statement (or its intro) holds
 TOPIC_WORD_BONUS = 0.02
 # A sentence that holds the kind of thing the question asks for (a date for "when", a
 # number for "how many", a name for "who") answers it; one that only shares its words
@@ -388,9 +392,11 @@ def _on_topic(signals: dict[str, float]) -> bool:
     where the model has no latent terms. Thresholds set on the even halves of the dev
     sets and checked on the odd ones (bench/BENCHMARKS.md)."""
     if signals.get("coverage", 0.0) >= MIN_TOPIC_COVERAGE:
-        return True  # it says (or its introduction says) at least half the topic's words
+        return True  # it says (or its introduction says) most of the topic's words
     if "latent" in signals:
-        return signals["latent"] + MARGIN_WEIGHT * signals["margin"] >= MIN_TOPIC_EVIDENCE
+        pair = "same" if signals.get("same_lang") else "cross"
+        evidence = signals["latent"] + MARGIN_WEIGHT * signals["margin"]
+        return evidence >= MIN_TOPIC_EVIDENCE[pair]
     return signals["best"] >= MIN_TOPIC_SIMILARITY
 
 
