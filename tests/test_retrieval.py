@@ -68,7 +68,10 @@ def test_invoke_accepts_filters_as_kwargs(retriever: HybridRetriever) -> None:
 def test_bad_filter_date_is_a_clear_error() -> None:
     from rag.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+    # The message names the forms people type (the web chat shows it under the field).
+    with pytest.raises(
+        ConfigError, match=r"^--since 'last tuesday' is not a date; write it like 2026-02-11"
+    ):
         Filters.of(since="last tuesday")
 
 
