@@ -250,18 +250,14 @@ class Assistant:
     ) -> Question:
         """Check, condense (rules first; an LLM, when configured, for the rest) and analyse
         the question once, with its filters."""
-        asked = self.check_question(question)
+        asked = " ".join(self.check_question(question).split())
         filters = Filters.of(since, until, list(sources or []))
-        history = list(chat_history or [])
-        q = analyse(asked, history, filters=filters)
+        q = analyse(self.condense(asked, list(chat_history or [])), filters=filters)
+        q.asked = asked
+        # After condensing, so that a follow-up the LLM rewrote is resolved too.
         if q.role and not q.speaker and (name := self.retriever.resolve_role(q)):
             # Asked by role: from here on the question is about the person holding it.
             q.speaker, q.names = name, [*q.names, *name.split()]
-        if q.text == " ".join(asked.split()) and history and self.generator is not None:
-            rewritten = str(self.generator.condense(asked, history_pairs(history)))
-            if rewritten != q.text:
-                q = analyse(rewritten, filters=filters)
-                q.asked = asked
         return q
 
     def hits(self, question: Question) -> list[Hit]:
@@ -276,6 +272,7 @@ class Assistant:
 
     def condense(self, question: str, chat_history: Sequence[Any]) -> str:
         """A standalone question: rules first; an LLM, when configured, for the rest."""
+        question = " ".join(question.split())
         standalone = condense(question, chat_history)
         if standalone == question and chat_history and self.generator is not None:
             return str(self.generator.condense(question, history_pairs(chat_history)))
