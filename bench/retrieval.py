@@ -46,7 +46,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = Path(os.environ.get("BENCH_DATA", "/work/shared/bench"))
+DEFAULT_DATA = Path(
+    os.environ.get("BENCH_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "bench")
+)
 SYSTEMS = ("ours", "tutorial", "bm25")
 K = 10
 TUTORIAL_FETCH = (30, 100)

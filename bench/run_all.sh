@@ -3,7 +3,7 @@
 # Cheap systems first; the tutorial baseline (a second full embedding pass) last.
 set -e
 cd "$(dirname "$0")/.."
-PY=${PY:-/work/venv/bin/python}
+PY=${PY:-.venv/bin/python}
 mkdir -p bench/runs
 run() {  # run NAME ARGS...: one harness invocation, stdout to NAME.out, log to NAME.log
   name=$1; shift
