@@ -237,14 +237,14 @@ class ExtractiveAnswerer:
         model drift with the topic's wording (a short or common topic is close to any
         text), so a margin over the background says more than the best score alone."""
         ranked = sorted(candidates, key=lambda c: -c.score)
-        others = [c.score - TOPIC_WORD_BONUS * min(c.topic_words, 3) for c in ranked[1:]]
+        others = [c.dense for c in ranked[1:]]  # similarity alone, as the narrative's
         narrative = [
             c for c in _candidates(hits[:3], sentences=True) if not c.quoted and len(c.text) > 25
         ][:BACKGROUND_SENTENCES]
         qv = np.asarray(cached_query_vector(self.embeddings, topic), dtype=np.float32)
         sims = (self._vectors([c.text for c in narrative]) @ qv).tolist() if narrative else []
         background = others + [float(x) for x in sims]
-        best = ranked[0].score - TOPIC_WORD_BONUS * min(ranked[0].topic_words, 3)
+        best = ranked[0].dense
         latent = {"latent": max(c.latent for c in candidates)} if self.latent else {}
         return {
             **latent,
