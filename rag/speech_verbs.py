@@ -1,0 +1,97 @@
+"""Verbs of saying, Italian and English, in every tense wire copy reports speech in.
+
+One lexicon of verbs (by infinitive) times one table of tense forms, instead of a list of
+the forms someone happened to meet: agency copy writes "ha dichiarato", "dichiara",
+"dichiarava", "aveva dichiarato", "ha voluto dichiarare", "dichiarando", and a verb
+found in one tense is found in all of them. Used by ``rag.quotes`` for direct quotes
+(the verb next to a quotation) and for reported speech (the verb before "che"/"that").
+"""
+
+from __future__ import annotations
+
+import re
+
+# Infinitive -> (present 3rd person, imperfect, past participle, gerund), for the verbs
+# whose forms do not follow the -are pattern (dichiarare: dichiara, dichiarava,
+# dichiarato, dichiarando).
+_IRREGULAR: dict[str, tuple[str, str, str, str]] = {
+    "dire": ("dice", "diceva", "detto", "dicendo"),
+    "aggiungere": ("aggiunge", "aggiungeva", "aggiunto", "aggiungendo"),
+    "ribadire": ("ribadisce", "ribadiva", "ribadito", "ribadendo"),
+    "avvertire": ("avverte", "avvertiva", "avvertito", "avvertendo"),
+    "chiarire": ("chiarisce", "chiariva", "chiarito", "chiarendo"),
+    "ammettere": ("ammette", "ammetteva", "ammesso", "ammettendo"),
+    "sostenere": ("sostiene", "sosteneva", "sostenuto", "sostenendo"),
+    "garantire": ("garantisce", "garantiva", "garantito", "garantendo"),
+    "promettere": ("promette", "prometteva", "promesso", "promettendo"),
+    "riferire": ("riferisce", "riferiva", "riferito", "riferendo"),
+    "concludere": ("conclude", "concludeva", "concluso", "concludendo"),
+    "ammonire": ("ammonisce", "ammoniva", "ammonito", "ammonendo"),
+    "riconoscere": ("riconosce", "riconosceva", "riconosciuto", "riconoscendo"),
+    "rispondere": ("risponde", "rispondeva", "risposto", "rispondendo"),
+    "insistere": ("insiste", "insisteva", "insistito", "insistendo"),
+    "scrivere": ("scrive", "scriveva", "scritto", "scrivendo"),
+    "chiedere": ("chiede", "chiedeva", "chiesto", "chiedendo"),
+    "proporre": ("propone", "proponeva", "proposto", "proponendo"),
+    "suggerire": ("suggerisce", "suggeriva", "suggerito", "suggerendo"),
+    "prevedere": ("prevede", "prevedeva", "previsto", "prevedendo"),
+    "far sapere": ("fa sapere", "faceva sapere", "fatto sapere", "facendo sapere"),
+    "rendere noto": ("rende noto", "rendeva noto", "reso noto", "rendendo noto"),
+}
+_REGULAR = """
+    dichiarare affermare spiegare sottolineare precisare ricordare evidenziare osservare
+    rilevare assicurare annunciare confermare commentare denunciare indicare segnalare
+    replicare anticipare raccontare stimare notare puntualizzare auspicare lamentare
+    ipotizzare rivelare comunicare confidare obiettare testimoniare scherzare avvisare
+""".split()
+
+
+def _forms(infinitive: str) -> tuple[str, str, str, str]:
+    if infinitive in _IRREGULAR:
+        return _IRREGULAR[infinitive]
+    stem = infinitive[:-3]  # dichiar-are
+    return stem + "a", stem + "ava", stem + "ato", stem + "ando"
+
+
+IT_INFINITIVES: tuple[str, ...] = tuple(sorted({*_IRREGULAR, *_REGULAR}))
+_TABLE = {inf: _forms(inf) for inf in IT_INFINITIVES}
+
+
+def _alternation(words: set[str]) -> str:
+    """Longest first, so that 'fatto sapere' is not cut to 'fatto'; spaces match any run."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+IT_PARTICIPLES = _alternation({forms[2] for forms in _TABLE.values()})
+IT_FINITE = _alternation({f for forms in _TABLE.values() for f in forms[:2]})
+IT_GERUNDS = _alternation({forms[3] for forms in _TABLE.values()})
+IT_INFINITIVE = _alternation(set(IT_INFINITIVES))
+IT_ADVERBS = r"poi|anche|inoltre|quindi|infine|già|però|invece|ancora|subito|oggi|ieri|pure"
+_AUXILIARY = r"ha|aveva|avrebbe|hanno|avevano|avrà|avranno"
+# 'ha voluto sottolineare', 'ha tenuto a precisare', 'vuole ricordare': the modal carries
+# the tense, the infinitive the saying.
+_MODAL = r"voluto|tenuto\s+a|potuto|dovuto|vuole|tiene\s+a|voleva|teneva\s+a"
+_ADV = rf"(?:(?:{IT_ADVERBS})\s+){{0,2}}"
+# 'si è detto convinto che', 'si è detta fiduciosa che', 'si dice sicuro che'.
+_STANCE = r"convint|sicur|cert|fiducios|ottimist|pessimist|preoccupat|persuas|soddisfatt"
+IT_REFLEXIVE = rf"si\s+(?:è|era|sarebbe)\s+dett[oaie]\s+(?:{_STANCE})[oaie]|si\s+dice\s+(?:{_STANCE})[oaie]"
+
+IT_REPORTING = (
+    rf"(?:{_AUXILIARY})\s+{_ADV}(?:(?:{_MODAL})\s+{_ADV}(?:{IT_INFINITIVE})|{IT_PARTICIPLES})"
+    rf"|(?:vuole|tiene\s+a)\s+(?:{IT_INFINITIVE})|{IT_REFLEXIVE}|{IT_FINITE}|{IT_GERUNDS}"
+)
+
+EN_REPORTING = (
+    r"said|says|told|tells|warned|warns|added|adds|insisted|insists|explained|explains|"
+    r"stressed|stresses|argued|argues|noted|notes|claimed|claims|admitted|admits|confirmed|"
+    r"confirms|announced|announces|believes|acknowledged|conceded|maintained|predicted|"
+    r"predicts|revealed|suggested|suggests|pointed out|declared|emphasised|emphasized|"
+    r"reiterated|assured|promised|estimated|concluded|complained|hinted|indicated|replied|"
+    r"responded|observed|cautioned|recalled|adding|saying|warning|insisting|arguing|"
+    r"explaining|stressing|noting"
+)
+# Verbs that introduce a quotation but not a clause of their own.
+EN_QUOTING = (
+    r"stated|commented|continued|according to|remarked|wrote|agreed|asked|urged|complained|"
+    r"joked|recalled|observed"
+)
