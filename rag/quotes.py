@@ -24,7 +24,14 @@ from rag.roles import (
     roles_in,
     roles_metadata,
 )
-from rag.speech_verbs import EN_QUOTING, EN_REPORTING, IT_PARTICIPLES, IT_REPORTING
+from rag.speech_verbs import (
+    EN_QUOTING,
+    EN_REPORTING,
+    IT_ADVERBS,
+    IT_CLITIC_INFINITIVE,
+    IT_PARTICIPLES,
+    IT_REPORTING,
+)
 from rag.text import fold
 
 __all__ = [
@@ -537,10 +544,30 @@ _COORDINATED = re.compile(
 )
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she|lui|lei|egli|ella)\s+{_AUX}$", re.IGNORECASE)
 _ROLE_SUBJECT = re.compile(r"(?:^|,)\s*((?:the|il|lo|la|l['’])\s*[^,]{2,60}?)\s*$", re.IGNORECASE)
+# Who the statement is credited to, before or after it: 'secondo X', 'according to X',
+# 'stando a X', 'a detta di X', 'secondo quanto dichiarato da X'; and, at the start of a
+# sentence only, 'per X,' and 'come ha spiegato X,' (elsewhere they mean other things).
+_IT_BY = r"(?:da|dal|dalla|dallo|dai|dagli|dalle|dall['’])"
+_IT_TO = r"(?:a|al|alla|allo|ai|agli|alle|all['’])"
+_IT_OF = r"(?:di|del|della|dello|dei|degli|delle|dell['’])"
 _ACCORDING = re.compile(
-    r"\b(?:secondo|according to)\s+(?!cui\b|il quale\b|la quale\b|whom\b)"
+    r"\b(?P<how>(?:secondo\s+quanto\s+(?:" + IT_PARTICIPLES + r")\s+" + _IT_BY + r"|secondo"
+    r"|according\s+to|stando\s+" + _IT_TO + r"|a\s+detta\s+" + _IT_OF + r"|(?P<initial>per"
+    r"|come\s+(?:ha|aveva)\s+(?:(?:" + IT_ADVERBS + r")\s+)?(?:" + IT_PARTICIPLES + r")"
+    r"|as\s+(?:said|explained|noted|put\s+it)\s+by)))(?:\s+|(?<=['’]))"
+    r"(?!cui\b|il quale\b|la quale\b|whom\b)"
     r"(?P<who>[^,.;:!?\n“”«»\"]{2,80}?)\s*(?P<sep>[,.;])",
     re.IGNORECASE,
+)
+# 'A suo dire, ...', 'A suo avviso, ...': the one already speaking.
+_BY_PRONOUN = re.compile(
+    r"\b(?:a\s+(?:suo|loro)\s+(?:dire|avviso|parere|giudizio)|in\s+(?:his|her|their)\s+view),\s*",
+    re.IGNORECASE,
+)
+# '..., according to Marguerite Osei, who runs the Traders' Group.'
+_RELATIVE_TO_END = re.compile(r"\s*(?:who|which|che|il quale|la quale)\b[^.!?\n]*$", re.IGNORECASE)
+_RELATIVE_APPOSITION = re.compile(
+    r"\s*(?:who|che|il quale|la quale)\s[^,.;:!?]{2,120},\s*", re.IGNORECASE
 )
 _ACCORDING_TO_WHOM = re.compile(
     r",\s*(?:secondo cui|secondo il quale|secondo la quale|according to whom)\s+", re.IGNORECASE
@@ -549,12 +576,13 @@ _SENTENCE_OPENER = re.compile(r"\s*(?:(?:e|ed|ma|and|but)\s+)?$", re.IGNORECASE)
 _DESCRIBED = re.compile(r"\s*(?:a|an|un|una|uno|un['’])\s[^,.;:!?]{2,120},\s*", re.IGNORECASE)
 _ROLE_APPOSITION_AFTER = re.compile(r"\s*[^,.;:!?]{2,60},\s*")
 _SAID_SO = re.compile(
+    rf"\ba(?:d)?\s+(?:{IT_CLITIC_INFINITIVE})\s+(?:è|e['’]|sono)\s+stat[oaie]\b|"
     r"\b(?:lo|così|è quanto)\s+(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
     rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:dice|afferma|dichiara|spiega|sottolinea|annuncia|"
     r"ribadisce|precisa|assicura|scrive)\b",
     re.IGNORECASE,
 )
-_DATELINE = re.compile(r"[^\n]{0,80}?\([A-Z]{3,}\)\s*[–—-]\s*")
+_DATELINE = re.compile(r"[^\n]{0,80}?\((?:[A-Z]{3,}|[A-Za-z][a-z]{3,}|[A-Z][a-z]+[A-Z]\w*)\)\s*[–—-]\s*")
 # A sentence that opens with these is an adverbial phrase before the comma ('After the
 # meeting on Monday, Smith said.'), not a statement.
 _ADVERBIAL_OPENERS = frozenset(
@@ -624,6 +652,11 @@ class _Context:
         floor = max(self.paragraph(pos)[0], pos - MAX_SENTENCE_CHARS)
         breaks = [m.end() for m in _SENTENCE_BREAK.finditer(self.text, floor, pos)]
         return breaks[-1] if breaks else floor
+
+    def sentence_end(self, pos: int) -> int:
+        para_end = self.paragraph(pos)[1]
+        stop = _CLAUSE_END.search(self.text, pos, para_end)
+        return stop.start() if stop else para_end
 
     def _direct_near(self, start: int, end: int) -> list[Quote]:
         """Direct quotes and 'Lo ha detto' statements overlapping [start - 1, end]."""
@@ -818,7 +851,12 @@ def _reported_by_source(ctx: _Context) -> None:
         sent_start = ctx.sentence_start(m.start())
         dateline = _DATELINE.match(text, sent_start, m.start())
         opens = dateline.end() if dateline else sent_start
-        if m.group("sep") == "," and _SENTENCE_OPENER.fullmatch(text, opens, m.start()):
+        initial = _SENTENCE_OPENER.fullmatch(text, opens, m.start())
+        final = text[sent_start : m.start()].rstrip().endswith(",") and (
+            m.group("sep") != ","
+            or _RELATIVE_TO_END.match(text, m.end(), ctx.sentence_end(m.end()))
+        )
+        if m.group("sep") == "," and initial:
             at = m.end()
             # 'according to Jane Roe, chief executive of X, ...': the clause follows the role
             role = _ROLE_APPOSITION_AFTER.match(text, at)
@@ -826,13 +864,22 @@ def _reported_by_source(ctx: _Context) -> None:
                 at = role.end()
             elif described := _DESCRIBED.match(text, at):
                 at = described.end()  # 'according to X, a retired teacher who ..., <clause>'
-
+            elif relative := _RELATIVE_APPOSITION.match(text, at):
+                at = relative.end()  # 'Stando al prefetto X, che ha ricevuto ..., <clause>'
             span = ctx.clause(at)
-        elif m.group("sep") != "," and text[sent_start : m.start()].rstrip().endswith(","):
+        elif final and not m.group("initial"):
             span = _clause_before(ctx, sent_start, text.rfind(",", sent_start, m.start()))
         else:
             continue
         if span:
+            ctx.add(*span, speaker)
+    for m in _BY_PRONOUN.finditer(text):
+        sent_start = ctx.sentence_start(m.start())
+        if ctx.inside_quote(m.start()) or text[sent_start : m.start()].strip():
+            continue
+        span = ctx.clause(m.end())
+        speaker = ctx.last_speaker(m.start())
+        if span and speaker:
             ctx.add(*span, speaker)
     for m in _ACCORDING_TO_WHOM.finditer(text):
         if ctx.inside_quote(m.start()):
