@@ -87,6 +87,14 @@ _NOT_NAMES = frozenset(
     Ministra Presidente Segretario Segretaria Commissario Commissaria Dottor Dottoressa
     """.split()
 )
+# Words that open a place name, never a person's: 'Borgo Alto', 'Castel Fiorito'.
+_PLACE_WORDS = frozenset(
+    fold(w)
+    for w in """
+    Borgo Castel Castello Monte Porto San Santa Santo Villa Valle Ponte Torre Rocca Colle
+    Lago Isola Capo Piazza Via Corso Viale Largo Fort Port Mount Lake Saint St
+    """.split()
+)
 # Brabeck-Letmathe, Mong-koo, McCune, MacKenzie, O'Brien, D'Alema
 _CAP = r"(?:Mc|Mac|O['’]|D['’])?[A-ZÀ-Ö][a-zà-ÿ'’]+(?:-[A-ZÀ-Öa-zà-ÿ][a-zà-ÿ'’]+)*"
 _PARTICLE = r"(?:de|di|da|del|della|van|von|der|den|le|la|bin|al|ibn|mac|mc)"
@@ -249,7 +257,7 @@ class _People:
                         and not any(fold(t) in _NOT_NAMES for t in name_again)
                     ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
                         m, tokens = again, name_again
-                if not tokens or not outside(m.start(1)):
+                if not tokens or not outside(m.start(1)) or fold(tokens[0]) in _PLACE_WORDS:
                     continue
                 if (
                     len(tokens) == 3
@@ -490,6 +498,12 @@ _TAKES_OBJECT = re.compile(r"told|tells|warned|warns|assured|promised", re.IGNOR
 _CONJ_AFTER = re.compile(
     r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,5}?)\s+(?P<conj>che|come|that)\b\s*", re.IGNORECASE
 )
+# 'di' then an infinitive ('di aver chiesto', 'di voler', 'di non essere'): what the speaker
+# said they did or will do.
+_DI_INFINITIVE = re.compile(
+    r"\s+di\s+(?=(?:non\s+)?[a-zà-ÿ]+(?:are|ere|ire|rre|ver|ser|ler|ter|far|dir)\b)",
+    re.IGNORECASE,
+)
 _MID_OPENERS = frozenset(
     """
     on in at to during after before by with from last this yesterday today earlier later
@@ -509,8 +523,24 @@ _MID_CLAUSE_WORDS = frozenset(
 # 'Smith said the plan would fail.': a clause straight after 'said', unless what follows is
 # a time, a place or a manner ('said on Friday.', 'said in a statement').
 _BARE_NEXT = {
-    "said": re.compile(r"\s+(?=[A-Za-z])"),
-    "says": re.compile(r"\s+(?=[A-Za-z])"),
+    **dict.fromkeys(
+        (
+            "said",
+            "says",
+            "insisted",
+            "insists",
+            "argued",
+            "argues",
+            "claimed",
+            "claims",
+            "believes",
+            "predicted",
+            "conceded",
+            "maintained",
+            "estimated",
+        ),
+        re.compile(r"\s+(?=[A-Za-z])"),
+    ),
     "told": re.compile(r"\s+(?:reporters|journalists)\s+(?=[A-Za-z])"),
     "tells": re.compile(r"\s+(?:reporters|journalists)\s+(?=[A-Za-z])"),
 }
@@ -518,7 +548,7 @@ _NOT_A_CLAUSE = frozenset(
     """
     in on at to during after before by with from last this yesterday today tonight earlier
     later recently previously so and but as of for about while when through via under over
-    following ahead nothing little goodbye yes no sorry thank thanks monday tuesday wednesday
+    following ahead nothing little goodbye yes no sorry thank thanks against monday tuesday wednesday
     thursday friday saturday sunday
     """.split()
 )
@@ -541,6 +571,11 @@ _APPOSITION = re.compile(rf",\s*[a-zà-ÿ][^,.;:!?]{{0,80}},\s*{_AUX}")
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
 _COORDINATED = re.compile(
     rf"\s(?:ma|e|ed|and|but)\s+(?:(?:poi|anche|also|then)\s+)?{_AUX}$", re.IGNORECASE
+)
+_LATTER = re.compile(rf"\b(?:quest['’]\s*ultim[oa]|the latter)\s+{_AUX}$", re.IGNORECASE)
+# Before a sentence's first name, nothing or only its role ('Il sindaco Duilio Marcantoni').
+_LEADS_SUBJECT = re.compile(
+    r"\s*(?:(?:il|lo|la|l['’]|i|gli|le|the)\s*[^,.;:!?]{0,80}?,?\s*)?", re.IGNORECASE
 )
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she|lui|lei|egli|ella)\s+{_AUX}$", re.IGNORECASE)
 _ROLE_SUBJECT = re.compile(r"(?:^|,)\s*((?:the|il|lo|la|l['’])\s*[^,]{2,60}?)\s*$", re.IGNORECASE)
@@ -591,11 +626,13 @@ _ADVERBIAL_OPENERS = frozenset(
     dopo prima durante nel nella quando mentre sebbene se con per
     """.split()
 )
-_TIME_ONLY = re.compile(
-    r"\s+(?:on\s+\w+|in\s+a\s+statement|yesterday|today|earlier|later|last\s+week|"
-    r"ieri|oggi|in\s+una\s+nota)\s*",
-    re.IGNORECASE,
+_TIME = (
+    r"(?:on\s+\w+|in\s+a\s+statement|in\s+an\s+interview|yesterday|today|earlier|later"
+    r"|last\s+week|ieri|oggi|in\s+una\s+nota)"
 )
+# 'told reporters', 'told Reuters on Tuesday': whom the words were said to.
+_TOLD_WHOM = r"(?:reporters|journalists|(?-i:[A-Z][\w&]+)|the\s+(?-i:[A-Z])\w+)"
+_TIME_ONLY = re.compile(rf"\s+(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})\s*", re.IGNORECASE)
 _OWNER = re.compile(r"['’]s?\b")
 _BLANK_LINE = re.compile(r"(?=\n\n)")
 MIN_CLAUSE_WORDS = 3
@@ -753,7 +790,10 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
             return name
     head = text[sent_start:verb_at]
     names = ctx.names_in(sent_start, verb_at)
-    if names and _COORDINATED.search(head) and not text[sent_start : names[0][0]].strip():
+    if latter := _LATTER.search(head):
+        # "Quest'ultimo ha aggiunto che": the last person named before, speaker or not.
+        return ctx.people.last_before(sent_start + latter.start(), ctx.paragraph(sent_start)[0])
+    if names and _COORDINATED.search(head) and _LEADS_SUBJECT.fullmatch(text, sent_start, names[0][0]):
         # 'Quagliarini ha accolto il piano ma ha avvertito che ...': a second verb joined
         # to the first shares the subject that opens the sentence.
         return names[0][2]
@@ -778,6 +818,8 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
     or to whom ('ha ribadito con fermezza che', 'told reporters on Monday that'), not be a
     clause of their own ('said it was unlikely that' reports the opposite of what follows)."""
     text, said = ctx.text, verb.group(0)
+    if italian and (infinitive := _DI_INFINITIVE.match(text, verb.end())):
+        return infinitive.end(), ""  # 'ha detto di voler incontrare i pendolari'
     conj = _CONJ_AFTER.match(text, verb.end())
     if conj and (conj.group("conj").lower() != "come" or _COME_VERBS.match(said.split()[-1])):
         mid = _words(conj.group("mid"))
