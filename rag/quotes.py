@@ -92,7 +92,7 @@ _PLACE_WORDS = frozenset(
     fold(w)
     for w in """
     Borgo Castel Castello Monte Porto San Santa Santo Villa Valle Ponte Torre Rocca Colle
-    Lago Isola Capo Piazza Via Corso Viale Largo Fort Port Mount Lake Saint St
+    Lago Isola Capo Piazza Via Corso Viale Largo Fort Port Mount Lake Saint St Val
     """.split()
 )
 # Brabeck-Letmathe, Mong-koo, McCune, MacKenzie, O'Brien, D'Alema
@@ -101,10 +101,13 @@ _PARTICLE = r"(?:de|di|da|del|della|van|von|der|den|le|la|bin|al|ibn|mac|mc)"
 _FULL_NAME = re.compile(rf"\b({_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,2}})\b")
 _LINK = r"(?!of\b|for\b|at\b|with\b|from\b|in\b|di\b|del\b|della\b|dell\b|per\b)"
 _TITLED = re.compile(
-    rf"\b(?:{_TITLES})\.?(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
+    # An abbreviation's full stop ('Dr. Kittredge'), not a sentence's ('... il ministro. Pellizzari').
+    rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
 )
 _WORD_CAP = re.compile(rf"\b{_CAP}\b")
-_ENDS_PHRASE = re.compile(rf"['’]?\s*(?:[,.;:!?)]|$|\n|(?:{_SPEECH_VERBS})\b)", re.IGNORECASE)
+_ENDS_PHRASE = re.compile(
+    rf"['’]?\s*(?:[,.;:!?)]|[-–—](?=\s)|$|\n|(?:{_SPEECH_VERBS})\b)", re.IGNORECASE
+)
 _PRONOUN = re.compile(r"\b(?:he|she|they|lui|lei|egli)\b", re.IGNORECASE)
 
 
@@ -197,7 +200,27 @@ def _quote_spans(text: str) -> list[tuple[int, int, bool]]:
         i += 1
     if open_at >= 0:
         close(n, False)
-    return spans
+    return _split_at_inserts(text, spans)
+
+
+# '«La situazione è seria - ha detto il presidente, Lamberto Ciuffreda - ma ...»': narration
+# set between dashes inside the marks; what it names is outside the quote.
+_INSERT = re.compile(r"\s[-–—]\s+([^-–—«»\"“”\n]{3,120}?)\s[-–—]\s+")
+
+
+def _split_at_inserts(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+    """Each quote cut in two around a dashed insert that opens with a speech verb (or a
+    name and one), so each part is a quote of its own and the insert names their speaker."""
+    out: list[tuple[int, int, bool]] = []
+    for a, b, closed in spans:
+        for m in _INSERT.finditer(text, a, b):
+            verb = _VERB.search(m.group(1))
+            if verb and verb.start() <= 40:
+                if len(text[a : m.start()].split()) >= 2:
+                    out.append((a, m.start(), True))
+                a = m.end()
+        out.append((a, b, closed))
+    return out
 
 
 _POSSESSIVE = re.compile(r"\S+['’]s?\s+")
@@ -343,6 +366,11 @@ def _subject_before(people: _People, text: str, verb_at: int, floor: int) -> str
     return before[-1][2]
 
 
+_ROLE_AFTER_VERB = re.compile(
+    r"[^.!?\n]{0,30}?\b((?:il|lo|la|l['’]|the)\s*[^,.;:!?\n]{2,60})", re.IGNORECASE
+)
+
+
 def _utterances(text: str, spans: list[tuple[int, int, bool]]) -> list[list[tuple[int, int]]]:
     """Spans grouped into utterances: a quote left open runs on into the next one.
 
@@ -361,7 +389,15 @@ def _utterances(text: str, spans: list[tuple[int, int, bool]]) -> list[list[tupl
     return groups
 
 
-def _tail_speaker(people: _People, text: str, a: int, b: int, close_at: int, para_end: int) -> str:
+def _tail_speaker(
+    people: _People,
+    roles: dict[str, str],
+    text: str,
+    a: int,
+    b: int,
+    close_at: int,
+    para_end: int,
+) -> str:
     """The speaker named after the closing mark: '", said Mr Smith' / '," BA chairman
     Martin Broughton said' / '”, ha ammonito Rutte'."""
     after = text[close_at : min(para_end, close_at + 120)]
@@ -394,6 +430,9 @@ def _tail_speaker(people: _People, text: str, a: int, b: int, close_at: int, par
         reach = min(50, stop.start() if stop else 50)
         window = (close_at + verb.end(), close_at + verb.end() + reach)
         speaker = people.speaker_between(*window, text) or people.first_after(*window)
+        # '», ha replicato in serata il ministro.': a role the article gives one person.
+        role = _ROLE_AFTER_VERB.match(text, *window)
+        speaker = speaker or (match_role(role.group(1), roles) if role else "")
     return speaker
 
 
@@ -403,7 +442,7 @@ def find_quotes(text: str) -> list[Quote]:
     spans = _quote_spans(text)
     people = _People(text, [(a, b) for a, b, _ in spans])
     roles = roles_in(text, people.as_written(text))
-    direct, said_so = _said_so_by(text, people, roles, _direct_quotes(text, spans, people))
+    direct, said_so = _said_so_by(text, people, roles, _direct_quotes(text, spans, people, roles))
     reported = _reported_statements(text, people, roles, direct + said_so)
     return sorted(direct + said_so + reported, key=lambda q: q.start)
 
@@ -415,7 +454,9 @@ def find_roles(text: str) -> dict[str, str]:
     return roles_in(text, people.as_written(text))
 
 
-def _direct_quotes(text: str, spans: list[tuple[int, int, bool]], people: _People) -> list[Quote]:
+def _direct_quotes(
+    text: str, spans: list[tuple[int, int, bool]], people: _People, roles: dict[str, str]
+) -> list[Quote]:
     """Direct quotes, each attributed to the most plausible speaker."""
     quotes: list[Quote] = []
     last_speaker_in_para: dict[int, str] = {}
@@ -428,7 +469,7 @@ def _direct_quotes(text: str, spans: list[tuple[int, int, bool]], people: _Peopl
         para_end = len(text) if para_end < 0 else para_end
         close_at = b + 1 if b < len(text) and text[b] in '"”»' else b
         # 1. After the closing mark of the utterance's last span.
-        speaker = _tail_speaker(people, text, group[-1][0], b, close_at, para_end)
+        speaker = _tail_speaker(people, roles, text, group[-1][0], b, close_at, para_end)
         # 2. Right after the previous quote, with nothing but marks between: the same
         #    speaker goes on ('"A." "B."').
         if not speaker and prev_speaker and _ONLY_MARKS.fullmatch(text, prev_end, a):
@@ -617,7 +658,9 @@ _SAID_SO = re.compile(
     r"ribadisce|precisa|assicura|scrive)\b",
     re.IGNORECASE,
 )
-_DATELINE = re.compile(r"[^\n]{0,80}?\((?:[A-Z]{3,}|[A-Za-z][a-z]{3,}|[A-Z][a-z]+[A-Z]\w*)\)\s*[–—-]\s*")
+_DATELINE = re.compile(
+    r"[^\n]{0,80}?\((?:[A-Z]{3,}|[A-Za-z][a-z]{3,}|[A-Z][a-z]+[A-Z]\w*)\)\s*[–—-]\s*"
+)
 # A sentence that opens with these is an adverbial phrase before the comma ('After the
 # meeting on Monday, Smith said.'), not a statement.
 _ADVERBIAL_OPENERS = frozenset(
@@ -793,7 +836,11 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
     if latter := _LATTER.search(head):
         # "Quest'ultimo ha aggiunto che": the last person named before, speaker or not.
         return ctx.people.last_before(sent_start + latter.start(), ctx.paragraph(sent_start)[0])
-    if names and _COORDINATED.search(head) and _LEADS_SUBJECT.fullmatch(text, sent_start, names[0][0]):
+    if (
+        names
+        and _COORDINATED.search(head)
+        and _LEADS_SUBJECT.fullmatch(text, sent_start, names[0][0])
+    ):
         # 'Quagliarini ha accolto il piano ma ha avvertito che ...': a second verb joined
         # to the first shares the subject that opens the sentence.
         return names[0][2]
@@ -915,14 +962,7 @@ def _reported_by_source(ctx: _Context) -> None:
             continue
         if span:
             ctx.add(*span, speaker)
-    for m in _BY_PRONOUN.finditer(text):
-        sent_start = ctx.sentence_start(m.start())
-        if ctx.inside_quote(m.start()) or text[sent_start : m.start()].strip():
-            continue
-        span = ctx.clause(m.end())
-        speaker = ctx.last_speaker(m.start())
-        if span and speaker:
-            ctx.add(*span, speaker)
+
     for m in _ACCORDING_TO_WHOM.finditer(text):
         if ctx.inside_quote(m.start()):
             continue
@@ -931,6 +971,19 @@ def _reported_by_source(ctx: _Context) -> None:
         role = _ROLE_SUBJECT.search(text, sent_start, m.start())
         speaker = names[0][2] if names else match_role(role.group(1), ctx.roles) if role else ""
         span = ctx.clause(m.end())
+        if span and speaker:
+            ctx.add(*span, speaker)
+
+
+def _reported_by_pronoun(ctx: _Context) -> None:
+    """'A suo dire, <clause>': after the named speakers are known, the last of them."""
+    text = ctx.text
+    for m in _BY_PRONOUN.finditer(text):
+        sent_start = ctx.sentence_start(m.start())
+        if ctx.inside_quote(m.start()) or text[sent_start : m.start()].strip():
+            continue
+        span = ctx.clause(m.end())
+        speaker = ctx.last_speaker(m.start())
         if span and speaker:
             ctx.add(*span, speaker)
 
@@ -991,6 +1044,7 @@ def _reported_statements(
     _reported_by_source(ctx)
     _reported_after_verbs(ctx)
     _reported_before_verbs(ctx)
+    _reported_by_pronoun(ctx)
     return ctx.said
 
 

@@ -57,6 +57,7 @@ _HEADS: dict[str, str] = {
     **dict.fromkeys(("comandante", "commander"), "commander"),
     **dict.fromkeys(("capitano", "captain"), "captain"),
     **dict.fromkeys(("leader",), "leader"),
+    **dict.fromkeys(("council leader", "leader of the council"), "council leader"),
     # The Italian party or union secretary; an English "Secretary" is a minister (above).
     **dict.fromkeys(("segretario", "segretaria"), "secretary"),
     **dict.fromkeys(("deputato", "deputata", "parlamentare", "mp"), "member of parliament"),
@@ -103,7 +104,9 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("provinciale", "provincial"), "provincial"),
     **dict.fromkeys(("comunale", "municipal", "city", "town"), "municipal"),
     **dict.fromkeys(("nazionale", "national"), "national"),
-    **dict.fromkeys(("scuola", "scuole", "scolastico", "scolastica", "school", "schools"), "school"),
+    **dict.fromkeys(
+        ("scuola", "scuole", "scolastico", "scolastica", "school", "schools"), "school"
+    ),
     **dict.fromkeys(("edilizia", "buildings", "building"), "buildings"),
     **dict.fromkeys(("stabilimento", "fabbrica", "plant", "factory"), "plant"),
     **dict.fromkeys(("ricostruzione", "reconstruction"), "reconstruction"),

@@ -59,7 +59,9 @@ _TABLE = {inf: _forms(inf) for inf in IT_INFINITIVES}
 
 def _alternation(words: set[str]) -> str:
     """Longest first, so that 'fatto sapere' is not cut to 'fatto'; spaces match any run."""
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
 
 
 IT_PARTICIPLES = _alternation({forms[2] for forms in _TABLE.values()})
@@ -76,7 +78,9 @@ _MODAL = r"voluto|tenuto\s+a|potuto|dovuto|vuole|tiene\s+a|voleva|teneva\s+a"
 _ADV = rf"(?:(?:{IT_ADVERBS})\s+){{0,2}}"
 # 'si è detto convinto che', 'si è detta fiduciosa che', 'si dice sicuro che'.
 _STANCE = r"convint|sicur|cert|fiducios|ottimist|pessimist|preoccupat|persuas|soddisfatt"
-IT_REFLEXIVE = rf"si\s+(?:è|era|sarebbe)\s+dett[oaie]\s+(?:{_STANCE})[oaie]|si\s+dice\s+(?:{_STANCE})[oaie]"
+IT_REFLEXIVE = (
+    rf"si\s+(?:è|era|sarebbe)\s+dett[oaie]\s+(?:{_STANCE})[oaie]|si\s+dice\s+(?:{_STANCE})[oaie]"
+)
 
 IT_REPORTING = (
     rf"(?:{_AUXILIARY})\s+{_ADV}(?:(?:{_MODAL})\s+{_ADV}(?:{IT_INFINITIVE})|{IT_PARTICIPLES})"
