@@ -29,6 +29,7 @@ from rag.speech_verbs import (
     EN_REPORTING,
     IT_ADVERBS,
     IT_CLITIC_INFINITIVE,
+    IT_FINITE,
     IT_PARTICIPLES,
     IT_REPORTING,
 )
@@ -280,7 +281,7 @@ class _People:
                         and not any(fold(t) in _NOT_NAMES for t in name_again)
                     ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
                         m, tokens = again, name_again
-                if not tokens or not outside(m.start(1)) or fold(tokens[0]) in _PLACE_WORDS:
+                if not tokens or not outside(m.start(1)):
                     continue
                 if (
                     len(tokens) == 3
@@ -290,6 +291,8 @@ class _People:
                     tokens = tokens[1:]
                 if rx is _FULL_NAME and len(tokens) < 2:
                     continue
+                if any(fold(t) in _PLACE_WORDS for t in tokens[:-1]):
+                    continue  # 'Pendolari Val Lusina', 'Borgo Alto'
                 surname = fold(tokens[-1])
                 self.full.setdefault(surname, " ".join(tokens))
         for m in _WORD_CAP.finditer(text):
@@ -531,13 +534,16 @@ _EN_VERB = re.compile(EN_REPORTING, re.IGNORECASE)
 _GERUND = re.compile(r"\w+(?:ando|endo|ing)", re.IGNORECASE)
 # 'come' reports a statement after these verbs ('ha sottolineato come Kiev abbia ...'); after
 # others it means 'how'.
-_COME_VERBS = re.compile(r"(?:sottoline|evidenzi|ricord|osserv|rilev)", re.IGNORECASE)
+_COME_VERBS = re.compile(
+    r"(?:sottoline|evidenzi|ricord|osserv|rilev|spieg|raccont|denunci|lament|rimarc)",
+    re.IGNORECASE,
+)
 # Verbs whose object (the person told) may stand between them and 'that'.
 _TAKES_OBJECT = re.compile(r"told|tells|warned|warns|assured|promised", re.IGNORECASE)
 # Up to five words between the verb and its 'che'/'that' ('ha ribadito con fermezza che',
 # 'told reporters on Monday that').
 _CONJ_AFTER = re.compile(
-    r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,5}?)\s+(?P<conj>che|come|that)\b\s*", re.IGNORECASE
+    r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,8}?)\s+(?P<conj>che|come|that)\b\s*", re.IGNORECASE
 )
 # 'di' then an infinitive ('di aver chiesto', 'di voler', 'di non essere'): what the speaker
 # said they did or will do.
@@ -549,9 +555,11 @@ _MID_OPENERS = frozenset(
     """
     on in at to during after before by with from last this yesterday today earlier later
     recently previously also again repeatedly however too now then once
+    monday tuesday wednesday thursday friday saturday sunday tonight
     a al alla ai agli alle all in nel nella nei nelle con durante per davanti dopo oggi ieri
     poi anche piu inoltre ancora gia chiaramente nuovamente stamani stamattina stasera infine
-    quindi invece pero subito
+    quindi invece pero subito stamani stasera stanotte lunedi martedi mercoledi giovedi
+    venerdi sabato domenica
     """.split()
 )
 _MID_CLAUSE_WORDS = frozenset(
@@ -609,6 +617,8 @@ _AUX = (
 )
 _CLOSE_TO_VERB = re.compile(rf"\s*{_AUX}")
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ][^,.;:!?]{{0,80}},\s*{_AUX}")
+# 'Rossi, che ha poi spiegato che', 'Roe, who said that'
+_RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", re.IGNORECASE)
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
 _COORDINATED = re.compile(
     rf"\s(?:ma|e|ed|and|but)\s+(?:(?:poi|anche|also|then)\s+)?{_AUX}$", re.IGNORECASE
@@ -652,10 +662,9 @@ _SENTENCE_OPENER = re.compile(r"\s*(?:(?:e|ed|ma|and|but)\s+)?$", re.IGNORECASE)
 _DESCRIBED = re.compile(r"\s*(?:a|an|un|una|uno|un['’])\s[^,.;:!?]{2,120},\s*", re.IGNORECASE)
 _ROLE_APPOSITION_AFTER = re.compile(r"\s*[^,.;:!?]{2,60},\s*")
 _SAID_SO = re.compile(
-    rf"\ba(?:d)?\s+(?:{IT_CLITIC_INFINITIVE})\s+(?:è|e['’]|sono)\s+stat[oaie]\b|"
+    rf"\ba(?:d)?\s+(?:{IT_CLITIC_INFINITIVE})\s+(?:(?:è|e['’]|sono)\s+stat[oaie]|è)\b|"
     r"\b(?:lo|così|è quanto)\s+(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
-    rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:dice|afferma|dichiara|spiega|sottolinea|annuncia|"
-    r"ribadisce|precisa|assicura|scrive)\b",
+    rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:{IT_FINITE})\b",
     re.IGNORECASE,
 )
 _DATELINE = re.compile(
@@ -671,6 +680,7 @@ _ADVERBIAL_OPENERS = frozenset(
 )
 _TIME = (
     r"(?:on\s+\w+|in\s+a\s+statement|in\s+an\s+interview|yesterday|today|earlier|later"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight"
     r"|last\s+week|ieri|oggi|in\s+una\s+nota)"
 )
 # 'told reporters', 'told Reuters on Tuesday': whom the words were said to.
@@ -826,7 +836,9 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
     for start, end, name in reversed(ctx.names_in(sent_start, verb_at)):
         if _CLOSE_TO_VERB.fullmatch(text, end, verb_at):
             return name
-        if _APPOSITION.fullmatch(text, end, verb_at):
+        if _APPOSITION.fullmatch(text, end, verb_at) or _RELATIVE_SUBJECT.fullmatch(
+            text, end, verb_at
+        ):
             return name
         after_role = text[sent_start:start].rstrip().endswith(",")
         if after_role and _AFTER_ROLE.fullmatch(text, end, verb_at):

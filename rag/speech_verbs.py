@@ -37,12 +37,26 @@ _IRREGULAR: dict[str, tuple[str, str, str, str]] = {
     "prevedere": ("prevede", "prevedeva", "previsto", "prevedendo"),
     "far sapere": ("fa sapere", "faceva sapere", "fatto sapere", "facendo sapere"),
     "rendere noto": ("rende noto", "rendeva noto", "reso noto", "rendendo noto"),
+    "far notare": ("fa notare", "faceva notare", "fatto notare", "facendo notare"),
+    "far presente": ("fa presente", "faceva presente", "fatto presente", "facendo presente"),
+    "mettere in guardia": (
+        "mette in guardia",
+        "metteva in guardia",
+        "messo in guardia",
+        "mettendo in guardia",
+    ),
+    "ribattere": ("ribatte", "ribatteva", "ribattuto", "ribattendo"),
+    "ritenere": ("ritiene", "riteneva", "ritenuto", "ritenendo"),
+    "proseguire": ("prosegue", "proseguiva", "proseguito", "proseguendo"),
+    "esordire": ("esordisce", "esordiva", "esordito", "esordendo"),
 }
 _REGULAR = """
     dichiarare affermare spiegare sottolineare precisare ricordare evidenziare osservare
     rilevare assicurare annunciare confermare commentare denunciare indicare segnalare
     replicare anticipare raccontare stimare notare puntualizzare auspicare lamentare
     ipotizzare rivelare comunicare confidare obiettare testimoniare scherzare avvisare
+    rimarcare rivendicare tuonare incalzare rassicurare chiosare sentenziare specificare
+    continuare informare svelare minacciare
 """.split()
 
 
@@ -93,11 +107,12 @@ EN_REPORTING = (
     r"confirms|announced|announces|believes|acknowledged|conceded|maintained|predicted|"
     r"predicts|revealed|suggested|suggests|pointed out|declared|emphasised|emphasized|"
     r"reiterated|assured|promised|estimated|concluded|complained|hinted|indicated|replied|"
-    r"responded|observed|cautioned|recalled|adding|saying|warning|insisting|arguing|"
+    r"responded|observed|cautioned|recalled|stated|states|asserted|contended|reckons|"
+    r"vowed|pledged|disclosed|wrote|writes|adding|saying|warning|insisting|arguing|"
     r"explaining|stressing|noting"
 )
 # Verbs that introduce a quotation but not a clause of their own.
 EN_QUOTING = (
-    r"stated|commented|continued|according to|remarked|wrote|agreed|asked|urged|complained|"
+    r"commented|continued|according to|remarked|agreed|asked|urged|complained|"
     r"joked|recalled|observed"
 )
