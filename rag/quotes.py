@@ -615,8 +615,10 @@ _AUX = (
     r"(?:(?:has|have|had|also|then|later|previously|earlier|again|recently|repeatedly|"
     r"once|yesterday|today|would|will|ha|aveva|poi|anche|ieri|oggi|inoltre|quindi|infine)\s+){0,3}"
 )
-_CLOSE_TO_VERB = re.compile(rf"\s*{_AUX}")
-_APPOSITION = re.compile(rf",\s*[a-zà-ÿ][^,.;:!?]{{0,80}},\s*{_AUX}")
+# A party or place in brackets after the name ('Mario Rossi (Pd) ha detto') and an age or a
+# role set off by commas ('Lindqvar, 54, said') stand between a subject and its verb.
+_CLOSE_TO_VERB = re.compile(rf"\s*(?:\([^()\n]{{1,40}}\)\s*)?{_AUX}")
+_APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
 # 'Rossi, che ha poi spiegato che', 'Roe, who said that'
 _RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", re.IGNORECASE)
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
@@ -645,6 +647,7 @@ _ACCORDING = re.compile(
     r"(?P<who>[^,.;:!?\n“”«»\"]{2,80}?)\s*(?P<sep>[,.;])",
     re.IGNORECASE,
 )
+_NAME_APPOSITION = re.compile(rf"\s*{_CAP}(?:\s+{_CAP}){{0,2}},\s*")
 # 'A suo dire, ...', 'A suo avviso, ...': the one already speaking.
 _BY_PRONOUN = re.compile(
     r"\b(?:a\s+(?:suo|loro)\s+(?:dire|avviso|parere|giudizio)|in\s+(?:his|her|their)\s+view),\s*",
@@ -967,6 +970,11 @@ def _reported_by_source(ctx: _Context) -> None:
                 at = described.end()  # 'according to X, a retired teacher who ..., <clause>'
             elif relative := _RELATIVE_APPOSITION.match(text, at):
                 at = relative.end()  # 'Stando al prefetto X, che ha ricevuto ..., <clause>'
+            elif not who and (named := _NAME_APPOSITION.match(text, at)):
+                # 'Secondo il presidente della Regione, Mario Rossi, <clause>'
+                person = ctx.names_in(at, named.end())
+                if person:
+                    speaker, at = person[-1][2], named.end()
             span = ctx.clause(at)
         elif final and not m.group("initial"):
             span = _clause_before(ctx, sent_start, text.rfind(",", sent_start, m.start()))

@@ -499,6 +499,13 @@ def test_lo_ha_detto_credits_the_person_not_the_organisation_before_them() -> No
         # Any outlet's dateline stays out of a lede credited after it.
         ("Lusignano, 15 mag. (askanews) - La linea tornerà a orario pieno da lunedì. Lo ha reso noto Ottone Ravagnani.",
          "Ottone Ravagnani", "La linea tornerà a orario pieno da lunedì"),
+        # A role, then the name set off by commas; a party in brackets; an age.
+        ("Secondo il presidente della Regione, Mario Bellandi, il turismo crescerà ancora.",
+         "Mario Bellandi", "il turismo crescerà ancora"),
+        ("Il consigliere Mario Bellandi (Pd) ha dichiarato che il bilancio non torna.",
+         "Mario Bellandi", "il bilancio non torna"),
+        ("Tobias Lindqvar, 54, said that the fares would stay the same.",
+         "Tobias Lindqvar", "the fares would stay the same"),
         # English: more verbs without 'that', whom they were told, a weekday.
         ("The council leader, Priya Wetherall, insisted the budget was balanced.",
          "Priya Wetherall", "the budget was balanced"),
