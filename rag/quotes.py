@@ -588,10 +588,22 @@ _BARE_NEXT = {
             "maintained",
             "estimated",
         ),
-        re.compile(r"\s+(?=[A-Za-z])"),
+        # 'said on Monday the plan ...': a time, then the clause.
+        re.compile(
+            r"\s+(?:(?:on\s+(?-i:[A-Z])\w+|yesterday|today|monday|tuesday|wednesday|thursday"
+            r"|friday|saturday|sunday)\s+)?(?=[A-Za-z])",
+            re.IGNORECASE,
+        ),
     ),
-    "told": re.compile(r"\s+(?:reporters|journalists)\s+(?=[A-Za-z])"),
-    "tells": re.compile(r"\s+(?:reporters|journalists)\s+(?=[A-Za-z])"),
+    # 'told reporters the ...', 'told Reuters the ...', 'told the BBC the ...'
+    **dict.fromkeys(
+        ("told", "tells"),
+        re.compile(
+            r"\s+(?:reporters|journalists|(?:the\s+)?(?-i:[A-Z][\w&]+)(?:\s+(?-i:[A-Z][\w&]+))?)"
+            r"(?:\s+(?:on\s+(?-i:[A-Z])\w+|yesterday|today))?\s+(?=[A-Za-z])",
+            re.IGNORECASE,
+        ),
+    ),
 }
 _NOT_A_CLAUSE = frozenset(
     """
@@ -631,7 +643,10 @@ _LEADS_SUBJECT = re.compile(
     r"\s*(?:(?:il|lo|la|l['’]|i|gli|le|the)\s*[^,.;:!?]{0,80}?,?\s*)?", re.IGNORECASE
 )
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she|lui|lei|egli|ella)\s+{_AUX}$", re.IGNORECASE)
-_ROLE_SUBJECT = re.compile(r"(?:^|,)\s*((?:the|il|lo|la|l['’])\s*[^,]{2,60}?)\s*$", re.IGNORECASE)
+_ROLE_SUBJECT = re.compile(
+    r"(?:^|,)\s*(?:(?:anche|pure|persino|also|even)\s+)?((?:the|il|lo|la|l['’])\s*[^,]{2,60}?)\s*$",
+    re.IGNORECASE,
+)
 # Who the statement is credited to, before or after it: 'secondo X', 'according to X',
 # 'stando a X', 'a detta di X', 'secondo quanto dichiarato da X'; and, at the start of a
 # sentence only, 'per X,' and 'come ha spiegato X,' (elsewhere they mean other things).

@@ -506,6 +506,14 @@ def test_lo_ha_detto_credits_the_person_not_the_organisation_before_them() -> No
          "Mario Bellandi", "il bilancio non torna"),
         ("Tobias Lindqvar, 54, said that the fares would stay the same.",
          "Tobias Lindqvar", "the fares would stay the same"),
+        # English: a time or whom they were told before a clause without 'that'.
+        ("Nora Quill told Reuters the harbour would need new cranes.",
+         "Nora Quill", "the harbour would need new cranes"),
+        ("Nora Quill said on Monday the harbour would need new cranes.",
+         "Nora Quill", "the harbour would need new cranes"),
+        # 'Anche' before a role subject.
+        ("Il sindaco Mario Bellandi ha aperto la seduta. Anche il sindaco ha detto che il bilancio non torna.",
+         "Mario Bellandi", "il bilancio non torna"),
         # English: more verbs without 'that', whom they were told, a weekday.
         ("The council leader, Priya Wetherall, insisted the budget was balanced.",
          "Priya Wetherall", "the budget was balanced"),
