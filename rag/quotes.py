@@ -613,8 +613,18 @@ _NOT_A_CLAUSE = frozenset(
     thursday friday saturday sunday
     """.split()
 )
-_SENTENCE_BREAK = re.compile(r"[.!?…][”»\"’)]?\s+|\n")
-_CLAUSE_END = re.compile(r"[.!?…](?=[”»\"’)]?(?:\s|$))|\n")
+# The full stop of an abbreviation or an initial ends no sentence: 'il dott. Bianchi',
+# 'the U.S. would', 'Dr. Kittredge', 'Jan. 22'. One fixed-width look-behind per form.
+_ABBREVIATIONS = (
+    "dott dott.ssa prof sen avv ing sig sigg geom arch Dr Mr Mrs Ms St Prof Sen Gov Rep Gen "
+    "Lt Col Sgt Capt Rev Jan Feb Aug Sept Oct Nov Dec"
+).split()
+# Tried only where a full stop has matched, so the look-behinds cost nothing elsewhere.
+_NOT_ABBREVIATION = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS) + (
+    r"(?<!(?<![\w])[A-Z]\.)"
+)
+_SENTENCE_BREAK = re.compile(rf"(?:[!?…]|\.{_NOT_ABBREVIATION})[”»\"’)]?\s+|\n")
+_CLAUSE_END = re.compile(rf"(?:[!?…]|\.{_NOT_ABBREVIATION})(?=[”»\"’)]?(?:\s|$))|\n")
 _QUESTION_OR_NOT = re.compile(
     r"\b(?:se|whether|if)\b|(?:\b(?:non|not|never|mai)|n['’]t)\s+(?:\w+\s+)?$", re.IGNORECASE
 )

@@ -506,6 +506,11 @@ def test_lo_ha_detto_credits_the_person_not_the_organisation_before_them() -> No
          "Mario Bellandi", "il bilancio non torna"),
         ("Tobias Lindqvar, 54, said that the fares would stay the same.",
          "Tobias Lindqvar", "the fares would stay the same"),
+        # An abbreviation's full stop ends no clause.
+        ("Mario Bellandi ha detto che il dott. Bianchi sarà nominato primario a maggio.",
+         "Mario Bellandi", "il dott. Bianchi sarà nominato primario a maggio"),
+        ("Nora Quill said that the U.S. would send new cranes to the port.",
+         "Nora Quill", "the U.S. would send new cranes to the port"),
         # English: a time or whom they were told before a clause without 'that'.
         ("Nora Quill told Reuters the harbour would need new cranes.",
          "Nora Quill", "the harbour would need new cranes"),
