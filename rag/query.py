@@ -301,6 +301,7 @@ _ROLE_WORDS = frozenset(
     amministratore delegato portavoce""".split()
 )
 _OF = frozenset("of for at del della dello dei degli delle di al alla allo ai agli".split())
+_ARTICLES = frozenset("the il lo la i gli le".split())
 _TRAILING_NAME = re.compile(r"(?:\s+(?-i:[A-ZÀ-Ö])[\w'’-]+){1,3}$")
 
 
@@ -311,6 +312,12 @@ def _role_and_name(phrase: str) -> tuple[str, str]:
     if m:
         tokens = m.group(0).split()
         before = phrase[: m.start()].split()
+        while before and before[-1][:1].isupper():
+            tokens.insert(0, before.pop())  # the whole capitalised run
+        if before and fold(before[-1]) in _ARTICLES:
+            # "the chief executive of the North Vale Hospitals Trust": a capitalised run
+            # after an article is an organisation's name, not a person's.
+            return phrase, ""
         if before and fold(before[-1]) in _OF:
             # "ministra del Turismo Carla Rossi": Turismo names the office, and what is left
             # is a name only if it is a whole one ("chief executive of Northwind Air").

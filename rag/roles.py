@@ -237,6 +237,20 @@ def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
     return roles
 
 
+def with_place(roles: dict[str, str], place: str) -> dict[str, str]:
+    """The roles of a briefing filed from ``place`` with that place as one more qualifier:
+    in a Lagonero briefing "il sindaco" is the mayor of Lagonero, and a question asks for
+    him so ("the mayor of Lagonero") though the article never writes it."""
+    town = place.split("(")[0].strip()
+    if not town:
+        return roles
+    out = dict(roles)
+    for key, name in roles.items():
+        if fold(town).lower() not in key:
+            out.setdefault(normalise_role(f"{key} {town}"), name)
+    return out
+
+
 def match_role(phrase: str, roles: dict[str, str]) -> str:
     """The full name of the one person holding the office ``phrase`` names, in either
     language ("the NATO Secretary General" finds "segretario generale della nato").

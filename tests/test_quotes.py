@@ -11,6 +11,7 @@ from rag.quotes import (
     roles_from_metadata,
     roles_metadata,
 )
+from rag.roles import with_place
 from tests.conftest import DATA, SAMPLE
 
 
@@ -582,3 +583,10 @@ def test_direct_quotes_in_agency_italian(text: str, expected: list[tuple[str, st
 )  # fmt: skip
 def test_roles_of_agency_copy(text: str, phrase: str, name: str) -> None:
     assert match_role(phrase, find_roles(text)) == name
+
+
+def test_a_local_office_is_qualified_by_the_briefing_place() -> None:
+    roles = with_place(find_roles("Il sindaco Ermes Tavecchio ha firmato l'ordinanza."), "Lagonero")
+    assert match_role("the mayor of Lagonero", roles) == "Ermes Tavecchio"
+    assert match_role("il sindaco", roles) == "Ermes Tavecchio"
+    assert match_role("the mayor of Porto Nuovo", roles) == ""
