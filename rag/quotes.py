@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ('"', '"'))
-_SPEECH_VERBS = rf"{IT_REPORTING}|secondo|{EN_REPORTING}|{EN_QUOTING}"
+_SPEECH_VERBS = rf"{IT_REPORTING}|secondo|{EN_QUOTING}"
 _VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
 _TITLES = (
     r"Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Lord|Lady|Dame|President|Prime Minister|Chancellor|Minister|"
