@@ -23,6 +23,7 @@ from langchain_core.messages import convert_to_messages
 from rag.datelines import _date_parts as date_parts
 from rag.documents import date_key
 from rag.errors import ConfigError
+from rag.roles import ROLE_IN_QUESTION, parse_role
 from rag.text import fold, question_language
 
 # The patterns are case-insensitive, but a name's later words must really be capitalised:
@@ -263,6 +264,11 @@ def _parse(q: str) -> Question:
                 info.asks_who = True
                 info.topic = m.group("topic").strip(" ?.!")
                 break
+    if not info.speaker and not info.role and not info.asks_who:
+        # A role anywhere else in the question: resolved like the templates' roles, and
+        # kept only if it resolves to one person.
+        if (m := ROLE_IN_QUESTION.search(q)) and parse_role(m.group("role"))[0]:
+            info.role = m.group("role")
     info.names = names_in(q)
     info.timeline = bool(_TIMELINE.search(q))
     info.wants = next((kind for kind, rx in _WANTS if rx.search(q)), "")

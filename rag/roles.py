@@ -113,7 +113,29 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("pronto", "soccorso", "emergency"), "emergency"),
     **dict.fromkeys(("consiglio", "council"), "council"),
     **dict.fromkeys(("club", "squadra", "team"), "club"),
+    **dict.fromkeys(("porto", "portuale", "portuali", "port", "ports", "harbour"), "port"),
+    **dict.fromkeys(("autorita", "authority"), "authority"),
+    **dict.fromkeys(("sindacato", "union", "trade"), "union"),
+    **dict.fromkeys(("lavoratori", "workers", "worker"), "workers"),
+    **dict.fromkeys(("associazione", "association"), "association"),
+    **dict.fromkeys(("consumatori", "consumers", "consumer"), "consumers"),
+    **dict.fromkeys(("ospedale", "hospital", "hospitals"), "hospital"),
+    **dict.fromkeys(("comitato", "committee"), "committee"),
+    **dict.fromkeys(("pendolari", "commuters"), "commuters"),
+    **dict.fromkeys(("museo", "museum"), "museum"),
+    **dict.fromkeys(("biblioteca", "library"), "library"),
+    **dict.fromkeys(("regione", "region"), "regional"),
+    **dict.fromkeys(("provincia", "province"), "provincial"),
+    **dict.fromkeys(("comune", "municipality"), "municipal"),
+    **dict.fromkeys(("consorzio", "consortium"), "consortium"),
+    **dict.fromkeys(("rete", "network"), "network"),
+    **dict.fromkeys(("forestale", "forestry", "forest"), "forestry"),
+    **dict.fromkeys(("stazione", "station"), "station"),
+    **dict.fromkeys(("farmacie", "farmacisti", "pharmacies", "pharmacists"), "pharmacies"),
+    **dict.fromkeys(("polizia", "police"), "police"),
 }
+# Qualifiers that say what kind of office, not whose.
+_WEAK = frozenset({"general", "regional", "provincial", "municipal", "national"})
 # Words of a role phrase that say nothing about the office.
 _FILLER = frozenset(
     """
@@ -143,6 +165,16 @@ _ROLE = (
     rf"(?P<role>(?:{_CAPWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
     rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
     rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,3}})?)"
+)
+# A role anywhere in a question ("How much will it cost, according to the council leader?",
+# "What traffic does the port authority president expect?"): an article, a few words, an
+# office, its qualifier.
+ROLE_IN_QUESTION = re.compile(
+    rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*)(?:[\w'’-]+\s+){{0,4}}?"
+    rf"(?:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
+    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
+    rf"(?:\s+(?:{_LINKWORD})?(?-i:[A-ZÀ-Ö])[\w&'’-]*){{0,3}})?)",
+    re.IGNORECASE,
 )
 # An office and its place right before a name: 'il sindaco di Valmarina Vittorio Abbondanza'
 # starts the name after the place. Italian only: after 'director of' English puts an
@@ -262,18 +294,21 @@ def match_role(phrase: str, roles: dict[str, str]) -> str:
     head, quals = parse_role(phrase)
     if not head:
         return ""
+    # An English "secretary" is a minister, or the secretary of a union or party.
+    heads = {head, "secretary"} if head == "minister" and "secretary" in _tokens(phrase) else {head}
     best: dict[str, int] = {}
     for key, name in roles.items():
         role_head, role_quals = parse_role(key)
-        if role_head != head:
+        if role_head not in heads:
             continue
-        shared = len(quals & role_quals)
+        shared = quals & role_quals
         # All the question's qualifiers, or most of them: a question words the office in
         # its own language ("the director general of the Valle del Celso health
         # authority" for "direttrice generale dell'Asl Valle del Celso"), and a word
-        # with no counterpart (health / Asl) must not hide the ones that agree.
-        if quals <= role_quals or (shared and 2 * shared >= len(quals)):
-            best[name] = max(best.get(name, -1), shared)
+        # with no counterpart (health / Asl) must not hide the ones that agree. One of
+        # those that agree must name something: "general" alone makes no two offices one.
+        if quals <= role_quals or (shared - _WEAK and 2 * len(shared) >= len(quals)):
+            best[name] = max(best.get(name, -1), len(shared))
     if not best:
         return ""
     top = max(best.values())
