@@ -464,6 +464,23 @@ def answer_items(
     return items
 
 
+def role_items(
+    question_of: Callable[[str, list[list[str]]], Any], questions: Iterable[Row]
+) -> list[Row]:
+    """For every question asked by role: is the role resolved to the expected person?
+    ``question_of(question, history)`` is the analysed question (``Assistant.question``),
+    whose ``speaker`` is the person the role resolved to. Apart from the answer: a role
+    resolved to the right person can still be answered wrongly, and the reverse."""
+    items: list[Row] = []
+    for q in questions:
+        if q["type"] != "role" or not q["expect"].get("speaker"):
+            continue
+        got = str(getattr(question_of(q["question"], q.get("history") or []), "speaker", ""))
+        surname = fold(q["expect"]["speaker"].split()[-1])
+        items.append({"id": q["id"], "file": q["file"], "right": surname in fold(got), "got": got})
+    return items
+
+
 def _p95(values: Sequence[float]) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, round(0.95 * len(s)) - 1))]
@@ -623,8 +640,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("latency p95 s", [f"{ans_s[s]['latency_p95_s'] or 0:.2f}" for s in splits]),
             ("questions", [str(ans_s[s]["questions"]) for s in splits]),
         ]
+        roles = role_items(lambda q, h: assistant.question(q, chat_history=h), questions)
+        role_s = {
+            s: (sum(r["right"] for r in rows) / len(rows) if rows else None, len(rows))
+            for s, rows in _by_split(roles, splits).items()
+        }
+        result["role_resolution"] = {
+            s: {"right": v[0], "questions": v[1]} for s, v in role_s.items()
+        }
+        lines += [
+            ("role resolved to the person", [_pct(role_s[s][0]) for s in splits]),
+            ("role questions", [str(role_s[s][1]) for s in splits]),
+        ]
         _table("answers (share right)", lines, splits)
         if args.verbose:
+            for r in _by_split(roles, splits)[splits[0]]:
+                if not r["right"]:
+                    print(f"    role {r['id']} resolved to {r['got']!r}")
             for f in first["failures"]:
                 print(
                     f"    {f['id']} [{f['type']}] {f['question']}\n      {f['why']}\n"

@@ -31,6 +31,7 @@ from rag.chunking import chunk_document
 from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, stream_file
 from rag.errors import DocumentError, StoreError, StoreLockedError
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
+from rag.roles import with_place
 from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
 from rag.store import DocRecord, Store, fault_of
 
@@ -39,7 +40,9 @@ ProgressFn = Callable[[int, int, str], None]
 # every document and rewrites chunk metadata, without embedding anything again.
 # 12: datelines as metadata (date, place, outlet, body_start, titles), reported speech
 # (Quote.kind) and the article's roles.
-ANALYSIS_VERSION = 12
+# 13: speech verbs in every tense, more source phrases and offices (rag/speech_verbs.py),
+# and each role also qualified by the briefing's place.
+ANALYSIS_VERSION = 13
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
@@ -145,7 +148,9 @@ def _attach_quotes(doc: Document, chunks: list[Document]) -> None:
     quotes = find_quotes(doc.page_content)
     # The article's roles on every chunk: a question about "the mayor" may hit a chunk
     # that only names him, and the table is a few dozen bytes.
-    roles = roles_metadata(find_roles(doc.page_content))
+    roles = roles_metadata(
+        with_place(find_roles(doc.page_content), str(doc.metadata.get("place") or ""))
+    )
     for c in chunks:
         c.metadata["quotes"], c.metadata["speakers"] = quotes_metadata(
             quotes, int(c.metadata["char_start"]), int(c.metadata["char_end"])

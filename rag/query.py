@@ -23,6 +23,7 @@ from langchain_core.messages import convert_to_messages
 from rag.datelines import _date_parts as date_parts
 from rag.documents import date_key
 from rag.errors import ConfigError
+from rag.roles import ROLE_IN_QUESTION, parse_role
 from rag.text import fold, question_language
 
 # The patterns are case-insensitive, but a name's later words must really be capitalised:
@@ -263,6 +264,11 @@ def _parse(q: str) -> Question:
                 info.asks_who = True
                 info.topic = m.group("topic").strip(" ?.!")
                 break
+    if not info.speaker and not info.role and not info.asks_who:
+        # A role anywhere else in the question: resolved like the templates' roles, and
+        # kept only if it resolves to one person.
+        if (m := ROLE_IN_QUESTION.search(q)) and parse_role(m.group("role"))[0]:
+            info.role = m.group("role")
     info.names = names_in(q)
     info.timeline = bool(_TIMELINE.search(q))
     info.wants = next((kind for kind, rx in _WANTS if rx.search(q)), "")
@@ -301,6 +307,7 @@ _ROLE_WORDS = frozenset(
     amministratore delegato portavoce""".split()
 )
 _OF = frozenset("of for at del della dello dei degli delle di al alla allo ai agli".split())
+_ARTICLES = frozenset("the il lo la i gli le".split())
 _TRAILING_NAME = re.compile(r"(?:\s+(?-i:[A-ZÀ-Ö])[\w'’-]+){1,3}$")
 
 
@@ -311,6 +318,12 @@ def _role_and_name(phrase: str) -> tuple[str, str]:
     if m:
         tokens = m.group(0).split()
         before = phrase[: m.start()].split()
+        while before and before[-1][:1].isupper():
+            tokens.insert(0, before.pop())  # the whole capitalised run
+        if before and fold(before[-1]) in _ARTICLES:
+            # "the chief executive of the North Vale Hospitals Trust": a capitalised run
+            # after an article is an organisation's name, not a person's.
+            return phrase, ""
         if before and fold(before[-1]) in _OF:
             # "ministra del Turismo Carla Rossi": Turismo names the office, and what is left
             # is a name only if it is a whole one ("chief executive of Northwind Air").

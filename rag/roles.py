@@ -24,7 +24,7 @@ _HEADS: dict[str, str] = {
     ),
     **dict.fromkeys(("primo ministro", "prime minister", "premier"), "prime minister"),
     **dict.fromkeys(("ministro", "ministra", "minister", "secretary"), "minister"),
-    **dict.fromkeys(("sindaco", "sindaca", "mayor"), "mayor"),
+    **dict.fromkeys(("sindaco", "sindaca", "mayor", "primo cittadino", "prima cittadina"), "mayor"),
     **dict.fromkeys(("presidente", "president", "chairman", "chairwoman", "chair"), "president"),
     **dict.fromkeys(
         (
@@ -33,12 +33,35 @@ _HEADS: dict[str, str] = {
             "chief executive officer",
             "chief executive",
             "ceo",
+            "ad",
         ),
         "chief executive",
     ),
     **dict.fromkeys(("portavoce", "spokesman", "spokeswoman", "spokesperson"), "spokesperson"),
     **dict.fromkeys(("assessore", "assessora", "councillor", "councilor"), "councillor"),
-    **dict.fromkeys(("direttore", "direttrice", "director"), "director"),
+    **dict.fromkeys(("direttore", "direttrice", "director", "head", "capo"), "director"),
+    **dict.fromkeys(
+        (
+            "preside",
+            "dirigente scolastico",
+            "dirigente scolastica",
+            "head teacher",
+            "headteacher",
+            "headmaster",
+            "headmistress",
+            "principal",
+        ),
+        "head teacher",
+    ),
+    **dict.fromkeys(("prefetto", "prefect"), "prefect"),
+    **dict.fromkeys(("comandante", "commander"), "commander"),
+    **dict.fromkeys(("capitano", "captain"), "captain"),
+    **dict.fromkeys(("leader",), "leader"),
+    **dict.fromkeys(("council leader", "leader of the council"), "council leader"),
+    # The Italian party or union secretary; an English "Secretary" is a minister (above).
+    **dict.fromkeys(("segretario", "segretaria"), "secretary"),
+    **dict.fromkeys(("deputato", "deputata", "parlamentare", "mp"), "member of parliament"),
+    **dict.fromkeys(("undersecretary",), "junior minister"),
     **dict.fromkeys(("governatore", "governatrice", "governor"), "governor"),
     **dict.fromkeys(("cancelliere", "chancellor"), "chancellor"),
     **dict.fromkeys(("commissario", "commissaria", "commissioner"), "commissioner"),
@@ -76,12 +99,49 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("ambiente", "environment"), "environment"),
     **dict.fromkeys(("cultura", "culture"), "culture"),
     **dict.fromkeys(("agricoltura", "agriculture"), "agriculture"),
+    **dict.fromkeys(("generale", "general"), "general"),
+    **dict.fromkeys(("regionale", "regional"), "regional"),
+    **dict.fromkeys(("provinciale", "provincial"), "provincial"),
+    **dict.fromkeys(("comunale", "municipal", "city", "town"), "municipal"),
+    **dict.fromkeys(("nazionale", "national"), "national"),
+    **dict.fromkeys(
+        ("scuola", "scuole", "scolastico", "scolastica", "school", "schools"), "school"
+    ),
+    **dict.fromkeys(("edilizia", "buildings", "building"), "buildings"),
+    **dict.fromkeys(("stabilimento", "fabbrica", "plant", "factory"), "plant"),
+    **dict.fromkeys(("ricostruzione", "reconstruction"), "reconstruction"),
+    **dict.fromkeys(("pronto", "soccorso", "emergency"), "emergency"),
+    **dict.fromkeys(("consiglio", "council"), "council"),
+    **dict.fromkeys(("club", "squadra", "team"), "club"),
+    **dict.fromkeys(("porto", "portuale", "portuali", "port", "ports", "harbour"), "port"),
+    **dict.fromkeys(("autorita", "authority"), "authority"),
+    **dict.fromkeys(("sindacato", "union", "trade"), "union"),
+    **dict.fromkeys(("lavoratori", "workers", "worker"), "workers"),
+    **dict.fromkeys(("associazione", "association"), "association"),
+    **dict.fromkeys(("consumatori", "consumers", "consumer"), "consumers"),
+    **dict.fromkeys(("ospedale", "hospital", "hospitals"), "hospital"),
+    **dict.fromkeys(("comitato", "committee"), "committee"),
+    **dict.fromkeys(("pendolari", "commuters"), "commuters"),
+    **dict.fromkeys(("museo", "museum"), "museum"),
+    **dict.fromkeys(("biblioteca", "library"), "library"),
+    **dict.fromkeys(("regione", "region"), "regional"),
+    **dict.fromkeys(("provincia", "province"), "provincial"),
+    **dict.fromkeys(("comune", "municipality"), "municipal"),
+    **dict.fromkeys(("consorzio", "consortium"), "consortium"),
+    **dict.fromkeys(("rete", "network"), "network"),
+    **dict.fromkeys(("forestale", "forestry", "forest"), "forestry"),
+    **dict.fromkeys(("stazione", "station"), "station"),
+    **dict.fromkeys(("farmacie", "farmacisti", "pharmacies", "pharmacists"), "pharmacies"),
+    **dict.fromkeys(("polizia", "police"), "police"),
 }
+# Qualifiers that say what kind of office, not whose.
+_WEAK = frozenset({"general", "regional", "provincial", "municipal", "national"})
 # Words of a role phrase that say nothing about the office.
 _FILLER = frozenset(
     """
     il lo la i gli le l un una uno di del della dello dell dei degli delle da dal dalla per e ed
-    the a an of for at and s affari ministero ministry department office
+    al alla allo all ai agli alle
+    the a an of for at to and s affari ministero ministry department office
     """.split()
 )
 _ARTICLES = frozenset("il lo la i gli le l un una uno the a an".split())
@@ -92,13 +152,29 @@ _HEAD_RX = "|".join(
 )
 _CAPWORD = r"(?:[A-ZÀ-Ö][\w&-]*(?:['’]s)?)"
 _QUAL_WORD = r"(?:[\w-]+|[A-ZÀ-Ö][\w&-]*)"
-_LINKWORD = r"(?:(?:of|for|at|di|del|della|dello|dei|degli|delle|per)\s+|dell['’]\s*)"
+_LINKWORD = (
+    r"(?:(?:of|for|at|to|di|del|della|dello|dei|degli|delle|per|al|alla|allo|ai|agli|alle)\s+"
+    r"|(?:dell|all)['’]\s*)"
+)
+# Italian puts adjectives after the office: 'direttrice generale', 'assessore regionale',
+# 'commissario straordinario', 'amministratore unico'.
+_ROLE_ADJ = r"(?:\s+[a-zà-ÿ]+(?:ale|ali|ario|aria|ivo|iva|ico|ica|ato|ata|unico|unica))"
 # "[NATO] Secretary General [of the Alliance]": capitalised words before the office (English
 # puts the organisation there), a prepositional qualifier after it.
 _ROLE = (
-    rf"(?P<role>(?:{_CAPWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b"
+    rf"(?P<role>(?:{_CAPWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
     rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
     rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,3}})?)"
+)
+# A role anywhere in a question ("How much will it cost, according to the council leader?",
+# "What traffic does the port authority president expect?"): an article, a few words, an
+# office, its qualifier.
+ROLE_IN_QUESTION = re.compile(
+    rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*)(?:[\w'’-]+\s+){{0,4}}?"
+    rf"(?:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
+    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
+    rf"(?:\s+(?:{_LINKWORD})?(?-i:[A-ZÀ-Ö])[\w&'’-]*){{0,3}})?)",
+    re.IGNORECASE,
 )
 # An office and its place right before a name: 'il sindaco di Valmarina Vittorio Abbondanza'
 # starts the name after the place. Italian only: after 'director of' English puts an
@@ -122,7 +198,9 @@ _NOT_PREFIX = frozenset(
 )
 # A past holder is not the holder: 'former Foreign Secretary X', "l'ex ministro X".
 _FORMER = re.compile(r"\b(?:former|ex|previous|late|onetime|then|ex-ministro)\b", re.IGNORECASE)
-_TRAILING = frozenset("of for at di del della dello dell dei degli delle per the e and".split())
+_TRAILING = frozenset(
+    "of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle the e and".split()
+)
 
 
 def _tokens(phrase: str) -> list[str]:
@@ -191,6 +269,20 @@ def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
     return roles
 
 
+def with_place(roles: dict[str, str], place: str) -> dict[str, str]:
+    """The roles of a briefing filed from ``place`` with that place as one more qualifier:
+    in a Lagonero briefing "il sindaco" is the mayor of Lagonero, and a question asks for
+    him so ("the mayor of Lagonero") though the article never writes it."""
+    town = place.split("(")[0].strip()
+    if not town:
+        return roles
+    out = dict(roles)
+    for key, name in roles.items():
+        if fold(town).lower() not in key:
+            out.setdefault(normalise_role(f"{key} {town}"), name)
+    return out
+
+
 def match_role(phrase: str, roles: dict[str, str]) -> str:
     """The full name of the one person holding the office ``phrase`` names, in either
     language ("the NATO Secretary General" finds "segretario generale della nato").
@@ -202,12 +294,26 @@ def match_role(phrase: str, roles: dict[str, str]) -> str:
     head, quals = parse_role(phrase)
     if not head:
         return ""
-    names = set()
+    # An English "secretary" is a minister, or the secretary of a union or party.
+    heads = {head, "secretary"} if head == "minister" and "secretary" in _tokens(phrase) else {head}
+    best: dict[str, int] = {}
     for key, name in roles.items():
         role_head, role_quals = parse_role(key)
-        if role_head == head and quals <= role_quals:
-            names.add(name)
-    return next(iter(names)) if len(names) == 1 else ""
+        if role_head not in heads:
+            continue
+        shared = quals & role_quals
+        # All the question's qualifiers, or most of them: a question words the office in
+        # its own language ("the director general of the Valle del Celso health
+        # authority" for "direttrice generale dell'Asl Valle del Celso"), and a word
+        # with no counterpart (health / Asl) must not hide the ones that agree. One of
+        # those that agree must name something: "general" alone makes no two offices one.
+        if quals <= role_quals or (shared - _WEAK and 2 * len(shared) >= len(quals)):
+            best[name] = max(best.get(name, -1), len(shared))
+    if not best:
+        return ""
+    top = max(best.values())
+    names = [name for name, score in best.items() if score == top]
+    return names[0] if len(names) == 1 else ""
 
 
 def roles_metadata(roles: dict[str, str]) -> str:

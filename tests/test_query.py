@@ -31,6 +31,12 @@ def test_the_person_and_the_topic(question: str, speaker: str, topic: str) -> No
         ("What did the French transport minister Étienne Roucaval say about trains?", "the French transport minister", "Étienne Roucaval"),
         ("Cosa ha detto la ministra del Turismo Carla Brunamonti sui borghi?", "la ministra del Turismo", "Carla Brunamonti"),
         ("What did the chief executive of Northwind Air say?", "the chief executive of Northwind Air", ""),
+        # A role anywhere in the question, not only in the "what did X say" templates.
+        ("How much will the parking freeze cost, according to the council leader?", "the council leader", ""),
+        ("Quanto sono costati i lavori secondo la sindaca di Valdorno?", "la sindaca di Valdorno", ""),
+        ("What traffic does the port authority president expect?", "the port authority president", ""),
+        # A capitalised run after an article is an organisation, not a person.
+        ("What did the chief executive of the North Vale Hospitals Trust say?", "the chief executive of the North Vale Hospitals Trust", ""),
     ],
 )  # fmt: skip
 def test_a_person_asked_about_by_role(question: str, role: str, speaker: str) -> None:

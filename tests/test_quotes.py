@@ -11,6 +11,7 @@ from rag.quotes import (
     roles_from_metadata,
     roles_metadata,
 )
+from rag.roles import with_place
 from tests.conftest import DATA, SAMPLE
 
 
@@ -444,3 +445,148 @@ def test_lo_ha_detto_credits_the_person_not_the_organisation_before_them() -> No
     )
     [quote] = [q for q in find_quotes(text) if q.kind == "direct"]
     assert quote.speaker == "Ildebrando Fusari"
+
+
+# The breadth of how agency copy reports speech: one verb lexicon in every tense, the
+# subject before or after the verb, the source phrases, continuations. Fictional people.
+@pytest.mark.parametrize(
+    ("text", "speaker", "clause"),
+    [
+        # Tenses: present, imperfect, pluperfect, modal + infinitive, reflexive stance.
+        ("Ilaria Montefusco dichiara che il ponte riaprirà entro luglio.",
+         "Ilaria Montefusco", "il ponte riaprirà entro luglio"),
+        ("A gennaio Ilaria Montefusco diceva che il ponte sarebbe stato pronto in primavera.",
+         "Ilaria Montefusco", "il ponte sarebbe stato pronto in primavera"),
+        ("Ilaria Montefusco aveva annunciato a dicembre che i lavori sarebbero partiti subito.",
+         "Ilaria Montefusco", "i lavori sarebbero partiti subito"),
+        ("Ilaria Montefusco ha tenuto a precisare che nessun negozio sarà chiuso.",
+         "Ilaria Montefusco", "nessun negozio sarà chiuso"),
+        ("Ilaria Montefusco ha voluto sottolineare che il cantiere resterà aperto di notte.",
+         "Ilaria Montefusco", "il cantiere resterà aperto di notte"),
+        ("Ilaria Montefusco si è detta convinta che i tempi saranno rispettati.",
+         "Ilaria Montefusco", "i tempi saranno rispettati"),
+        ("Ilaria Montefusco ha fatto sapere che il bando uscirà a settembre.",
+         "Ilaria Montefusco", "il bando uscirà a settembre"),
+        ("Ilaria Montefusco ha stimato che il traffico calerà di un terzo.",
+         "Ilaria Montefusco", "il traffico calerà di un terzo"),
+        # 'di' and an infinitive: what the speaker said they did or will do.
+        ("Ilaria Montefusco ha detto di voler incontrare i commercianti entro maggio.",
+         "Ilaria Montefusco", "voler incontrare i commercianti entro maggio"),
+        # A second verb shares the subject of the first, a role before the name included.
+        ("Il sindaco Ottone Ravagnani si è detto soddisfatto ma ha ricordato che mancano i parcheggi.",
+         "Ottone Ravagnani", "mancano i parcheggi"),
+        # Source phrases before the clause.
+        ("Stando a Ilaria Montefusco, i lavori costeranno 3 milioni di euro.",
+         "Ilaria Montefusco", "i lavori costeranno 3 milioni di euro"),
+        ("A detta di Ilaria Montefusco, il ponte reggerà anche i mezzi pesanti.",
+         "Ilaria Montefusco", "il ponte reggerà anche i mezzi pesanti"),
+        ("Per Ilaria Montefusco, che guida il comitato dei residenti, il progetto va rivisto.",
+         "Ilaria Montefusco", "il progetto va rivisto"),
+        ("Come ha spiegato Ilaria Montefusco, il cantiere chiuderà per due settimane ad agosto.",
+         "Ilaria Montefusco", "il cantiere chiuderà per due settimane ad agosto"),
+        ("Secondo quanto dichiarato da Ilaria Montefusco, il mercato resterà dov'è.",
+         "Ilaria Montefusco", "il mercato resterà dov'è"),
+        ("Stando al prefetto Ilaria Montefusco, che ha ricevuto i sindacati, l'incontro si terrà lunedì.",
+         "Ilaria Montefusco", "l'incontro si terrà lunedì"),
+        # A lede credited by a cleft after it.
+        ("Il mercato coperto riaprirà a novembre. Ad annunciarlo è stata la sindaca Ilaria Montefusco.",
+         "Ilaria Montefusco", "Il mercato coperto riaprirà a novembre"),
+        # 'Quest'ultimo' is the last person named, speaker or not.
+        ("Ilaria Montefusco ha incontrato Ottone Ravagnani. Quest'ultimo ha aggiunto che il bilancio è in ordine.",
+         "Ottone Ravagnani", "il bilancio è in ordine"),
+        # A place is not a person: 'Borgo Alto' does not speak.
+        ("Ottone Ravagnani, viticoltore di Borgo Alto, sostiene che i contributi arrivano tardi.",
+         "Ottone Ravagnani", "i contributi arrivano tardi"),
+        # Any outlet's dateline stays out of a lede credited after it.
+        ("Lusignano, 15 mag. (askanews) - La linea tornerà a orario pieno da lunedì. Lo ha reso noto Ottone Ravagnani.",
+         "Ottone Ravagnani", "La linea tornerà a orario pieno da lunedì"),
+        # A role, then the name set off by commas; a party in brackets; an age.
+        ("Secondo il presidente della Regione, Mario Bellandi, il turismo crescerà ancora.",
+         "Mario Bellandi", "il turismo crescerà ancora"),
+        ("Il consigliere Mario Bellandi (Pd) ha dichiarato che il bilancio non torna.",
+         "Mario Bellandi", "il bilancio non torna"),
+        ("Tobias Lindqvar, 54, said that the fares would stay the same.",
+         "Tobias Lindqvar", "the fares would stay the same"),
+        # An abbreviation's full stop ends no clause.
+        ("Mario Bellandi ha detto che il dott. Bianchi sarà nominato primario a maggio.",
+         "Mario Bellandi", "il dott. Bianchi sarà nominato primario a maggio"),
+        ("Nora Quill said that the U.S. would send new cranes to the port.",
+         "Nora Quill", "the U.S. would send new cranes to the port"),
+        # English: a time or whom they were told before a clause without 'that'.
+        ("Nora Quill told Reuters the harbour would need new cranes.",
+         "Nora Quill", "the harbour would need new cranes"),
+        ("Nora Quill said on Monday the harbour would need new cranes.",
+         "Nora Quill", "the harbour would need new cranes"),
+        # 'Anche' before a role subject.
+        ("Il sindaco Mario Bellandi ha aperto la seduta. Anche il sindaco ha detto che il bilancio non torna.",
+         "Mario Bellandi", "il bilancio non torna"),
+        # English: more verbs without 'that', whom they were told, a weekday.
+        ("The council leader, Priya Wetherall, insisted the budget was balanced.",
+         "Priya Wetherall", "the budget was balanced"),
+        ("Ferries will cut winter crossings by a third, chief executive Tobias Lindqvar told Reuters on Tuesday.",
+         "Tobias Lindqvar", "Ferries will cut winter crossings by a third"),
+        ("Tobias Lindqvar said Thursday that fares would not rise before April.",
+         "Tobias Lindqvar", "fares would not rise before April"),
+        ("Parking was the main complaint, according to Marguerite Osei, who runs the traders' group.",
+         "Marguerite Osei", "Parking was the main complaint"),
+    ],
+)  # fmt: skip
+def test_reported_speech_across_tenses_and_sources(text: str, speaker: str, clause: str) -> None:
+    assert _reported(text) == [(speaker, clause)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 'A suo dire' continues the one who just spoke.
+        ("La sindaca Ilaria Montefusco ha dichiarato che lo stadio resterà aperto. A suo dire, i costi saranno a carico del club.",
+         [("Ilaria Montefusco", "lo stadio resterà aperto"), ("Ilaria Montefusco", "i costi saranno a carico del club")]),
+        # A role the article gives one person names the subject of a later verb.
+        ("La direttrice generale dell'Asl, Ernesta Pallavicini, ha visitato il cantiere. La direttrice ha precisato che i lavori finiranno a marzo.",
+         [("Ernesta Pallavicini", "i lavori finiranno a marzo")]),
+    ],
+)  # fmt: skip
+def test_reported_speech_continuations(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _reported(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A quote cut by a dashed insert is two quotes, both the insert's speaker's.
+        ("«La situazione è seria - ha detto il presidente, Lamberto Cipollone - ma non c'è motivo di fare scorte».",
+         [("Lamberto Cipollone", "La situazione è seria"), ("Lamberto Cipollone", "ma non c'è motivo di fare scorte")]),
+        # A role after the verb names the speaker.
+        ("Il ministro dell'Ambiente, Ruggero Pelliccioni, ha firmato il decreto. Gemma Rinaldi lo ha criticato. «La data non cambia», ha replicato in serata il ministro.",
+         [("Ruggero Pelliccioni", "La data non cambia")]),
+        ("La dirigente scolastica, Annalisa Perrone, ha chiuso l'istituto. «Non posso tenere i ragazzi al freddo», spiega la preside.",
+         [("Annalisa Perrone", "Non posso tenere i ragazzi al freddo")]),
+    ],
+)  # fmt: skip
+def test_direct_quotes_in_agency_italian(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(q.speaker, text[q.start : q.end]) for q in _direct(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "name"),
+    [
+        # Italian offices with adjectives and articulated prepositions, asked in English.
+        ("La direttrice generale dell'Asl Valle del Celso, Ernesta Pallavicini, ha visitato il cantiere.",
+         "the director general of the Valle del Celso health authority", "Ernesta Pallavicini"),
+        ("L'assessora comunale al Welfare, Noemi Ferraris, ha aperto i centri.",
+         "the welfare councillor", "Noemi Ferraris"),
+        ("Il commissario straordinario per la ricostruzione, Egidio Ferrante, ha visitato le scuole.",
+         "the reconstruction commissioner", "Egidio Ferrante"),
+        ("Il sindaco Duilio Marcanti ha parlato in consiglio.", "il primo cittadino", "Duilio Marcanti"),
+        ("Aldercombe's council leader, Priya Wetherby, spoke on Thursday.", "the council leader", "Priya Wetherby"),
+    ],
+)  # fmt: skip
+def test_roles_of_agency_copy(text: str, phrase: str, name: str) -> None:
+    assert match_role(phrase, find_roles(text)) == name
+
+
+def test_a_local_office_is_qualified_by_the_briefing_place() -> None:
+    roles = with_place(find_roles("Il sindaco Ermes Tavecchio ha firmato l'ordinanza."), "Lagonero")
+    assert match_role("the mayor of Lagonero", roles) == "Ermes Tavecchio"
+    assert match_role("il sindaco", roles) == "Ermes Tavecchio"
+    assert match_role("the mayor of Porto Nuovo", roles) == ""
