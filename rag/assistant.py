@@ -19,9 +19,9 @@ from rag.config import Settings
 from rag.embeddings import get_embeddings, scoring_embeddings
 from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
+from rag.metadata import HEAD_KEY
 from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
-from rag.sparse import HEAD_KEY
 from rag.store import Store
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ class Assistant:
             if self._retriever is None:
                 self._retriever = HybridRetriever(
                     store=self.store,
+                    embeddings=self.embeddings,
                     k=self.settings.k,
                     fetch_k=self.settings.fetch_k,
                     sparse_vote=self.settings.sparse_vote,
@@ -157,6 +158,7 @@ class Assistant:
         return ingest(
             self.store,
             paths,
+            embeddings=self.embeddings,
             prune=prune,
             chunk_chars=self.settings.chunk_chars,
             overlap_sentences=self.settings.chunk_overlap_sentences,
@@ -174,6 +176,7 @@ class Assistant:
 
         return check_store(
             self.store,
+            embeddings=self.embeddings,
             repair=repair,
             chunk_chars=self.settings.chunk_chars,
             overlap_sentences=self.settings.chunk_overlap_sentences,
@@ -296,7 +299,7 @@ class Assistant:
     def status(self) -> StoreStatus:
         store = self.store
         records = store.doc_records()
-        head = str(getattr(store.embeddings, "sparse_head", ""))
+        head = str(getattr(self.embeddings, "sparse_head", ""))
         return StoreStatus(
             documents=len(records),
             chunks=store.chunk_count(),
@@ -310,21 +313,7 @@ class Assistant:
 
     def document_text(self, doc_id: str) -> str:
         """The article text, reassembled from its chunks (for "open the whole article")."""
-        rec = self.store.doc_records().get(doc_id)
-        if rec is None:
-            return ""
-        chunks = self.store.get_chunks(list(rec.chunk_ids))
-        parts = sorted(
-            (int(meta.get("char_start", 0)), int(meta.get("char_end", 0)), text)
-            for text, meta in chunks.values()
-        )
-        out, pos = "", 0
-        for start, end, text in parts:
-            if end <= pos:
-                continue
-            out += ("\n\n" if start > pos and out else "") + text[max(0, pos - start) :]
-            pos = end
-        return out
+        return self.store.document_text(doc_id)
 
 
 def _chat_model(settings: Settings) -> Any:

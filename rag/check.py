@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
+
 from rag.errors import IndexCorruptError
 from rag.lexical import LexicalIndex
 from rag.sparse import SparseIndex
@@ -59,8 +61,11 @@ def derived_indexes(store: Store) -> list[tuple[str, Any]]:
     ]
 
 
-def check_store(store: Store, *, repair: bool = False, **ingest_options: Any) -> CheckReport:
-    """Compare registry, chunks and derived indexes; ``repair`` fixes what it can."""
+def check_store(
+    store: Store, *, embeddings: Embeddings, repair: bool = False, **ingest_options: Any
+) -> CheckReport:
+    """Compare registry, chunks and derived indexes; ``repair`` fixes what it can, and
+    ingests a document whose chunks are missing again with ``embeddings``."""
     from rag.ingest import ingest, store_lock
 
     if not repair:
@@ -82,7 +87,9 @@ def check_store(store: Store, *, repair: bool = False, **ingest_options: Any) ->
     # Documents re-ingested from their files take the lock themselves.
     redo = [p for p in report.problems if isinstance(p, _Redo)]
     if redo:
-        done = ingest(store, [p.path for p in redo], progress=False, **ingest_options)
+        done = ingest(
+            store, [p.path for p in redo], embeddings=embeddings, progress=False, **ingest_options
+        )
         for p in redo:
             p.repaired = p.doc_id in done.added or p.doc_id in done.unchanged
             if not p.repaired:
@@ -129,7 +136,7 @@ def _check(store: Store, *, repair: bool) -> CheckReport:
     records = store.doc_records()
     owner: dict[str, str] = {}  # chunk id -> document id, from the chunks' metadata
     for cid, meta in store.iter_chunk_metadata():
-        owner[cid] = str(meta.get("doc_id", ""))
+        owner[cid] = meta.get("doc_id", "")
     report = CheckReport(documents=len(records), chunks=len(owner))
     listed = {c for r in records.values() for c in r.chunk_ids}
     orphans: dict[str, list[str]] = defaultdict(list)

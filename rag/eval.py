@@ -76,7 +76,7 @@ def ranked_doc_ids(assistant: Any, question: str, k: int) -> list[str]:
     """Distinct documents, best first, from a deep chunk ranking."""
     # The question goes through the same analysis as ``ask``; only the depth differs.
     hits = assistant.retriever.search(assistant.question(question), k=max(4 * k, 40))
-    return list(dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in hits))[:k]
+    return list(dict.fromkeys(h.metadata.get("doc_id", "") for h in hits))[:k]
 
 
 def evaluate_retrieval(
@@ -417,7 +417,7 @@ def evaluate_answers(
             # The same ranking ask() used: the chain's own question and retrieval steps.
             hits = assistant.hits(assistant.question(question))[: max(TOP_K)]
             rec = score_answer(row, answer, [h.text for h in hits], latency)
-            rec.top_doc_ids = [str(h.metadata.get("doc_id", "")) for h in hits]
+            rec.top_doc_ids = [h.metadata.get("doc_id", "") for h in hits]
             result.records.append(rec)
             if out_fh:
                 out_fh.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")

@@ -94,18 +94,19 @@ class LexicalIndex(DerivedIndex):
         corpus: list[list[str]] = []
         surface: set[str] = set()  # unstemmed words, so has_term is exact
         for cid, text, meta in store.iter_chunks():
+            lang = meta.get("lang", "")
             entries.append(
                 _Entry(
                     cid,
-                    str(meta.get("doc_id", "")),
-                    str(meta.get("source", "")),
-                    int(meta.get("date_key", 0) or 0),
-                    str(meta.get("lang", "")),
+                    meta.get("doc_id", ""),
+                    meta.get("source", ""),
+                    meta.get("date_key", 0),
+                    lang,
                 )
             )
             full = f"{meta.get('title', '')} {text}"
             surface.update(tokenize(full))
-            corpus.append(index_terms(full, str(meta.get("lang", ""))) or ["_empty_"])
+            corpus.append(index_terms(full, lang) or ["_empty_"])
         bm25 = None
         if corpus:
             bm25 = bm25s.BM25()

@@ -24,10 +24,9 @@ from typing import Any
 import numpy as np
 
 from rag.derived import DerivedIndex, StoreKey, ids_digest, top_k
+from rag.metadata import CODE_KEY, HEAD_KEY, ChunkMetadata
 
 INDEX_FORMAT = 2  # 2: keyed to the collection and its chunk ids (rag/derived.py)
-CODE_KEY = "latent_terms"  # chunk metadata: the code, see encode()
-HEAD_KEY = "latent_head"  # chunk metadata: which sparse head made it
 FEATURES = 1 << 16  # feature ids are stored as uint16
 
 
@@ -48,7 +47,8 @@ def decode(text: str) -> tuple[np.ndarray, np.ndarray]:
     return ids, weights
 
 
-def code_metadata(head: str, code: tuple[np.ndarray, np.ndarray]) -> dict[str, str]:
+def code_metadata(head: str, code: tuple[np.ndarray, np.ndarray]) -> ChunkMetadata:
+    """The chunk metadata that records ``code`` (``encode``) and the head that made it."""
     return {HEAD_KEY: head, CODE_KEY: encode(code)}
 
 
@@ -121,19 +121,14 @@ class SparseIndex(DerivedIndex):
         missing = 0
         for cid, meta in store.iter_chunk_metadata():
             ids.append(cid)
-            code = meta.get(CODE_KEY)
+            code = meta.get(CODE_KEY, "")
             if not code:
                 missing += 1
                 continue
-            heads.add(str(meta.get(HEAD_KEY, "")))
-            codes, weights = decode(str(code))
+            heads.add(meta.get(HEAD_KEY, ""))
+            codes, weights = decode(code)
             entries.append(
-                _Entry(
-                    cid,
-                    str(meta.get("lang", "")),
-                    str(meta.get("source", "")),
-                    int(meta.get("date_key", 0) or 0),
-                )
+                _Entry(cid, meta.get("lang", ""), meta.get("source", ""), meta.get("date_key", 0))
             )
             indices.append(codes)
             data.append(weights)
