@@ -18,10 +18,11 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from rag.derived import DerivedIndex
 from rag.errors import IndexCorruptError
 from rag.lexical import LexicalIndex
 from rag.sparse import SparseIndex
-from rag.store import Store
+from rag.store import DocRecord, Store
 
 
 @dataclass
@@ -54,7 +55,7 @@ class CheckReport:
         return head + f"{len(self.problems)} problems, {fixed} repaired, {left} left{tail}"
 
 
-def derived_indexes(store: Store) -> list[tuple[str, Any]]:
+def derived_indexes(store: Store) -> list[tuple[str, DerivedIndex]]:
     return [
         ("BM25 index", LexicalIndex(store.dir / "bm25")),
         ("sparse index", SparseIndex(store.dir / "sparse")),
@@ -115,7 +116,7 @@ def _corrupt_vectors(store: Store, exc: IndexCorruptError) -> CheckReport:
     )
 
 
-def _file_of(rec: Any) -> Path | None:
+def _file_of(rec: DocRecord) -> Path | None:
     path = Path(rec.path) if rec.path else None
     return path if path is not None and path.is_absolute() and path.exists() else None
 

@@ -23,12 +23,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rag.chunking import split_sentences
 from rag.errors import ConfigError
 from rag.lexical import fold, tokenize
 from rag.query import analyse
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
 
 METRICS = ("hits@1", "hits@4", "hits@10", "recall@10", "mrr@10")
 
@@ -72,7 +75,7 @@ class EvalResult:
     refusals: dict[str, int] = field(default_factory=dict)  # no-gold: asked / refused
 
 
-def ranked_doc_ids(assistant: Any, question: str, k: int) -> list[str]:
+def ranked_doc_ids(assistant: Assistant, question: str, k: int) -> list[str]:
     """Distinct documents, best first, from a deep chunk ranking."""
     # The question goes through the same analysis as ``ask``; only the depth differs.
     hits = assistant.retriever.search(assistant.question(question), k=max(4 * k, 40))
@@ -80,7 +83,7 @@ def ranked_doc_ids(assistant: Any, question: str, k: int) -> list[str]:
 
 
 def evaluate_retrieval(
-    assistant: Any, questions: Path, *, k: int = 10, out: Path | None = None
+    assistant: Assistant, questions: Path, *, k: int = 10, out: Path | None = None
 ) -> EvalResult:
     sums: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(METRICS, 0.0))
     counts: dict[str, int] = defaultdict(int)
@@ -201,7 +204,7 @@ def wrong_topic_questions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Negatives a known speaker should refuse: the speaker of quote question i asked about
     the topic of quote question i+7 (someone else's), as bench/answers.py built them."""
     quotes = [r for r in rows if question_kind(r) == "quote"]
-    out = []
+    out: list[dict[str, Any]] = []
     for i, row in enumerate(quotes):
         info = analyse(str(row["question"]))
         other = analyse(str(quotes[(i + WRONG_TOPIC_OFFSET) % len(quotes)]["question"]))
@@ -393,7 +396,7 @@ def select_questions(
 
 
 def evaluate_answers(
-    assistant: Any,
+    assistant: Assistant,
     questions: Path,
     *,
     split: Split = "all",

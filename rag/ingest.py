@@ -249,7 +249,7 @@ def ingest(
     report says what would be added, updated and removed.
     """
     started = time.perf_counter()
-    paths = [Path(p) for p in paths]
+    roots = [Path(p) for p in paths]
     report = IngestReport(dry_run=dry_run)
     if dry_run or progress is False:
         mode = "off"
@@ -323,7 +323,7 @@ def ingest(
             pending_chunks += len(chunks)
             bar.grow(len(chunks))
 
-        for path in iter_files(paths):
+        for path in iter_files(roots):
             bar.file_read()
             whole = True
             items = stream_file(path, max_mb=max_file_mb)
@@ -354,7 +354,7 @@ def ingest(
         flush()
         finish()
         if prune:
-            _prune(store, records, seen, read_whole, paths, report, dry_run=dry_run)
+            _prune(store, records, seen, read_whole, roots, report, dry_run=dry_run)
         if dry_run:
             report.seconds = time.perf_counter() - started
             return report
@@ -397,15 +397,13 @@ class _Embedded:
 
 def _embed(embeddings: Embeddings, texts: list[str], batch_size: int) -> dict[str, _Embedded]:
     out: dict[str, _Embedded] = {}
-    emb: Any = embeddings
-    sparse = has_sparse_head(emb)
     for i in range(0, len(texts), batch_size):
         batch = texts[i : i + batch_size]
-        if sparse:
-            vectors, codes = emb.embed_documents_sparse(batch)
-            extras = [code_metadata(emb.sparse_head, c) for c in codes]
+        if has_sparse_head(embeddings):
+            vectors, codes = embeddings.embed_documents_sparse(batch)
+            extras = [code_metadata(embeddings.sparse_head, c) for c in codes]
         else:
-            vectors = emb.embed_documents(batch)
+            vectors = embeddings.embed_documents(batch)
             extras = [ChunkMetadata() for _ in batch]
         for text, v, extra in zip(batch, vectors, extras, strict=True):
             out[text] = _Embedded(v, extra)
@@ -416,9 +414,9 @@ def _fill_sparse_codes(
     store: Store, embeddings: Embeddings, batch_size: int, bar: _Progress, report: IngestReport
 ) -> None:
     """Give every stored chunk lacking one a sparse code from ``embeddings``' head."""
-    emb: Any = embeddings
-    if not has_sparse_head(emb):
+    if not has_sparse_head(embeddings):
         return
+    emb = embeddings
     missing = sorted(store.chunk_ids_where() - store.chunk_ids_where({HEAD_KEY: emb.sparse_head}))
     if not missing:
         return

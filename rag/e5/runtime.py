@@ -13,6 +13,7 @@ import numpy as np
 
 from rag.e5.format import Precision, dequantize, ensure_converted, model_files
 from rag.e5.tokenizer import UnigramTokenizer
+from rag.embeddings import SparseCode
 
 # Above 8 texts per run, padding and cache misses cost more than batching gains on CPU
 # (measured: 33 texts/s at 8, 29 at 16 for ~190-token passages).
@@ -24,8 +25,6 @@ SPARSE_TOP = 256
 # A window (at most 512 tokens) runs alone, so its code does not depend on its batch: the
 # head's int8 activation scale is taken over the tokens of one run.
 _HEAD_SLICE = 512
-
-SparseCode = tuple[np.ndarray, np.ndarray]  # (feature ids, int32 ascending; weights, float32)
 
 _SESSIONS: dict[tuple[str, str], Runtime] = {}
 _LOCK = threading.Lock()
