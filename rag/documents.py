@@ -24,6 +24,8 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
+from rag.config import DEFAULT_MAX_FILE_MB
+
 # Datelines are parsed in rag.datelines; Dateline and parse_dateline are importable here too.
 from rag.datelines import Dateline as Dateline
 from rag.datelines import display_date, parse_date, parse_dateline
@@ -32,7 +34,6 @@ from rag.metadata import ArticleMetadata
 from rag.text import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
-DEFAULT_MAX_FILE_MB = 20  # a briefing is kilobytes; 20 MB of text is ~25k chunks
 
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # Front matter at the top of a .md/.txt file: "---", "key: value" lines, "---".

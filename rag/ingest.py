@@ -14,7 +14,6 @@ a model pass per chunk, once, with nothing re-embedded or rewritten but that met
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 import time
@@ -25,11 +24,18 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
+from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from rag.chunking import chunk_document
-from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, stream_file
+from rag.config import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CHUNK_CHARS,
+    DEFAULT_CHUNK_OVERLAP_SENTENCES,
+    DEFAULT_MAX_FILE_MB,
+)
+from rag.documents import file_doc_id, iter_files, stream_file
 from rag.errors import DocumentError, StoreError, StoreLockedError
 from rag.metadata import HEAD_KEY, ChunkMetadata
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
@@ -107,33 +113,24 @@ class IngestReport:
 
 @contextmanager
 def store_lock(store_dir: Path) -> Iterator[None]:
-    """One ingest per store at a time; a second one is refused, not interleaved."""
+    """One ingest per store at a time; a second one is refused, not interleaved. An OS
+    lock (``filelock``), so a killed ingest leaves no lock behind."""
+    lock = FileLock(store_dir / "ingest.lock")
     try:
         store_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(store_dir / "ingest.lock", "a+")  # noqa: SIM115 -- closed by the with below
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise StoreLockedError(
+            f"another ingest is writing to {store_dir}; wait for it to finish"
+        ) from exc
     except OSError as exc:
         raise fault_of(exc, store_dir) or StoreError(
             f"cannot write to the store at {store_dir} ({exc.strerror or exc})"
         ) from exc
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise StoreLockedError(
-                f"another ingest ({holder}) is writing to {store_dir}; wait for it to finish"
-            ) from exc
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _chunk_metadata(chunk: Document) -> ChunkMetadata:
@@ -229,9 +226,9 @@ def ingest(
     *,
     embeddings: Embeddings,
     prune: bool = False,
-    chunk_chars: int = 900,
-    overlap_sentences: int = 1,
-    batch_size: int = 32,
+    chunk_chars: int = DEFAULT_CHUNK_CHARS,
+    overlap_sentences: int = DEFAULT_CHUNK_OVERLAP_SENTENCES,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     max_file_mb: int = DEFAULT_MAX_FILE_MB,
     progress: bool | None = None,
     on_progress: ProgressFn | None = None,

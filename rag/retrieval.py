@@ -20,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from rag.config import DEFAULT_SPARSE_VOTE, SparseVote
+from rag.config import DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_SPARSE_VOTE, SparseVote
 from rag.documents import date_key
 from rag.embeddings import SparseCode, SparseEmbeddings, cached_query_vector
 from rag.lexical import LexicalIndex, index_terms
@@ -72,8 +72,8 @@ class HybridRetriever(BaseRetriever):
 
     store: Store
     embeddings: Embeddings
-    k: int = 6
-    fetch_k: int = 40
+    k: int = DEFAULT_K
+    fetch_k: int = DEFAULT_FETCH_K
     since: str | None = None
     until: str | None = None
     sources: list[str] = Field(default_factory=list)

@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from rag.config import DEFAULT_COLLECTION
 from rag.derived import StoreKey, ids_digest
 from rag.embeddings import model_name_of, vector_space
 from rag.errors import (
@@ -254,7 +255,7 @@ class Store:
         *,
         embeddings: Embeddings,
         chroma_url: str | None = None,
-        collection: str = "briefings",
+        collection: str = DEFAULT_COLLECTION,
         client: Any = None,
     ) -> None:
         self.dir = Path(store_dir)

@@ -26,10 +26,13 @@ FORMAT = 6  # 5: the token states as an extra output, sae.onnx; 6: sae.onnx in i
 
 
 def model_dir() -> Path:
-    """Where converted models live: ``RAG_MODEL_DIR``, else inside the venv, else ~/.cache."""
-    env = os.environ.get("RAG_MODEL_DIR")
-    if env:
-        return Path(env).expanduser()
+    """Where converted models live: ``Settings.model_dir`` (``RAG_MODEL_DIR``, rag.toml),
+    else inside the venv, else ~/.cache."""
+    from rag.config import Settings
+
+    configured = Settings().model_dir
+    if configured:
+        return configured.expanduser()
     in_venv = Path(sys.prefix) / "share" / "rag" / "models"
     if os.access(sys.prefix, os.W_OK) or in_venv.exists():
         return in_venv
