@@ -63,12 +63,19 @@ def derived_indexes(store: Store) -> list[tuple[str, DerivedIndex]]:
 
 
 def check_store(
-    store: Store, *, embeddings: Embeddings, repair: bool = False, **ingest_options: Any
+    store: Store,
+    *,
+    repair: bool = False,
+    embeddings: Embeddings | None = None,
+    **ingest_options: Any,
 ) -> CheckReport:
     """Compare registry, chunks and derived indexes; ``repair`` fixes what it can, and
-    ingests a document whose chunks are missing again with ``embeddings``."""
+    ingests a document whose chunks are missing again with ``embeddings`` (which only a
+    repair needs)."""
     from rag.ingest import ingest, store_lock
 
+    if repair and embeddings is None:
+        raise TypeError("check_store(repair=True) needs the embeddings to ingest with")
     if not repair:
         try:
             return _check(store, repair=False)
@@ -87,7 +94,7 @@ def check_store(
         report.problems.insert(0, vectors)
     # Documents re-ingested from their files take the lock themselves.
     redo = [p for p in report.problems if isinstance(p, _Redo)]
-    if redo:
+    if redo and embeddings is not None:
         done = ingest(
             store, [p.path for p in redo], embeddings=embeddings, progress=False, **ingest_options
         )
