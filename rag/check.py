@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
+
+from rag.derived import DerivedIndex
 from rag.errors import IndexCorruptError
 from rag.lexical import LexicalIndex
 from rag.sparse import SparseIndex
-from rag.store import Store
+from rag.store import DocRecord, Store
 
 
 @dataclass
@@ -52,17 +55,27 @@ class CheckReport:
         return head + f"{len(self.problems)} problems, {fixed} repaired, {left} left{tail}"
 
 
-def derived_indexes(store: Store) -> list[tuple[str, Any]]:
+def derived_indexes(store: Store) -> list[tuple[str, DerivedIndex]]:
     return [
         ("BM25 index", LexicalIndex(store.dir / "bm25")),
         ("sparse index", SparseIndex(store.dir / "sparse")),
     ]
 
 
-def check_store(store: Store, *, repair: bool = False, **ingest_options: Any) -> CheckReport:
-    """Compare registry, chunks and derived indexes; ``repair`` fixes what it can."""
+def check_store(
+    store: Store,
+    *,
+    repair: bool = False,
+    embeddings: Embeddings | None = None,
+    **ingest_options: Any,
+) -> CheckReport:
+    """Compare registry, chunks and derived indexes; ``repair`` fixes what it can, and
+    ingests a document whose chunks are missing again with ``embeddings`` (which only a
+    repair needs)."""
     from rag.ingest import ingest, store_lock
 
+    if repair and embeddings is None:
+        raise TypeError("check_store(repair=True) needs the embeddings to ingest with")
     if not repair:
         try:
             return _check(store, repair=False)
@@ -81,8 +94,10 @@ def check_store(store: Store, *, repair: bool = False, **ingest_options: Any) ->
         report.problems.insert(0, vectors)
     # Documents re-ingested from their files take the lock themselves.
     redo = [p for p in report.problems if isinstance(p, _Redo)]
-    if redo:
-        done = ingest(store, [p.path for p in redo], progress=False, **ingest_options)
+    if redo and embeddings is not None:
+        done = ingest(
+            store, [p.path for p in redo], embeddings=embeddings, progress=False, **ingest_options
+        )
         for p in redo:
             p.repaired = p.doc_id in done.added or p.doc_id in done.unchanged
             if not p.repaired:
@@ -108,7 +123,7 @@ def _corrupt_vectors(store: Store, exc: IndexCorruptError) -> CheckReport:
     )
 
 
-def _file_of(rec: Any) -> Path | None:
+def _file_of(rec: DocRecord) -> Path | None:
     path = Path(rec.path) if rec.path else None
     return path if path is not None and path.is_absolute() and path.exists() else None
 
@@ -129,7 +144,7 @@ def _check(store: Store, *, repair: bool) -> CheckReport:
     records = store.doc_records()
     owner: dict[str, str] = {}  # chunk id -> document id, from the chunks' metadata
     for cid, meta in store.iter_chunk_metadata():
-        owner[cid] = str(meta.get("doc_id", ""))
+        owner[cid] = meta.get("doc_id", "")
     report = CheckReport(documents=len(records), chunks=len(owner))
     listed = {c for r in records.values() for c in r.chunk_ids}
     orphans: dict[str, list[str]] = defaultdict(list)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from rag.config import DEFAULT_CHUNK_CHARS, DEFAULT_CHUNK_OVERLAP_SENTENCES
+
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "sig", "sigg", "dott", "on", "st", "jr", "sr", "gen",
     "col", "avv", "ing", "vs", "etc", "ecc", "n", "no", "art", "pag", "p", "co", "inc", "ltd",
@@ -80,7 +82,10 @@ def chunk_id(doc_id: str, text: str) -> str:
 
 
 def chunk_document(
-    doc: Document, *, max_chars: int = 900, overlap_sentences: int = 1
+    doc: Document,
+    *,
+    max_chars: int = DEFAULT_CHUNK_CHARS,
+    overlap_sentences: int = DEFAULT_CHUNK_OVERLAP_SENTENCES,
 ) -> list[Document]:
     """Pack whole sentences into chunks of at most ``max_chars`` (a longer sentence is cut).
 

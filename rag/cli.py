@@ -355,7 +355,7 @@ def eval_answers_cmd(
 @models_app.command("prepare")
 def models_prepare_cmd() -> None:
     """Convert the bundled multilingual-e5-small to ONNX (fp32 and int8), once."""
-    from rag.e5onnx import ensure_converted
+    from rag.e5 import ensure_converted
 
     folder = ensure_converted("fp32")
     ensure_converted("int8")

@@ -26,7 +26,7 @@ DEFAULT_SPARSE_VOTE: SparseVote = "cross"
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_QUESTION_CHARS = 2000
 DEFAULT_MAX_UPLOAD_MB = 20  # no larger than what ingest accepts
-DEFAULT_MAX_FILE_MB = 20
+DEFAULT_MAX_FILE_MB = 20  # a briefing is kilobytes; 20 MB of text is ~25k chunks
 
 
 class Settings(BaseSettings):
@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10)
     max_upload_mb: int = Field(DEFAULT_MAX_UPLOAD_MB, ge=1)
     max_file_mb: int = Field(DEFAULT_MAX_FILE_MB, ge=1, description="larger files are refused")
+    model_dir: Path | None = Field(
+        None,
+        description="where converted models live (default: inside the venv, else ~/.cache)",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -16,12 +16,14 @@ import hashlib
 import json
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+
+from rag.metadata import ChunkMetadata
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,24 @@ def ids_digest(ids: Iterable[str]) -> str:
     return h.hexdigest()[:32]
 
 
+class ChunkSource(Protocol):
+    """What an index is built from and checked against: rag.store.Store's chunk side."""
+
+    def key(self) -> StoreKey: ...
+
+    def content_digest(self) -> str: ...
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, ChunkMetadata]]: ...
+
+    def iter_chunk_metadata(self) -> Iterator[tuple[str, ChunkMetadata]]: ...
+
+
+class _Filterable(Protocol):
+    lang: str
+    source: str
+    date_key: int
+
+
 class DerivedIndex:
     """Base of the on-disk indexes: ``ensure`` loads or rebuilds, subclasses say how."""
 
@@ -66,7 +86,7 @@ class DerivedIndex:
     def generation(self) -> int:
         return self.key.generation if self.key is not None else -1
 
-    def ensure(self, store: Any, key: StoreKey | None = None) -> None:
+    def ensure(self, store: ChunkSource, key: StoreKey | None = None) -> None:
         """Load from disk, or rebuild from the store, unless already built from what the
         store holds (``key``: the store's, when the caller has just read it)."""
         key = store.key() if key is None else key
@@ -79,7 +99,7 @@ class DerivedIndex:
                 return
             self._rebuild(store, key)
 
-    def load(self, store: Any, key: StoreKey) -> bool:
+    def load(self, store: ChunkSource, key: StoreKey) -> bool:
         """Install the saved index if it was built from exactly what the store holds."""
         meta = self.saved_meta()
         if meta is None:
@@ -103,7 +123,7 @@ class DerivedIndex:
             return None
         return meta
 
-    def problem(self, store: Any) -> str:
+    def problem(self, store: ChunkSource) -> str:
         """Why the saved index cannot be used ("" when it can, or is only missing or out of
         date, which the next question mends by itself): for ``rag check``."""
         meta_path = self.directory / "meta.json"
@@ -127,7 +147,7 @@ class DerivedIndex:
             return f"corrupt ({type(exc).__name__})"
         return ""
 
-    def rebuild(self, store: Any) -> None:
+    def rebuild(self, store: ChunkSource) -> None:
         with self._lock:
             self._rebuild(store, store.key())
 
@@ -136,7 +156,7 @@ class DerivedIndex:
         does not hold together (rows, ids and matrix agreeing)."""
         raise NotImplementedError
 
-    def _rebuild(self, store: Any, key: StoreKey) -> None:
+    def _rebuild(self, store: ChunkSource, key: StoreKey) -> None:
         """Build from the store's chunks, ``_save`` it, install it."""
         raise NotImplementedError
 
@@ -163,7 +183,7 @@ class DerivedIndex:
         tmp.rename(self.directory)
         shutil.rmtree(old, ignore_errors=True)
 
-    def _set_columns(self, entries: Sequence[Any]) -> None:
+    def _set_columns(self, entries: Sequence[_Filterable]) -> None:
         """The filter columns of ``entries`` (each with ``lang``, ``source``, ``date_key``)."""
         self._langs = np.array([e.lang for e in entries], dtype=object)
         self._sources = np.array([e.source for e in entries], dtype=object)

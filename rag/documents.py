@@ -1,8 +1,8 @@
 """Loaders: files on disk -> LangChain ``Document`` objects with briefing metadata.
 
 Every document carries ``doc_id``, ``title``, ``source``, ``published_at`` (ISO date or ""),
-``place``, ``lang``, ``path`` and ``body_start``. Chroma metadata cannot hold ``None``, so
-unknown is "".
+``place``, ``lang``, ``path`` and ``body_start`` (rag/metadata.py ``ArticleMetadata``).
+Chroma metadata cannot hold ``None``, so unknown is "".
 
 ``page_content`` is the whole article, dateline included (answer offsets index it, and
 readers are shown all of it); ``body_start`` is where the body starts after the dateline,
@@ -24,14 +24,16 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
+from rag.config import DEFAULT_MAX_FILE_MB
+
 # Datelines are parsed in rag.datelines; Dateline and parse_dateline are importable here too.
 from rag.datelines import Dateline as Dateline
 from rag.datelines import display_date, parse_date, parse_dateline
 from rag.errors import DocumentError
+from rag.metadata import ArticleMetadata
 from rag.text import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
-DEFAULT_MAX_FILE_MB = 20  # a briefing is kilobytes; 20 MB of text is ~25k chunks
 
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # Front matter at the top of a .md/.txt file: "---", "key: value" lines, "---".
@@ -150,23 +152,21 @@ def _article(
     else:
         published_at = reference
     title = _nfc(title).strip() or headline_title(source, place, published_at, text[body_start:])
-    return Document(
-        page_content=text,
-        metadata={
-            "doc_id": doc_id,
-            "title": (title or path.stem)[:300],
-            "source": source,
-            "published_at": published_at,
-            "date_key": date_key(published_at),
-            "place": place,
-            "body_start": body_start,
-            "lang": lang or detect_language(text[body_start:] or text),
-            # Absolute, so that a later run from another working folder finds the file
-            # (a relative path named another file there, and --prune deleted the document).
-            "path": str(path.resolve()),
-            "content_hash": content_hash(text),
-        },
-    )
+    metadata: ArticleMetadata = {
+        "doc_id": doc_id,
+        "title": (title or path.stem)[:300],
+        "source": source,
+        "published_at": published_at,
+        "date_key": date_key(published_at),
+        "place": place,
+        "body_start": body_start,
+        "lang": lang or detect_language(text[body_start:] or text),
+        # Absolute, so that a later run from another working folder finds the file
+        # (a relative path named another file there, and --prune deleted the document).
+        "path": str(path.resolve()),
+        "content_hash": content_hash(text),
+    }
+    return Document(page_content=text, metadata=dict(metadata))
 
 
 def first_clause(text: str) -> str:

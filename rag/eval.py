@@ -23,12 +23,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rag.chunking import split_sentences
 from rag.errors import ConfigError
 from rag.lexical import fold, tokenize
 from rag.query import analyse
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
 
 METRICS = ("hits@1", "hits@4", "hits@10", "recall@10", "mrr@10")
 
@@ -72,15 +75,15 @@ class EvalResult:
     refusals: dict[str, int] = field(default_factory=dict)  # no-gold: asked / refused
 
 
-def ranked_doc_ids(assistant: Any, question: str, k: int) -> list[str]:
+def ranked_doc_ids(assistant: Assistant, question: str, k: int) -> list[str]:
     """Distinct documents, best first, from a deep chunk ranking."""
     # The question goes through the same analysis as ``ask``; only the depth differs.
     hits = assistant.retriever.search(assistant.question(question), k=max(4 * k, 40))
-    return list(dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in hits))[:k]
+    return list(dict.fromkeys(h.metadata.get("doc_id", "") for h in hits))[:k]
 
 
 def evaluate_retrieval(
-    assistant: Any, questions: Path, *, k: int = 10, out: Path | None = None
+    assistant: Assistant, questions: Path, *, k: int = 10, out: Path | None = None
 ) -> EvalResult:
     sums: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(METRICS, 0.0))
     counts: dict[str, int] = defaultdict(int)
@@ -201,7 +204,7 @@ def wrong_topic_questions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Negatives a known speaker should refuse: the speaker of quote question i asked about
     the topic of quote question i+7 (someone else's), as bench/answers.py built them."""
     quotes = [r for r in rows if question_kind(r) == "quote"]
-    out = []
+    out: list[dict[str, Any]] = []
     for i, row in enumerate(quotes):
         info = analyse(str(row["question"]))
         other = analyse(str(quotes[(i + WRONG_TOPIC_OFFSET) % len(quotes)]["question"]))
@@ -393,7 +396,7 @@ def select_questions(
 
 
 def evaluate_answers(
-    assistant: Any,
+    assistant: Assistant,
     questions: Path,
     *,
     split: Split = "all",
@@ -417,7 +420,7 @@ def evaluate_answers(
             # The same ranking ask() used: the chain's own question and retrieval steps.
             hits = assistant.hits(assistant.question(question))[: max(TOP_K)]
             rec = score_answer(row, answer, [h.text for h in hits], latency)
-            rec.top_doc_ids = [str(h.metadata.get("doc_id", "")) for h in hits]
+            rec.top_doc_ids = [h.metadata.get("doc_id", "") for h in hits]
             result.records.append(rec)
             if out_fh:
                 out_fh.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")

@@ -14,7 +14,6 @@ a model pass per chunk, once, with nothing re-embedded or rewritten but that met
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 import time
@@ -23,16 +22,25 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from filelock import FileLock, Timeout
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 
 from rag.chunking import chunk_document
-from rag.documents import DEFAULT_MAX_FILE_MB, file_doc_id, iter_files, stream_file
+from rag.config import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CHUNK_CHARS,
+    DEFAULT_CHUNK_OVERLAP_SENTENCES,
+    DEFAULT_MAX_FILE_MB,
+)
+from rag.documents import file_doc_id, iter_files, stream_file
 from rag.errors import DocumentError, StoreError, StoreLockedError
+from rag.metadata import HEAD_KEY, ChunkMetadata
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
 from rag.roles import with_place
-from rag.sparse import HEAD_KEY, code_metadata, has_sparse_head
+from rag.sparse import code_metadata, has_sparse_head
 from rag.store import DocRecord, Store, fault_of
 
 ProgressFn = Callable[[int, int, str], None]
@@ -108,40 +116,33 @@ class IngestReport:
 
 @contextmanager
 def store_lock(store_dir: Path) -> Iterator[None]:
-    """One ingest per store at a time; a second one is refused, not interleaved."""
+    """One ingest per store at a time; a second one is refused, not interleaved. An OS
+    lock (``filelock``), so a killed ingest leaves no lock behind."""
+    lock = FileLock(store_dir / "ingest.lock")
     try:
         store_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(store_dir / "ingest.lock", "a+")  # noqa: SIM115 -- closed by the with below
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise StoreLockedError(
+            f"another ingest is writing to {store_dir}; wait for it to finish"
+        ) from exc
     except OSError as exc:
         raise fault_of(exc, store_dir) or StoreError(
             f"cannot write to the store at {store_dir} ({exc.strerror or exc})"
         ) from exc
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise StoreLockedError(
-                f"another ingest ({holder}) is writing to {store_dir}; wait for it to finish"
-            ) from exc
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
-def _chunk_metadata(chunk: Document) -> dict[str, Any]:
+def _chunk_metadata(chunk: Document) -> ChunkMetadata:
+    """What a chunk is stored with (rag/metadata.py): its Document's metadata, less the
+    article's content hash (the registry keeps it) and anything None (Chroma holds none)."""
     meta = {k: v for k, v in chunk.metadata.items() if v is not None}
     meta.pop("content_hash", None)
     meta["vector_text"] = VECTOR_TEXT
-    return meta
+    return cast(ChunkMetadata, meta)
 
 
 def _attach_quotes(doc: Document, chunks: list[Document]) -> None:
@@ -228,17 +229,19 @@ def ingest(
     store: Store,
     paths: Iterable[str | os.PathLike[str]],
     *,
+    embeddings: Embeddings,
     prune: bool = False,
-    chunk_chars: int = 900,
-    overlap_sentences: int = 1,
-    batch_size: int = 32,
+    chunk_chars: int = DEFAULT_CHUNK_CHARS,
+    overlap_sentences: int = DEFAULT_CHUNK_OVERLAP_SENTENCES,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     max_file_mb: int = DEFAULT_MAX_FILE_MB,
     progress: bool | None = None,
     on_progress: ProgressFn | None = None,
     dry_run: bool = False,
     progress_every: float = PROGRESS_EVERY,
 ) -> IngestReport:
-    """Bring the store in line with the files under ``paths``.
+    """Bring the store in line with the files under ``paths``, embedding new chunks with
+    ``embeddings`` (a model of the store's vector space).
 
     ``progress``: a bar (True), nothing (False), or by default a bar on a terminal and
     a line every ``progress_every`` seconds elsewhere.
@@ -248,13 +251,14 @@ def ingest(
     report says what would be added, updated and removed.
     """
     started = time.perf_counter()
-    paths = [Path(p) for p in paths]
+    roots = [Path(p) for p in paths]
     report = IngestReport(dry_run=dry_run)
     if dry_run or progress is False:
         mode = "off"
     else:
         mode = "bar" if progress or sys.stderr.isatty() else "lines"
     bar = _Progress(mode, on_progress, progress_every)
+    store.check_model(embeddings)
     if not dry_run:
         store.writable()  # a read-only or full store is refused before any work
     # A dry run takes no lock: it writes nothing, so it works on a read-only store too.
@@ -284,7 +288,7 @@ def ingest(
             nonlocal pending, pending_chunks, in_flight
             if pending:
                 group = _plan(store, pending)
-                future = worker.submit(_embed, store, group.texts, batch_size)
+                future = worker.submit(_embed, embeddings, group.texts, batch_size)
                 finish()  # the previous group, while this one embeds
                 in_flight = (group, future)
             pending, pending_chunks = [], 0
@@ -321,7 +325,7 @@ def ingest(
             pending_chunks += len(chunks)
             bar.grow(len(chunks))
 
-        for path in iter_files(paths):
+        for path in iter_files(roots):
             bar.file_read()
             whole = True
             items = stream_file(path, max_mb=max_file_mb)
@@ -352,13 +356,13 @@ def ingest(
         flush()
         finish()
         if prune:
-            _prune(store, records, seen, read_whole, paths, report, dry_run=dry_run)
+            _prune(store, records, seen, read_whole, roots, report, dry_run=dry_run)
         if dry_run:
             report.seconds = time.perf_counter() - started
             return report
         # A record moves to the file's absolute path: only the registry changes.
         store.put_doc_records(repath)
-        _fill_sparse_codes(store, batch_size, bar, report)
+        _fill_sparse_codes(store, embeddings, batch_size, bar, report)
         bar.close()
         if report.changed or report.chunks_coded:
             store.bump_generation()  # indexes built by readers mid-run are not the end state
@@ -390,30 +394,31 @@ def _plan(store: Store, pending: list[_Pending]) -> _Group:
 @dataclass
 class _Embedded:
     vector: list[float]
-    extra: dict[str, Any]  # metadata the embedding pass adds (the sparse code)
+    extra: ChunkMetadata  # metadata the embedding pass adds (the sparse code)
 
 
-def _embed(store: Store, texts: list[str], batch_size: int) -> dict[str, _Embedded]:
+def _embed(embeddings: Embeddings, texts: list[str], batch_size: int) -> dict[str, _Embedded]:
     out: dict[str, _Embedded] = {}
-    emb: Any = store.embeddings
-    sparse = has_sparse_head(emb)
     for i in range(0, len(texts), batch_size):
         batch = texts[i : i + batch_size]
-        if sparse:
-            vectors, codes = emb.embed_documents_sparse(batch)
-            extras = [code_metadata(emb.sparse_head, c) for c in codes]
+        if has_sparse_head(embeddings):
+            vectors, codes = embeddings.embed_documents_sparse(batch)
+            extras = [code_metadata(embeddings.sparse_head, c) for c in codes]
         else:
-            vectors, extras = emb.embed_documents(batch), [{} for _ in batch]
+            vectors = embeddings.embed_documents(batch)
+            extras = [ChunkMetadata() for _ in batch]
         for text, v, extra in zip(batch, vectors, extras, strict=True):
             out[text] = _Embedded(v, extra)
     return out
 
 
-def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: IngestReport) -> None:
-    """Give every stored chunk lacking one a sparse code from this store's embedder."""
-    emb: Any = store.embeddings
-    if not has_sparse_head(emb):
+def _fill_sparse_codes(
+    store: Store, embeddings: Embeddings, batch_size: int, bar: _Progress, report: IngestReport
+) -> None:
+    """Give every stored chunk lacking one a sparse code from ``embeddings``' head."""
+    if not has_sparse_head(embeddings):
         return
+    emb = embeddings
     missing = sorted(store.chunk_ids_where() - store.chunk_ids_where({HEAD_KEY: emb.sparse_head}))
     if not missing:
         return
@@ -428,7 +433,7 @@ def _fill_sparse_codes(store: Store, batch_size: int, bar: _Progress, report: In
         store.update_chunk_metadata(
             ids,
             [
-                {**chunks[c][1], **code_metadata(emb.sparse_head, code)}
+                chunks[c][1] | code_metadata(emb.sparse_head, code)
                 for c, code in zip(ids, codes, strict=True)
             ],
         )
@@ -500,7 +505,7 @@ def _write(
         [str(c.metadata["chunk_id"]) for c in new],
         [e.vector for e in embedded],
         [c.page_content for c in new],
-        [{**_chunk_metadata(c), **e.extra} for c, e in zip(new, embedded, strict=True)],
+        [_chunk_metadata(c) | e.extra for c, e in zip(new, embedded, strict=True)],
     )
     doc_ids = [str(p.doc.metadata["doc_id"]) for p in group.pending]
     # Chunk ids hash the document id, so set arithmetic over the group is per document.

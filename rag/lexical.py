@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.derived import DerivedIndex, StoreKey, ids_digest, top_k
+from rag.derived import ChunkSource, DerivedIndex, StoreKey, ids_digest, top_k
 from rag.text import LANGS, SNOWBALL, fold, stem_lang, stem_words, tokenize  # noqa: F401 (fold: re-exported)
 
 # Bump when the saved index or its terms change; older ones are rebuilt. 4: keyed to
@@ -87,30 +87,31 @@ class LexicalIndex(DerivedIndex):
         self._install(bm25, entries, key, set(meta["surface"]))
         return True
 
-    def _rebuild(self, store: Any, key: StoreKey) -> None:
+    def _rebuild(self, store: ChunkSource, key: StoreKey) -> None:
         import bm25s
 
         entries: list[_Entry] = []
         corpus: list[list[str]] = []
         surface: set[str] = set()  # unstemmed words, so has_term is exact
         for cid, text, meta in store.iter_chunks():
+            lang = meta.get("lang", "")
             entries.append(
                 _Entry(
                     cid,
-                    str(meta.get("doc_id", "")),
-                    str(meta.get("source", "")),
-                    int(meta.get("date_key", 0) or 0),
-                    str(meta.get("lang", "")),
+                    meta.get("doc_id", ""),
+                    meta.get("source", ""),
+                    meta.get("date_key", 0),
+                    lang,
                 )
             )
             full = f"{meta.get('title', '')} {text}"
             surface.update(tokenize(full))
-            corpus.append(index_terms(full, str(meta.get("lang", ""))) or ["_empty_"])
+            corpus.append(index_terms(full, lang) or ["_empty_"])
         bm25 = None
         if corpus:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
-        meta = self._meta(
+        saved = self._meta(
             key,
             [e.chunk_id for e in entries],
             stemmers=SNOWBALL,
@@ -121,7 +122,7 @@ class LexicalIndex(DerivedIndex):
         def write(tmp: Path) -> None:
             if bm25 is not None:
                 bm25.save(str(tmp / "index"))
-            (tmp / "meta.json").write_text(json.dumps(meta))
+            (tmp / "meta.json").write_text(json.dumps(saved))
 
         self._save(write)
         self._install(bm25, entries, key, surface)
@@ -241,15 +242,13 @@ class LexicalIndex(DerivedIndex):
             if lang in LANGS and stem != lang:
                 continue
             terms = index_terms(text, stem)
-            rows = np.ones(len(self._entries), dtype=bool) if terms else None
+            if not terms or any(token not in self._bm25.vocab_dict for token in terms):
+                continue
+            rows = np.ones(len(self._entries), dtype=bool)
             for token in terms:
-                if token not in self._bm25.vocab_dict:
-                    rows = None
-                    break
                 rows &= np.asarray(self._bm25.get_scores([token])) > 0
-            if rows is not None:
-                rows &= self._stem_langs == stem
-                found.update(self._entries[i].chunk_id for i in np.flatnonzero(rows))
+            rows &= self._stem_langs == stem
+            found.update(self._entries[i].chunk_id for i in np.flatnonzero(rows))
         return found
 
     def has_term(self, term: str) -> bool:

@@ -12,21 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from rag.config import DEFAULT_SPARSE_VOTE, SparseVote
+from rag.config import DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_SPARSE_VOTE, SparseVote
 from rag.documents import date_key
-from rag.embeddings import cached_query_vector
+from rag.embeddings import SparseCode, SparseEmbeddings, cached_query_vector
 from rag.lexical import LexicalIndex, index_terms
+from rag.metadata import ChunkMetadata
 from rag.query import Filters, Question, analyse
 from rag.quotes import quotes_from_metadata
 from rag.roles import match_role, roles_from_metadata
-from rag.sparse import SparseIndex
+from rag.sparse import SparseIndex, has_sparse_head
 from rag.store import Store, StoreKey
 from rag.text import fold
 
@@ -51,7 +53,7 @@ class Hit:
 
     chunk_id: str
     text: str
-    metadata: dict[str, Any]
+    metadata: ChunkMetadata
     score: float  # fused (RRF)
     dense: float = 0.0  # cosine similarity, 0 when dense search did not return it
     bm25: float = 0.0
@@ -59,7 +61,8 @@ class Hit:
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + BM25 retriever over a ``Store``.
+    """Dense + BM25 + latent-terms retriever over a ``Store``, whose questions ``embeddings``
+    (a model of the store's vector space) embeds.
 
     ``invoke(query, since=..., until=..., sources=[...])`` applies metadata filters for one call;
     the fields set defaults for every call.
@@ -68,8 +71,9 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: Store
-    k: int = 6
-    fetch_k: int = 40
+    embeddings: Embeddings
+    k: int = DEFAULT_K
+    fetch_k: int = DEFAULT_FETCH_K
     since: str | None = None
     until: str | None = None
     sources: list[str] = Field(default_factory=list)
@@ -78,6 +82,7 @@ class HybridRetriever(BaseRetriever):
     _sparse: SparseIndex = PrivateAttr()
 
     def model_post_init(self, __context: Any) -> None:
+        self.store.check_model(self.embeddings)
         self._lexical = LexicalIndex(self.store.dir / "bm25")
         self._sparse = SparseIndex(self.store.dir / "sparse")
 
@@ -93,18 +98,13 @@ class HybridRetriever(BaseRetriever):
         return self._sparse_at(self.store.key())
 
     def _sparse_at(self, key: StoreKey) -> SparseIndex | None:
-        head = str(getattr(self.store.embeddings, "sparse_head", ""))
-        if (
-            self.sparse_vote == "off"
-            or not head
-            or not hasattr(self.store.embeddings, "sparse_query")
-        ):
+        if self.sparse_vote == "off" or not has_sparse_head(self.embeddings):
             return None
         self._sparse.ensure(self.store, key)
-        return self._sparse if self._sparse.usable(head) else None
+        return self._sparse if self._sparse.usable(self.embeddings.sparse_head) else None
 
     def embed_query(self, query: str) -> tuple[float, ...]:
-        return cached_query_vector(self.store.embeddings, query)
+        return cached_query_vector(self.embeddings, query)
 
     def search(
         self,
@@ -147,7 +147,7 @@ class HybridRetriever(BaseRetriever):
         sparse_index = self._sparse_at(key)
         latent = (
             sparse_index.search(
-                _sparse_query_cached(self.store.embeddings, query),
+                _sparse_query_cached(cast(SparseEmbeddings, self.embeddings), query),
                 k=fetch,
                 since=date_key(filters.since),
                 until=date_key(filters.until),
@@ -175,7 +175,7 @@ class HybridRetriever(BaseRetriever):
             # Latent terms carry a question's concepts into another language's words, where
             # BM25 sees only names; within one language BM25 already has the words.
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        chunks: dict[str, tuple[str, dict[str, Any]]] = {}
+        chunks: dict[str, tuple[str, ChunkMetadata]] = {}
         if naming:
             # "What did X say about Y": passages that name X come first (an extra first-rank
             # vote); among them, those holding the topic's words, and above all those that
@@ -251,11 +251,11 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def _quotes_on(info: Question, text: str, meta: dict[str, Any]) -> bool:
+def _quotes_on(info: Question, text: str, meta: ChunkMetadata) -> bool:
     """Whether the chunk quotes the person asked about saying every word of the topic."""
-    if f"|{info.speaker_key}|" not in str(meta.get("speakers", "")):
+    if f"|{info.speaker_key}|" not in meta.get("speakers", ""):
         return False
-    lang = str(meta.get("lang", ""))
+    lang = meta.get("lang", "")
     topic = set(index_terms(info.topic, lang))
     return bool(topic) and any(
         q.speaker
@@ -266,5 +266,5 @@ def _quotes_on(info: Question, text: str, meta: dict[str, Any]) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _sparse_query_cached(embeddings: Any, query: str) -> Any:
+def _sparse_query_cached(embeddings: SparseEmbeddings, query: str) -> SparseCode:
     return embeddings.sparse_query(query)

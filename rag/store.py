@@ -2,8 +2,8 @@
 
 Two collections per store:
 
-- ``<name>``: one record per chunk (vector, text, metadata), read through
-  ``langchain_chroma.Chroma`` for search.
+- ``<name>``: one record per chunk (vector, text, metadata: rag/metadata.py); the keys
+  only retrieval's own indexes read (sparse codes) are left out of what readers get.
 - ``<name>-docs``: one record per article (content hash, chunk ids, title, ...), the
   ingest registry. Keeping it in Chroma, not a side file, means a server-mode store is
   complete on the server and both modes behave the same.
@@ -14,6 +14,9 @@ processes' derived indexes (BM25, sparse codes) know when to reload; they also c
 collection's id and count (``key``), and verify a hash of every chunk id when loaded
 (``content_digest``), so a killed ingest or a recreated collection cannot leave them
 trusted but stale.
+
+The store never embeds: it is handed vectors, and ingest and retrieval are handed the
+embedder (``check_model`` refuses one of another vector space).
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from rag.config import DEFAULT_COLLECTION
 from rag.derived import StoreKey, ids_digest
 from rag.embeddings import model_name_of, vector_space
 from rag.errors import (
@@ -38,11 +42,9 @@ from rag.errors import (
     ServerUnreachableError,
     StoreError,
 )
-from rag.sparse import CODE_KEY, HEAD_KEY
+from rag.metadata import INTERNAL_KEYS, ChunkMetadata
 
 _PAGE = 2000
-# Chunk metadata kept for retrieval's own indexes, not shown to readers.
-_INTERNAL = (CODE_KEY, HEAD_KEY)
 # Candidates the HNSW graph search keeps. Chroma's default (100) found only 0.91 of the
 # exact top 40 on bbc_quotes (7,560 e5 vectors, whose cosines sit close together) and
 # missed the exact nearest chunk for 42 of 628 questions; 400 finds 0.994 (3 missed)
@@ -90,8 +92,26 @@ class DocRecord:
         )
 
 
-def _public(meta: Any) -> dict[str, Any]:
-    return {k: v for k, v in dict(meta or {}).items() if k not in _INTERNAL}
+def _public(meta: Any) -> ChunkMetadata:
+    """A chunk's metadata as readers get it: without the keys only retrieval's own
+    indexes read (rag/metadata.py INTERNAL_KEYS)."""
+    return cast(
+        ChunkMetadata, {k: v for k, v in dict(meta or {}).items() if k not in INTERNAL_KEYS}
+    )
+
+
+def _full(meta: Any) -> ChunkMetadata:
+    return cast(ChunkMetadata, dict(meta or {}))
+
+
+_T = TypeVar("_T")
+
+
+def _batches(items: Sequence[_T], size: int = _PAGE) -> Iterator[list[_T]]:
+    """``items`` in lists of at most ``size``: one Chroma call each, so a call (and a
+    server request) stays bounded however many ids a caller passes."""
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
 
 
 def _pages(
@@ -223,7 +243,11 @@ def _read_only_copy(store_dir: Path, chroma_settings: Any, fault: StoreError) ->
 
 
 class Store:
-    """The chunk and registry collections of one store, bound to one embedding model."""
+    """The chunk and registry collections of one store, bound to one embedding model.
+
+    ``embeddings`` names the model whose vectors the store holds: its identity is recorded
+    and a model of another vector space is refused. The store never embeds: ingest and
+    retrieval are handed the embedder themselves."""
 
     def __init__(
         self,
@@ -231,20 +255,18 @@ class Store:
         *,
         embeddings: Embeddings,
         chroma_url: str | None = None,
-        collection: str = "briefings",
+        collection: str = DEFAULT_COLLECTION,
         client: Any = None,
     ) -> None:
         self.dir = Path(store_dir)
         self.chroma_url = chroma_url
         self.collection_name = collection
-        self.embeddings = embeddings
         self.model_name = model_name_of(embeddings)
         # Why the store cannot be written (read-only, disk full), when it cannot: reads
         # work on a copy, and ``writable()`` refuses an ingest with that reason.
         self.read_only: StoreError | None = None
         if client is None:
             client, self.read_only = _connect(self.dir, chroma_url)
-        self._raw_client = client
         self.client = _Guarded(client, self.dir, chroma_url)
         self._chunks = self.client.get_or_create_collection(
             collection,
@@ -259,7 +281,13 @@ class Store:
         self._docs = self.client.get_or_create_collection(
             f"{collection}-docs", embedding_function=None
         )
-        self._vectorstore: Any = None
+
+    def check_model(self, embeddings: Embeddings) -> None:
+        """Refuse an embedder (handed to ingest or retrieval) whose vectors are not in this
+        store's space: its vectors would be written, or searched, among another model's."""
+        requested = model_name_of(embeddings)
+        if vector_space(requested) != vector_space(self.model_name):
+            raise EmbeddingMismatchError(store_model=self.model_name, requested_model=requested)
 
     def reset_chunks(self) -> None:
         """Drop the chunk collection and start an empty one (``rag check --repair`` of a
@@ -271,7 +299,6 @@ class Store:
             metadata={"embedding_model": self.model_name, "generation": 0},
             embedding_function=None,
         )
-        self._vectorstore = None
 
     def _raise_ef_search(self) -> None:
         """Stores made before HNSW_EF_SEARCH get it too (Chroma keeps it per collection)."""
@@ -286,24 +313,6 @@ class Store:
         """Raise the reason the store cannot be written, if there is one."""
         if self.read_only is not None:
             raise self.read_only
-
-    @property
-    def mode(self) -> str:
-        return f"server {self.chroma_url}" if self.chroma_url else f"embedded {self.dir}"
-
-    @property
-    def vectorstore(self) -> Any:
-        """``langchain_chroma.Chroma`` over the chunk collection (built on first use)."""
-        if self._vectorstore is None:
-            from langchain_chroma import Chroma
-
-            self._vectorstore = Chroma(
-                client=self._raw_client,
-                collection_name=self.collection_name,
-                embedding_function=self.embeddings,
-                create_collection_if_not_exists=False,
-            )
-        return self._vectorstore
 
     # -- generation: lets long-lived readers notice changes made by other processes
     def generation(self) -> int:
@@ -336,7 +345,7 @@ class Store:
         ids: Sequence[str],
         vectors: Sequence[Sequence[float]],
         texts: Sequence[str],
-        metadatas: Sequence[dict[str, Any]],
+        metadatas: Sequence[ChunkMetadata],
     ) -> None:
         if ids:
             self._chunks.upsert(
@@ -346,25 +355,20 @@ class Store:
                 metadatas=list(metadatas),
             )
 
-    def update_chunk_metadata(
-        self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]
-    ) -> None:
+    def update_chunk_metadata(self, ids: Sequence[str], metadatas: Sequence[ChunkMetadata]) -> None:
         """New metadata for stored chunks, keeping their vectors (no re-embedding)."""
-        for i in range(0, len(ids), _PAGE):
-            self._chunks.update(
-                ids=list(ids[i : i + _PAGE]), metadatas=list(metadatas[i : i + _PAGE])
-            )
+        for page, metas in zip(_batches(ids), _batches(metadatas), strict=True):
+            self._chunks.update(ids=page, metadatas=metas)
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        for i in range(0, len(ids), _PAGE):
-            self._chunks.delete(ids=list(ids[i : i + _PAGE]))
+        for page in _batches(ids):
+            self._chunks.delete(ids=page)
 
     def chunk_ids_of(self, doc_ids: Sequence[str]) -> set[str]:
         """Ids of every stored chunk of these documents."""
         found: set[str] = set()
-        for i in range(0, len(doc_ids), _PAGE):
-            where = {"doc_id": {"$in": list(doc_ids[i : i + _PAGE])}}
-            found.update(self._chunks.get(where=where, include=[])["ids"])
+        for page in _batches(doc_ids):
+            found.update(self._chunks.get(where={"doc_id": {"$in": page}}, include=[])["ids"])
         return found
 
     def existing_chunk_ids(
@@ -372,35 +376,51 @@ class Store:
     ) -> set[str]:
         """Which of ``ids`` are stored (and match ``where``, when given)."""
         found: set[str] = set()
-        for i in range(0, len(ids), _PAGE):
-            page = list(ids[i : i + _PAGE])
+        for page in _batches(ids):
             found.update(self._chunks.get(ids=page, where=where, include=[])["ids"])
         return found
 
     def get_chunks(
         self, ids: Sequence[str], *, internal: bool = False
-    ) -> dict[str, tuple[str, dict[str, Any]]]:
+    ) -> dict[str, tuple[str, ChunkMetadata]]:
         """Text and metadata of stored chunks; ``internal`` keeps the keys only retrieval's
         own indexes read (sparse codes), for a caller that writes the metadata back."""
-        keep = (lambda m: dict(m or {})) if internal else _public
-        out: dict[str, tuple[str, dict[str, Any]]] = {}
-        for i in range(0, len(ids), _PAGE):
-            got = self._chunks.get(ids=list(ids[i : i + _PAGE]), include=["documents", "metadatas"])
+        keep = _full if internal else _public
+        out: dict[str, tuple[str, ChunkMetadata]] = {}
+        for page in _batches(ids):
+            got = self._chunks.get(ids=page, include=["documents", "metadatas"])
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 out[cid] = (text, keep(meta))
         return out
 
-    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def iter_chunks(self) -> Iterator[tuple[str, str, ChunkMetadata]]:
         """Every chunk (id, text, metadata), paged so memory stays bounded."""
         for got in _pages(self._chunks, ["documents", "metadatas"]):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 yield cid, text, _public(meta)
 
-    def iter_chunk_metadata(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def iter_chunk_metadata(self) -> Iterator[tuple[str, ChunkMetadata]]:
         """Every chunk's (id, full metadata), sparse codes included, paged."""
         for got in _pages(self._chunks, ["metadatas"]):
             for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
-                yield cid, dict(meta or {})
+                yield cid, _full(meta)
+
+    def document_text(self, doc_id: str) -> str:
+        """An article's text, reassembled from its chunks (for "open the whole article"):
+        the chunks in article order, their overlap taken once, a paragraph break where
+        chunks leave a gap between them; "" when the store holds none of it."""
+        parts = sorted(
+            (meta.get("char_start", 0), meta.get("char_end", 0), text)
+            for got in _pages(self._chunks, ["documents", "metadatas"], {"doc_id": doc_id})
+            for text, meta in zip(got["documents"], map(_full, got["metadatas"]), strict=True)
+        )
+        out, pos = "", 0
+        for start, end, text in parts:
+            if end <= pos:
+                continue
+            out += ("\n\n" if start > pos and out else "") + text[max(0, pos - start) :]
+            pos = end
+        return out
 
     def chunk_ids_where(self, where: dict[str, Any] | None = None) -> set[str]:
         """Ids of the chunks matching a metadata filter (all of them without one)."""
@@ -433,8 +453,7 @@ class Store:
         }
 
     def put_doc_records(self, records: Sequence[DocRecord]) -> None:
-        for i in range(0, len(records), _PAGE):
-            page = records[i : i + _PAGE]
+        for page in _batches(records):
             self._docs.upsert(
                 ids=[r.doc_id for r in page],
                 embeddings=[_PLACEHOLDER] * len(page),
@@ -448,4 +467,4 @@ class Store:
         return int(self._docs.count())
 
     def all_doc_ids_in_chunks(self) -> set[str]:
-        return {str(meta.get("doc_id", "")) for _, meta in self.iter_chunk_metadata()}
+        return {meta.get("doc_id", "") for _, meta in self.iter_chunk_metadata()}

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.e5onnx import OnnxE5Embeddings, ensure_converted
+from rag.e5 import OnnxE5Embeddings, ensure_converted
 from rag.embeddings import vector_space
 
 TEXTS = [
@@ -145,9 +145,9 @@ def test_conversion_from_the_bundled_weights(tmp_path: Path, onnx_fp32) -> None:
         "model.json",
     } <= files
     assert ensure_converted("int8", base=tmp_path) == folder  # already there: no work
-    from rag.e5onnx import _Runtime
+    from rag.e5.runtime import Runtime
 
-    fresh = _Runtime(folder, "fp32").embed(["passage: " + TEXTS[0]])[0]
+    fresh = Runtime(folder, "fp32").embed(["passage: " + TEXTS[0]])[0]
     assert np.allclose(fresh, onnx_fp32.embed_documents([TEXTS[0]])[0], atol=1e-5)
 
 

@@ -5,7 +5,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
-from rag.e5onnx import OnnxE5Embeddings
+from rag.e5 import OnnxE5Embeddings
 from rag.embeddings import (
     E5_SMALL,
     E5_SMALL_INT8,

@@ -109,8 +109,13 @@ def test_new_analysis_version_reanalyses_without_embedding(
     assert a.ingest([corpus], progress=False).unchanged
 
 
+def _collection(a: Assistant):
+    """The store's Chroma collection of chunks itself, vectors and all."""
+    return a.store.client.get_collection(a.store.collection_name, embedding_function=None)
+
+
 def _stored(a: Assistant) -> dict[str, tuple[str, dict, list[float]]]:
-    got = a.store.vectorstore.get(include=["documents", "metadatas", "embeddings"])
+    got = _collection(a).get(include=["documents", "metadatas", "embeddings"])
     return {
         cid: (text, meta, list(vec))
         for cid, text, meta, vec in zip(
@@ -142,7 +147,7 @@ def test_chunks_of_an_older_vector_recipe_are_embedded_again(
     stored = _stored(a)
     # What an older store holds: title-first vectors, no recipe in the metadata.
     old = {cid: e5.embed_documents([f"{m['title']}\n{t}"])[0] for cid, (t, m, _) in stored.items()}
-    a.store.vectorstore._collection.update(
+    _collection(a).update(
         ids=list(old),
         embeddings=list(old.values()),
         # Chroma merges metadata on update; None removes the key.

@@ -352,7 +352,7 @@ def test_progress_is_a_line_every_few_seconds_when_stderr_is_not_a_terminal(
     for i in range(3):
         _briefing(folder, f"notizia-{i}.txt", f"Valdoria{i}")
     store = Assistant(store=tmp_path / "store", embeddings=e5).store
-    ingest(store, [folder], batch_size=1, progress_every=0.0)
+    ingest(store, [folder], embeddings=e5, batch_size=1, progress_every=0.0)
     lines = capsys.readouterr().err.splitlines()
     assert lines and all(line.startswith("ingest: ") for line in lines), lines
     assert "3 files read, 3/3 chunks (embedding)" in lines[-1]

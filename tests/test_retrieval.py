@@ -77,10 +77,12 @@ def test_bad_filter_date_is_a_clear_error() -> None:
 
 class TestHybridRetrieverStandard(RetrieversIntegrationTests):
     store: Any = None
+    embeddings: Any = None
 
     @pytest.fixture(autouse=True)
     def _bind(self, assistant: Assistant) -> None:
         type(self).store = assistant.store
+        type(self).embeddings = assistant.embeddings
 
     @property
     def retriever_constructor(self) -> type[BaseRetriever]:
@@ -88,7 +90,7 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
 
     @property
     def retriever_constructor_params(self) -> dict[str, Any]:
-        return {"store": type(self).store}
+        return {"store": type(self).store, "embeddings": type(self).embeddings}
 
     @property
     def retriever_query_example(self) -> str:

@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from rag.answer.models import Answer, Claim, Source
 from rag.chunking import split_sentences
 from rag.embeddings import cached_query_vector
+from rag.metadata import ChunkMetadata
 from rag.query import Question
 from rag.quotes import quotes_from_metadata
 from rag.retrieval import Hit
@@ -642,7 +643,7 @@ def _compose(info: Question, chosen: list[_Candidate], *, by_date: bool = True) 
     )
 
 
-def _citation(meta: dict[str, object], info: Question) -> str:
+def _citation(meta: ChunkMetadata, info: Question) -> str:
     """Outlet, place (when the question asks when or where) and date; an article with no
     outlet is named by its title."""
     when = human_date(str(meta.get("published_at", "")), info.lang)

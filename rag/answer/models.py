@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from rag.metadata import ChunkMetadata
+
 
 class Source(BaseModel):
     """One cited passage. ``n`` is the citation number used in ``Answer.text``."""
@@ -28,7 +30,7 @@ class Source(BaseModel):
     def from_chunk(
         cls,
         n: int,
-        meta: dict[str, Any],
+        meta: ChunkMetadata,
         *,
         chunk_id: str,
         context: str,
@@ -41,17 +43,17 @@ class Source(BaseModel):
         """A citation of ``quote`` found in the chunk whose metadata is ``meta``."""
         return cls(
             n=n,
-            doc_id=str(meta.get("doc_id", "")),
-            title=str(meta.get("title", "")),
-            source=str(meta.get("source", "")),
-            published_at=str(meta.get("published_at", "")),
+            doc_id=meta.get("doc_id", ""),
+            title=meta.get("title", ""),
+            source=meta.get("source", ""),
+            published_at=meta.get("published_at", ""),
             quote=quote,
             score=round(score, 4),
             speaker=speaker,
             char_start=char_start,
             char_end=char_end,
             chunk_id=chunk_id,
-            path=str(meta.get("path", "")),
+            path=meta.get("path", ""),
             context=context,
         )
 

