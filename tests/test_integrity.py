@@ -26,6 +26,8 @@ from rag import Assistant
 from rag.cli import app
 from rag.errors import ServerUnreachableError
 from rag.ingest import ingest
+from rag.lexical import LexicalIndex
+from rag.sparse import SparseIndex
 from tests.conftest import ROOT, _free_port, wait_for_port
 
 runner = CliRunner()
@@ -190,6 +192,66 @@ def test_a_damaged_index_file_is_rebuilt_not_fatal(
     assert _ask_json(store, question) == before
     check = runner.invoke(app, ["check", "--store", str(store)])
     assert check.exit_code == 0, check.output
+
+
+# Each process rebuilds both indexes over and over, and after each of its own builds
+# loads the saved one as a fresh process would: a build another process swapped in (or
+# half-wrote into a shared staging folder) would fail that load.
+_REBUILDER = """
+import sys, time
+from pathlib import Path
+from rag.embeddings import get_embeddings
+from rag.lexical import LexicalIndex
+from rag.sparse import SparseIndex
+from rag.store import Store
+
+store_dir, go = Path(sys.argv[1]), Path(sys.argv[2])
+store = Store(store_dir, embeddings=get_embeddings("e5-small"))
+key = store.key()
+(go.parent / f"ready-{sys.argv[3]}").touch()
+while not go.exists():
+    time.sleep(0.01)
+builds = unreadable = 0
+until = time.monotonic() + 2
+while time.monotonic() < until:
+    for cls, name in ((LexicalIndex, "bm25"), (SparseIndex, "sparse")):
+        cls(store_dir / name).rebuild(store)
+        builds += 1
+        unreadable += not cls(store_dir / name).load(store, key)
+print(builds, unreadable)
+"""
+
+
+def test_indexes_rebuilt_by_several_processes_at_once_stay_whole(tmp_path: Path, e5) -> None:
+    store = tmp_path / "store"
+    for i in range(3):
+        _briefing(tmp_path / "in", f"notizia-{i}.txt", f"Valdoria{i}")
+    a = Assistant(store=store, embeddings=e5)
+    a.ingest([tmp_path / "in"], progress=False)
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _REBUILDER, str(store), str(go), str(n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n in range(2)
+    ]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < 2:
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.05)
+    go.touch()
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
+    counts = [tuple(map(int, out.split())) for out, _ in results]
+    assert all(builds > 4 for builds, _ in counts), counts
+    assert [unreadable for _, unreadable in counts] == [0, 0], counts
+    assert sorted(p.name for p in store.iterdir() if p.is_dir()) == ["bm25", "chroma", "sparse"]
+    key = a.store.key()
+    assert LexicalIndex(store / "bm25").load(a.store, key)
+    assert SparseIndex(store / "sparse").load(a.store, key)
 
 
 # -- 3. rag check [--repair]
