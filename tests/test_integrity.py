@@ -563,3 +563,56 @@ def test_control_characters_in_a_briefing_never_reach_the_terminal(tmp_path: Pat
     # The JSON still carries the data as it is: escaped, not removed.
     data = json.loads(as_json.stdout)
     assert "\x1b[2J" in data["answer"] or "\x1b]0;pwned" in data["sources"][0]["title"], data
+
+
+# -- 7. a password never has to be on the command line
+
+TYPED = (
+    "warning: --auth on the command line is visible to every user of this machine (`ps`); "
+    "set RAG_AUTH or pass --auth-file PATH instead\n"
+)
+
+
+def _auth_file(tmp_path: Path, text: str, mode: int) -> Path:
+    path = tmp_path / "login"
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+# Each ends in a malformed login, so `rag serve` stops before it starts a server; the
+# warnings come first, whatever follows.
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        pytest.param("typed", TYPED + "error: --auth (or RAG_AUTH) takes USER:PASSWORD\n", id="typed-warns"),
+        pytest.param("env", "error: --auth (or RAG_AUTH) takes USER:PASSWORD\n", id="RAG_AUTH-is-silent"),
+        pytest.param("file-0600", "error: --auth-file {f} takes USER:PASSWORD\n", id="private-file-is-silent"),
+        pytest.param("file-0644", "warning: {f} can be read by other users; chmod 600 it\n"
+                     "error: --auth-file {f} takes USER:PASSWORD\n", id="shared-file-warns"),
+    ],
+)  # fmt: skip
+def test_a_password_typed_as_an_argument_is_warned_about(
+    tmp_path: Path, how: str, expected: str
+) -> None:
+    login = _auth_file(tmp_path, "userpass\n", 0o644 if how == "file-0644" else 0o600)
+    args, env = ["serve", "--store", str(tmp_path / "store")], {}
+    if how == "typed":
+        args += ["--auth", "userpass"]
+    elif how == "env":
+        env["RAG_AUTH"] = "userpass"
+    else:
+        args += ["--auth-file", str(login)]
+    result = runner.invoke(app, args, env=env)
+    assert (result.exit_code, result.stderr) == (1, expected.format(f=login))
+
+
+def test_a_login_file_gives_the_credentials_of_its_first_line(tmp_path: Path) -> None:
+    from rag.cli import _credentials
+
+    login = _auth_file(tmp_path, "ada:s3c:ret\nignored\n", 0o600)
+    assert _credentials(None, login, typed=False) == ("ada", "s3c:ret")
+    empty = runner.invoke(
+        app, ["serve"], env={"RAG_AUTH_FILE": str(_auth_file(tmp_path, "", 0o600))}
+    )
+    assert empty.stderr == f"error: --auth-file {login}: its first line must be USER:PASSWORD\n"

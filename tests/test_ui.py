@@ -655,12 +655,19 @@ def test_wide_bind_demands_login_and_throttles_guessing(browser, workdir: Path) 
     assert refused.returncode != 0
     assert "--auth" in refused.stderr
 
+    # The way the README recommends: a private file, so the password is not in `ps`.
+    login = workdir / "login"
+    login.write_text("user:pass\n")
+    login.chmod(0o600)
     proc, port, log = _serve(
-        ["--host", "0.0.0.0", "--auth", "user:pass", "--store", str(workdir / "authstore")],
+        ["--host", "0.0.0.0", "--auth-file", str(login), "--store", str(workdir / "authstore")],
         workdir,
     )
     try:
         wait_for_port(port, proc, log, timeout=120)
+        assert "warning" not in log.read_text(encoding="utf-8", errors="replace")
+        with open(f"/proc/{proc.pid}/cmdline", "rb") as cmdline:
+            assert b"pass" not in cmdline.read().replace(b"--auth-file", b"")
         url = f"http://127.0.0.1:{port}"
         call = httpx.post(f"{url}/gradio_api/call/ask", json={"data": ["hi"]}, timeout=10)
         assert call.status_code in (401, 403), call.text
