@@ -747,7 +747,8 @@ def test_uploaded_jsonl_ids_are_namespaced_by_their_file(tmp_path: Path) -> None
     src = tmp_path / "righe.jsonl"
     src.write_text(
         json.dumps({"id": "2026-02-11-italpress-nato-rutte-eb80f5b6", "text": "t"}) + "\n"
-        + "not json\n" + json.dumps({"text": "no id"}) + "\n",
+        + "not json\n" + json.dumps({"text": "no id"}) + "\n"
+        + '{"id": "bad", "text": "lone \\ud800 surrogate"}\n',
         encoding="utf-8",
     )  # fmt: skip
     (saved,), _ = save_uploads([str(src)], tmp_path / "uploads", max_mb=1)
@@ -755,7 +756,12 @@ def test_uploaded_jsonl_ids_are_namespaced_by_their_file(tmp_path: Path) -> None
     assert json.loads(lines[0])["id"] == (
         f"upload/{saved.name}/2026-02-11-italpress-nato-rutte-eb80f5b6"
     )
-    assert lines[1:] == ["not json", json.dumps({"text": "no id"})]  # left for ingest to report
+    assert lines[1:3] == ["not json", json.dumps({"text": "no id"})]  # left for ingest to report
+    # A lone surrogate cannot be written as UTF-8: it stays escaped, for ingest to name.
+    assert json.loads(lines[3]) == {
+        "id": f"upload/{saved.name}/bad",
+        "text": "lone \ud800 surrogate",
+    }
 
 
 def test_login_throttle_slows_then_locks_then_forgives() -> None:
