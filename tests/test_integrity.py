@@ -133,6 +133,33 @@ def test_a_recreated_store_at_the_same_generation_is_not_answered_from_the_old_i
     assert not answer["refused"] and "Roccalta" in answer["answer"]
 
 
+@pytest.mark.server
+def test_a_fresh_chroma_server_at_the_same_generation_is_not_answered_from_the_old_index(
+    tmp_path: Path, e5, chroma_server: str
+) -> None:
+    from rag.config import Settings
+
+    # Server mode keeps the derived indexes in the local --store folder: they outlive
+    # the server's data.
+    name = f"fresh-{tmp_path.name}"
+    settings = Settings(store=tmp_path / "store", chroma_url=chroma_server, collection=name)
+    _briefing(tmp_path / "first", "ponte.txt", "Valdoria")
+    _briefing(tmp_path / "second", "fiera.txt", "Roccalta")
+    a = Assistant(settings=settings, embeddings=e5)
+    a.ingest([tmp_path / "first"], progress=False)
+    assert not a.ask("Cosa ha inaugurato il sindaco di Valdoria?").refused
+    gen = a.store.generation()
+    # A fresh server at the same URL: none of the old collections, counters from zero.
+    a.store.client.delete_collection(name)
+    a.store.client.delete_collection(f"{name}-docs")
+    b = Assistant(settings=settings, embeddings=e5)
+    b.ingest([tmp_path / "second"], progress=False)
+    assert b.store.generation() == gen, "same counter: only the collection id tells them apart"
+    answer = b.ask("Cosa ha inaugurato il sindaco di Roccalta?")
+    assert not answer.refused and "Roccalta" in answer.text
+    assert b.retriever.lexical.doc_ids() == set(b.store.doc_records())
+
+
 def test_an_index_read_before_a_killed_ingest_is_not_trusted_after_it(tmp_path: Path, e5) -> None:
     corpus = tmp_path / "corpus"
     towns = ["Valdoria", "Roccalta", "Borgofino", "Montesereno", "Acquaviva", "Pietralba"]
