@@ -113,6 +113,8 @@ class DerivedIndex:
             return
         lock = FileLock(str(self.directory.with_name(self.directory.name + ".lock")))
         try:
+            # A server-mode store's local folder may not exist yet.
+            self.directory.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire(timeout=BUILD_WAIT)
             self._owner = True
         except OSError:  # read-only, disk full, or filelock.Timeout (a TimeoutError)
