@@ -241,13 +241,13 @@ key = store.key()
 while not go.exists():
     time.sleep(0.01)
 builds = unreadable = 0
-until = time.monotonic() + 2
-while time.monotonic() < until:
+started = time.time()
+for _ in range(25):
     for cls, name in ((LexicalIndex, "bm25"), (SparseIndex, "sparse")):
         cls(store_dir / name).rebuild(store)
         builds += 1
         unreadable += not cls(store_dir / name).load(store, key)
-print(builds, unreadable)
+print(builds, unreadable, started, time.time())
 """
 
 
@@ -265,18 +265,18 @@ def test_indexes_rebuilt_by_several_processes_at_once_stay_whole(tmp_path: Path,
             stderr=subprocess.PIPE,
             text=True,
         )  # fmt: skip
-        for n in range(2)
+        for n in range(3)
     ]
     deadline = time.monotonic() + 120
-    while len(list(tmp_path.glob("ready-*"))) < 2:
+    while len(list(tmp_path.glob("ready-*"))) < 3:
         assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
         time.sleep(0.05)
     go.touch()
     results = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
-    counts = [tuple(map(int, out.split())) for out, _ in results]
-    assert all(builds > 4 for builds, _ in counts), counts
-    assert [unreadable for _, unreadable in counts] == [0, 0], counts
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in results]
+    counts = [out.split() for out, _ in results]
+    assert max(float(c[2]) for c in counts) < min(float(c[3]) for c in counts), "overlapped"
+    assert [(int(c[0]), int(c[1])) for c in counts] == [(50, 0)] * 3, counts
     assert sorted(p.name for p in store.iterdir() if p.is_dir()) == ["bm25", "chroma", "sparse"]
     key = a.store.key()
     assert LexicalIndex(store / "bm25").load(a.store, key)
