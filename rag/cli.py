@@ -244,11 +244,25 @@ def check_cmd(
 
 @app.command("serve")
 def serve_cmd(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port")] = 7860,
     auth: Annotated[
         str | None,
-        typer.Option("--auth", envvar="RAG_AUTH", help="USER:PASSWORD required to log in"),
+        typer.Option(
+            "--auth",
+            envvar="RAG_AUTH",
+            help="USER:PASSWORD required to log in; prefer RAG_AUTH or --auth-file "
+            "(`ps` shows command lines to every user)",
+        ),
+    ] = None,
+    auth_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--auth-file",
+            envvar="RAG_AUTH_FILE",
+            help="a file whose first line is USER:PASSWORD (chmod 600)",
+        ),
     ] = None,
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="allow a wide bind without login")
@@ -261,16 +275,13 @@ def serve_cmd(
     embeddings: EmbOpt = None,
 ) -> None:
     """Start the web chat (Gradio) at http://HOST:PORT."""
-    credentials: tuple[str, str] | None = None
-    if auth:
-        user, sep, password = auth.partition(":")
-        if not sep or not user or not password:
-            _fail("--auth takes USER:PASSWORD")
-        credentials = (user, password)
+    # By name: typer carries its own copy of click, whose enum is not click's.
+    typed = getattr(ctx.get_parameter_source("auth"), "name", "") == "COMMANDLINE"
+    credentials = _credentials(auth, auth_file, typed=typed)
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None and not no_auth:
         _fail(
-            f"binding {host} exposes the chat to the network; pass --auth USER:PASSWORD "
-            "(or RAG_AUTH), or --no-auth to allow it without login"
+            f"binding {host} exposes the chat to the network; set RAG_AUTH=USER:PASSWORD "
+            "or pass --auth-file PATH, or --no-auth to allow it without login"
         )
     assistant = _assistant(store, chroma_url, embeddings)
     if ingest_path:
@@ -282,6 +293,43 @@ def serve_cmd(
     from ui.app import launch
 
     launch(assistant, host=host, port=port, auth=credentials)
+
+
+def _credentials(
+    auth: str | None, auth_file: Path | None, *, typed: bool
+) -> tuple[str, str] | None:
+    """(user, password) for the web chat's login, from RAG_AUTH, --auth-file or --auth.
+
+    A password typed as an argument is in the process list for every user of the machine
+    (``ps``, /proc/PID/cmdline) as long as the server runs: it still works, with a warning.
+    """
+    if auth and auth_file is not None:
+        _fail("pass --auth or --auth-file, not both")
+    if auth and typed:
+        _echo(
+            "warning: --auth on the command line is visible to every user of this machine "
+            "(`ps`); set RAG_AUTH or pass --auth-file PATH instead",
+            err=True,
+        )
+    given = "--auth (or RAG_AUTH)"
+    if auth_file is not None:
+        given = f"--auth-file {auth_file}"
+        try:
+            lines = auth_file.read_text(encoding="utf-8").splitlines()
+            readable = auth_file.stat().st_mode & 0o044
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {given}: {getattr(exc, 'strerror', None) or exc}")
+        if readable:
+            _echo(f"warning: {auth_file} can be read by other users; chmod 600 it", err=True)
+        auth = lines[0].strip() if lines else ""
+        if not auth:
+            _fail(f"{given}: its first line must be USER:PASSWORD")
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        _fail(f"{given} takes USER:PASSWORD")
+    return user, password
 
 
 @eval_app.command("retrieval")

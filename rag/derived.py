@@ -7,6 +7,13 @@ rebuilt from the store, never trusted: a stale index made answers say "the brief
 do not mention X" for documents that were there. An index is swapped in whole, so a
 crash mid-build leaves the old index (or none), never half of one; on a store that
 cannot be written (read-only, disk full) it is built in memory for this process.
+
+Several processes share a store (the web chat, ``rag ask``, ``rag check``): each index
+is loaded, built and swapped in under its own file lock (``<store>/bm25.lock``), so two
+processes never build into one staging folder, a reader never reads half of a swap,
+and a process that waited for another's build loads it instead of building it again.
+Staging folders have unique names, so one left by a killed build is only litter,
+removed by the next build.
 Both score every chunk at once and filter by date and outlet on numpy columns.
 """
 
@@ -15,15 +22,23 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from filelock import FileLock
 
 from rag.metadata import ChunkMetadata
+
+# How long a process waits for another's build of an index before building its own in
+# memory (never saved: only the lock holder writes the folder). A large store builds in
+# well under a minute.
+BUILD_WAIT = 300.0
 
 
 @dataclass(frozen=True)
@@ -76,7 +91,10 @@ class DerivedIndex:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.key: StoreKey | None = None
-        self._lock = threading.Lock()
+        # Reentrant: ``ensure`` loads through the public ``load``, each taking both locks.
+        self._lock = threading.RLock()
+        self._held = 0  # how deep in ``_folder_lock`` (0: the folder's file lock not held)
+        self._owner = False  # whether this process holds the folder's file lock now
         # Filter columns, a row per chunk, so queries filter with numpy, not Python loops.
         self._langs = np.array([], dtype=object)
         self._sources = np.array([], dtype=object)
@@ -92,15 +110,50 @@ class DerivedIndex:
         key = store.key() if key is None else key
         if key == self.key:
             return
-        with self._lock:
+        with self._lock, self._folder_lock():
             if key == self.key:
                 return
+            # Under the file lock: another process's build, if it just finished, loads.
             if self.load(store, key):
                 return
             self._rebuild(store, key)
 
+    @contextmanager
+    def _folder_lock(self) -> Iterator[None]:
+        """Hold ``<store>/<name>.lock`` while reading or writing the saved index. Where it
+        cannot be had (a read-only or full store, or a build elsewhere that takes longer
+        than BUILD_WAIT) the index is still read and built, but not saved. Called with
+        ``self._lock`` held."""
+        if self._held:
+            self._held += 1
+            try:
+                yield
+            finally:
+                self._held -= 1
+            return
+        lock = FileLock(str(self.directory.with_name(self.directory.name + ".lock")))
+        try:
+            # A server-mode store's local folder may not exist yet.
+            self.directory.parent.mkdir(parents=True, exist_ok=True)
+            lock.acquire(timeout=BUILD_WAIT)
+            self._owner = True
+        except OSError:  # read-only, disk full, or filelock.Timeout (a TimeoutError)
+            pass
+        self._held = 1
+        try:
+            yield
+        finally:
+            self._held = 0
+            if self._owner:
+                self._owner = False
+                lock.release()
+
     def load(self, store: ChunkSource, key: StoreKey) -> bool:
         """Install the saved index if it was built from exactly what the store holds."""
+        with self._lock, self._folder_lock():
+            return self._load_saved(store, key)
+
+    def _load_saved(self, store: ChunkSource, key: StoreKey) -> bool:
         meta = self.saved_meta()
         if meta is None:
             return False
@@ -141,14 +194,16 @@ class DerivedIndex:
                 return ""
             if meta["digest"] != store.content_digest():
                 return "stale (built from other chunks than the store holds)"
-            if not type(self)(self.directory)._load(meta, key):
-                return "corrupt (its rows do not match its chunk ids)"
+            fresh = type(self)(self.directory)
+            with fresh._lock, fresh._folder_lock():
+                if not fresh._load(meta, key):
+                    return "corrupt (its rows do not match its chunk ids)"
         except Exception as exc:  # noqa: BLE001
             return f"corrupt ({type(exc).__name__})"
         return ""
 
     def rebuild(self, store: ChunkSource) -> None:
-        with self._lock:
+        with self._lock, self._folder_lock():
             self._rebuild(store, store.key())
 
     def _load(self, meta: dict[str, Any], key: StoreKey) -> bool:
@@ -165,23 +220,39 @@ class DerivedIndex:
 
     def _save(self, write: Callable[[Path], None]) -> None:
         """``write`` the index into a staging folder and swap it in whole; on a store that
-        cannot be written the index lives in memory only (reads must work there too)."""
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
+        cannot be written, or without the folder's lock, the index lives in memory only
+        (reads must work there too)."""
+        if not self._owner:
+            return
+        tmp: Path | None = None
         try:
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
+            self._remove_litter()
+            tmp = Path(
+                tempfile.mkdtemp(prefix=self.directory.name + ".tmp-", dir=self.directory.parent)
+            )
             write(tmp)
             self._swap_in(tmp)
         except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
 
     def _swap_in(self, tmp: Path) -> None:
-        old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
+        # Two renames, not one: a folder cannot be renamed over a non-empty one. Readers
+        # hold the lock too, so none sees the moment between them.
+        old = Path(tempfile.mkdtemp(prefix=self.directory.name + ".old-", dir=tmp.parent))
         if self.directory.exists():
+            old.rmdir()
             self.directory.rename(old)
         tmp.rename(self.directory)
         shutil.rmtree(old, ignore_errors=True)
+
+    def _remove_litter(self) -> None:
+        """Staging folders of builds killed mid-way (this one holds the lock, so no other
+        build is using them), and the fixed-name ones of earlier releases."""
+        name = self.directory.name
+        for pattern in (f"{name}.tmp-*", f"{name}.old-*", f"{name}.tmp", f"{name}.old"):
+            for path in self.directory.parent.glob(pattern):
+                shutil.rmtree(path, ignore_errors=True)
 
     def _set_columns(self, entries: Sequence[_Filterable]) -> None:
         """The filter columns of ``entries`` (each with ``lang``, ``source``, ``date_key``)."""

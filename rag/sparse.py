@@ -161,6 +161,10 @@ class SparseIndex(DerivedIndex):
         self._save(write)
         self._install(matrix, entries, head, missing, key)
 
+    def chunk_ids(self) -> set[str]:
+        """The chunks the matrix has a row for (for ``rag check`` and tests)."""
+        return {e.chunk_id for e in self._entries}
+
     def share(self, lang: str) -> float:
         """The share of chunks in ``lang``."""
         return float(np.mean(self._langs == lang)) if len(self._langs) else 0.0

@@ -655,12 +655,19 @@ def test_wide_bind_demands_login_and_throttles_guessing(browser, workdir: Path) 
     assert refused.returncode != 0
     assert "--auth" in refused.stderr
 
+    # The way the README recommends: a private file, so the password is not in `ps`.
+    login = workdir / "login"
+    login.write_text("user:pass\n")
+    login.chmod(0o600)
     proc, port, log = _serve(
-        ["--host", "0.0.0.0", "--auth", "user:pass", "--store", str(workdir / "authstore")],
+        ["--host", "0.0.0.0", "--auth-file", str(login), "--store", str(workdir / "authstore")],
         workdir,
     )
     try:
         wait_for_port(port, proc, log, timeout=120)
+        assert "warning" not in log.read_text(encoding="utf-8", errors="replace")
+        with open(f"/proc/{proc.pid}/cmdline", "rb") as cmdline:
+            assert b"pass" not in cmdline.read().replace(b"--auth-file", b"")
         url = f"http://127.0.0.1:{port}"
         call = httpx.post(f"{url}/gradio_api/call/ask", json={"data": ["hi"]}, timeout=10)
         assert call.status_code in (401, 403), call.text
@@ -740,7 +747,8 @@ def test_uploaded_jsonl_ids_are_namespaced_by_their_file(tmp_path: Path) -> None
     src = tmp_path / "righe.jsonl"
     src.write_text(
         json.dumps({"id": "2026-02-11-italpress-nato-rutte-eb80f5b6", "text": "t"}) + "\n"
-        + "not json\n" + json.dumps({"text": "no id"}) + "\n",
+        + "not json\n" + json.dumps({"text": "no id"}) + "\n"
+        + '{"id": "bad", "text": "lone \\ud800 surrogate"}\n',
         encoding="utf-8",
     )  # fmt: skip
     (saved,), _ = save_uploads([str(src)], tmp_path / "uploads", max_mb=1)
@@ -748,7 +756,12 @@ def test_uploaded_jsonl_ids_are_namespaced_by_their_file(tmp_path: Path) -> None
     assert json.loads(lines[0])["id"] == (
         f"upload/{saved.name}/2026-02-11-italpress-nato-rutte-eb80f5b6"
     )
-    assert lines[1:] == ["not json", json.dumps({"text": "no id"})]  # left for ingest to report
+    assert lines[1:3] == ["not json", json.dumps({"text": "no id"})]  # left for ingest to report
+    # A lone surrogate cannot be written as UTF-8: it stays escaped, for ingest to name.
+    assert json.loads(lines[3]) == {
+        "id": f"upload/{saved.name}/bad",
+        "text": "lone \ud800 surrogate",
+    }
 
 
 def test_login_throttle_slows_then_locks_then_forgives() -> None:

@@ -32,7 +32,7 @@ from ui.render import (
     render_sources,
     render_transcript,
 )
-from ui.uploads import ALLOWED_TYPES, move_failed, safe_name, save_uploads
+from ui.uploads import ALLOWED_TYPES, ingest_uploads, safe_name, save_uploads
 
 __all__ = ["ALLOWED_TYPES", "build_app", "launch", "safe_name", "save_uploads"]
 
@@ -583,33 +583,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         app.load(refresh, [source_filter], [source_filter, status_html], api_visibility="private")
 
         # -- uploads
-        def ingest_isolated(saved: list[Path], on_progress: Any) -> tuple[Any, list[str]]:
-            """Ingest the uploads together; when that fails as a whole, one by one, so one
-            poison file is one named failure. Files that fail are moved aside."""
-            lines: list[str] = []
-            try:
-                return assistant.ingest(saved, progress=False, on_progress=on_progress), lines
-            except Exception as err:  # noqa: BLE001 - any fault here is reported, not raised
-                if len(saved) == 1:
-                    move_failed(saved[0], upload_dir)
-                    return None, [f"Failed {saved[0].name}: {type(err).__name__}: {err}"]
-            reports = []
-            for path in saved:
-                try:
-                    reports.append(assistant.ingest([path], progress=False))
-                except Exception as err:  # noqa: BLE001
-                    move_failed(path, upload_dir)
-                    lines.append(f"Failed {path.name}: {type(err).__name__}: {err}")
-            if not reports:
-                return None, lines
-            merged = reports[0]
-            for r in reports[1:]:
-                for name in ("added", "updated", "unchanged", "removed", "failed", "undated"):
-                    getattr(merged, name).extend(getattr(r, name))
-                merged.chunks_embedded += r.chunks_embedded
-                merged.seconds += r.seconds
-            return merged, lines
-
         def add_files(
             paths: list[str] | None,
             current: list[str] | None,
@@ -625,7 +598,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 def on_progress(done: int, total: int, what: str) -> None:
                     progress((done, max(total, 1)), desc=f"Ingesting {what}"[:80])
 
-                report, failures = ingest_isolated(saved, on_progress)
+                report, failures = ingest_uploads(assistant, saved, upload_dir, on_progress)
                 lines += [esc(f) for f in failures]
                 if report is not None:
                     lines.insert(0, esc(tidy_summary(report.summary())))
@@ -640,10 +613,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                             for d in new
                         ]
                         lines.insert(1, "Now searchable: " + "; ".join(titles))
-                    for f in report.failed:
-                        moved = move_failed(Path(f.path), upload_dir)
-                        where = " (moved to failed-uploads)" if moved else ""
-                        lines.append(f"Failed {esc(Path(f.path).name)}: {esc(f.reason)}{where}")
                     articles.clear()
             body = "".join(f"<li>{line}</li>" for line in lines)
             dropdown, status = refresh(current)

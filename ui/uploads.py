@@ -21,7 +21,9 @@ import json
 import re
 import shutil
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ALLOWED_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
 MAX_STEM_CHARS = 80
@@ -59,7 +61,11 @@ def _namespace_jsonl(src: Path, dest: Path) -> None:
                 continue
             if isinstance(row, dict) and str(row.get("id") or "").strip():
                 row["id"] = prefix + str(row["id"]).strip()
-                fout.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+                try:
+                    line = json.dumps(row, ensure_ascii=False).encode("utf-8")
+                except UnicodeEncodeError:  # a lone surrogate ("\ud800"): kept escaped,
+                    line = json.dumps(row).encode("ascii")  # for ingest to name the line
+                fout.write(line + b"\n")
             else:
                 fout.write(raw)
 
@@ -104,3 +110,47 @@ def move_failed(path: Path, upload_dir: Path) -> Path | None:
     target = failed / path.name
     path.replace(target)
     return target
+
+
+def ingest_uploads(
+    assistant: Any,
+    saved: list[Path],
+    upload_dir: Path,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[Any, list[str]]:
+    """Ingest saved uploads: (the report, None when nothing went in; a line per failure).
+
+    Together first; when that fails as a whole, one by one, so one poison file is one
+    named failure. Every file that fails, whole or in part, is moved aside."""
+    lines: list[str] = []
+    try:
+        report = assistant.ingest(saved, progress=False, on_progress=on_progress)
+    except Exception as err:  # noqa: BLE001 - any fault here is reported, not raised
+        if len(saved) == 1:
+            move_failed(saved[0], upload_dir)
+            return None, [f"Failed {saved[0].name}: {type(err).__name__}: {err}"]
+        report = _one_by_one(assistant, saved, upload_dir, lines)
+    for f in report.failed if report is not None else []:
+        moved = move_failed(Path(f.path), upload_dir)
+        where = " (moved to failed-uploads)" if moved else ""
+        lines.append(f"Failed {Path(f.path).name}: {f.reason}{where}")
+    return report, lines
+
+
+def _one_by_one(assistant: Any, saved: list[Path], upload_dir: Path, lines: list[str]) -> Any:
+    reports = []
+    for path in saved:
+        try:
+            reports.append(assistant.ingest([path], progress=False))
+        except Exception as err:  # noqa: BLE001
+            move_failed(path, upload_dir)
+            lines.append(f"Failed {path.name}: {type(err).__name__}: {err}")
+    if not reports:
+        return None
+    merged = reports[0]
+    for r in reports[1:]:
+        for name in ("added", "updated", "unchanged", "removed", "failed", "undated"):
+            getattr(merged, name).extend(getattr(r, name))
+        merged.chunks_embedded += r.chunks_embedded
+        merged.seconds += r.seconds
+    return merged
