@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure retrieval or answers on a question set.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-models_app = typer.Typer(help="Prepare the embedding models.", no_args_is_help=True)
+models_app = typer.Typer(help="Prepare the embedding and local chat models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
 _state: dict[str, Any] = {"debug": False}
@@ -353,13 +353,32 @@ def eval_answers_cmd(
 
 
 @models_app.command("prepare")
-def models_prepare_cmd() -> None:
-    """Convert the bundled multilingual-e5-small to ONNX (fp32 and int8), once."""
+def models_prepare_cmd(
+    llm: Annotated[
+        bool,
+        typer.Option("--llm", help="also fetch, join and verify a local chat model"),
+    ] = False,
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="with --llm: qwen2.5-1.5b (the default) or qwen2.5-0.5b", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Convert the bundled multilingual-e5-small to ONNX (fp32 and int8), once; with
+    --llm, prepare a local chat model too (downloads ~0.5-1.1 GB once)."""
     from rag.e5onnx import ensure_converted
 
-    folder = ensure_converted("fp32")
+    folder = ensure_converted("fp32")  # both are no-ops once converted
     ensure_converted("int8")
     _echo(f"models ready in {folder}")
+    if name and not llm:
+        _fail(f"{name!r}: a model name goes after --llm (rag models prepare --llm {name})")
+    if llm:
+        from rag.llm.weights import prepare
+
+        path = prepare(name, progress=sys.stderr.isatty())
+        _echo(f"local model ready: {path}")
 
 
 def main() -> None:
