@@ -162,13 +162,20 @@ class Assistant:
 
                 spec = self.settings.llm if is_local(self.settings.llm) else "local"
                 llm = ChatLocal.from_spec(str(spec), threads=self.settings.llm_threads)
-                self._writer = WrittenAnswerer(llm, scoring_embeddings(self.embeddings))
+                self._writer = WrittenAnswerer(llm, self.writer_embeddings)
             return self._writer
+
+    @property
+    def writer_embeddings(self) -> Embeddings:
+        """What checks the written answer's sentences against their quotes (e5's int8)."""
+        return scoring_embeddings(self.embeddings)
 
     def warm_up(self) -> None:
         """Start loading the local model in the background (once per process), so that it
         is ready by the time the extractive answer is."""
-        self.writer.llm.warm_up()
+        warm = getattr(self.writer.llm, "warm_up", None)  # other chat models need none
+        if warm is not None:
+            warm()
 
     # -- operations
     def ingest(

@@ -194,19 +194,20 @@ def ask_cmd(
         return
     from rag.answer.models import Answer
 
+    shown = False
     for part in assistant.stream(question, since=since, until=until, sources=source or []):
         if not isinstance(part, Answer):
             continue
-        if part.generated is None and not part.refused:
+        if not shown:
             _echo_answer(part)  # the quoted answer, at once
-            _echo("\nWriting an answer with the local model…", err=True)
+            shown = True
+            if not part.refused:
+                _echo("\nWriting an answer with the local model…", err=True)
         elif part.generated is not None:
             _echo("\nWritten by the local model, checked against the quotes:")
             _echo(part.generated.text)
             for note in part.generated.notes:
                 _echo(f"({note})")
-        else:
-            _echo_answer(part)
 
 
 def _echo_answer(answer: Any) -> None:

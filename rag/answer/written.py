@@ -166,7 +166,7 @@ def sentences(text: str) -> list[str]:
     in that paragraph, and each of them is still checked against it on its own."""
     out: list[str] = []
     for para in re.split(r"\n\s*", text.strip()):
-        para = _CITES_AFTER_STOP.sub(lambda m: " " + m.group(2).strip() + m.group(1), para)
+        para = _CITES_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", para)
         parts = [para[s.start : s.end].strip() for s in split_sentences(para)]
         pending: list[str] = []
         for part in parts:
