@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -269,7 +270,10 @@ class Assistant:
         """
         write = self.writes if write is None else write
         if write:
-            self.warm_up()  # loads while the question is retrieved and answered
+            # Loads while the question is retrieved and answered; a model that cannot load
+            # fails after the extractive answer, which stands on its own.
+            with contextlib.suppress(ConfigError):
+                self.warm_up()
         q = self.question(
             question, chat_history=chat_history, since=since, until=until, sources=sources
         )
