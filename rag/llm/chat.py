@@ -27,7 +27,7 @@ from pydantic import Field, PrivateAttr
 
 from rag.errors import ConfigError
 
-DEFAULT_CTX = 4096
+DEFAULT_CTX = 2048  # three statements and two sentences need ~600 tokens
 DEFAULT_MAX_TOKENS = 160  # two short sentences fit; a runaway answer stops in ~6 s
 
 _loaded: dict[tuple[str, int, int], Future[Any]] = {}
@@ -78,6 +78,10 @@ def _load(path: str, threads: int, n_ctx: int) -> Any:
     params.model.path = path
     params.n_ctx = n_ctx
     params.n_parallel = 1
+    # Prompts are a few hundred tokens: a smaller batch keeps llama.cpp's compute buffers
+    # (and the process's RSS) small at no cost in speed.
+    params.n_batch = 512
+    params.n_ubatch = 512
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
     params.warmup = False
