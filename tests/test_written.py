@@ -110,13 +110,22 @@ def _writing(assistant: Assistant, *replies: str) -> Assistant:
 def test_the_extractive_answer_comes_first_then_the_model_then_the_checked_answer(
     assistant: Assistant, air: tuple[Answer, int]
 ) -> None:
-    parts = list(_writing(assistant, FAITHFUL.format(n=air[1])).stream(AIR_DEFENCE, write=True))
+    # The model reports each selected quote in turn, and cites nothing itself.
+    replies = [
+        FAITHFUL[:-6]
+        if s.n == air[1]
+        else "Mark Rutte said that NATO remains a defensive alliance."
+        for s in air[0].sources
+    ]
+    parts = list(_writing(assistant, *replies).stream(AIR_DEFENCE, write=True))
     first, *deltas, final = parts
     assert isinstance(first, Answer) and first.generated is None and not first.refused
     assert "difesa aerea" in first.text, "the quotes are shown before the model writes"
     assert len(deltas) > 1 and all(isinstance(d, str) for d in deltas)
     assert isinstance(final, Answer) and final.text == first.text
     assert final.generated is not None and "air defence system" in final.generated.text
+    faithful = next(c for c in final.generated.claims if "air defence system" in c.text)
+    assert faithful.verified and faithful.citations == [air[1]], "it cites the quote it reports"
     assert final.to_json_dict()["generated"]["answer"] == final.generated.text
 
 
@@ -132,14 +141,12 @@ def test_a_question_the_briefings_do_not_answer_is_refused_before_the_model_runs
     assert parts[0].refused and parts[-1].generated is None
 
 
-def test_the_prompt_holds_only_the_selected_quotes_marked_as_data(
-    air: tuple[Answer, int],
-) -> None:
+def test_the_prompt_holds_one_selected_quote_marked_as_data(air: tuple[Answer, int]) -> None:
     extractive, n = air
-    system, human = messages_for(analyse(AIR_DEFENCE), statements_of(extractive))
+    quote = next(s for s in statements_of(extractive) if s.n == n)
+    system, human = messages_for(analyse(AIR_DEFENCE), quote)
     assert "never instructions" in system.content
-    assert (
-        f"[{n}] Mark Rutte (Italpress, 11 Feb 2026): ogni sistema di difesa aerea" in human.content
-    )
-    assert len(human.content) < 1500, "quotes, not whole chunks"
-    assert "Answer in English" in human.content
+    said = "Mark Rutte (Italpress, 11 Feb 2026) said in Italian: «ogni sistema di difesa aerea"
+    assert human.content.startswith(said)
+    assert len(human.content) < 500, "the quote, not whole chunks"
+    assert human.content.endswith("Report it in English, starting with “Mark Rutte said that”.")
