@@ -103,3 +103,23 @@ def test_an_english_question_over_the_italian_sample_gets_a_checked_english_answ
 def test_the_model_never_answers_what_the_briefings_do_not(local: Assistant, question: str) -> None:
     answer = local.ask(question)
     assert answer.refused and answer.generated is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["models", "prepare", "qwen2.5-0.5b"], "a model name goes after --llm"),
+        (["models", "prepare", "--llm", "qwen9"], "unknown local model 'qwen9'"),
+        (["ask", "What did Rutte say?", "--llm", "local:/nowhere/m.gguf"], "no GGUF model file"),
+    ],
+    ids=["name-without-flag", "unknown-name", "missing-gguf"],
+)
+def test_the_cli_names_a_bad_local_model_in_one_line(args: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    text = result.output + str(result.exception or "")
+    assert message in text
