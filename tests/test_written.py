@@ -7,7 +7,14 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from rag import Answer, Assistant
-from rag.answer.written import WrittenAnswerer, check, messages_for, sentences, statements_of
+from rag.answer.written import (
+    Statement,
+    WrittenAnswerer,
+    check,
+    messages_for,
+    sentences,
+    statements_of,
+)
 from rag.query import analyse
 
 AIR_DEFENCE = "What did Rutte say about air defence?"
@@ -81,6 +88,39 @@ def test_of_two_sentences_only_the_unsupported_one_goes(
     assert "air defence system" in answer.text and "China" not in answer.text
     assert [c.verified for c in answer.claims] == [True, False]
     assert "1 sentence(s)" in answer.notes[0] and "China" in answer.notes[0]
+
+
+PORT = Statement(  # from the fictional wire set (bench/wires/)
+    n=1,
+    text="Il traffico del porto è sceso a 410 mila container nel 2025.",
+    speaker="Remo Caldirola",
+    outlet="Italpress",
+    published_at="2026-02-20",
+    title="Porto di Monteraso",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Remo Caldirola said that port traffic fell to 410,000 containers in 2025 [1].", True),
+        (
+            "Remo Caldirola said that port traffic fell to 410 thousand containers in 2025 [1].",
+            True,
+        ),
+        (
+            "Remo Caldirola said that port traffic fell to 410 million containers in 2025 [1].",
+            False,
+        ),
+        ("Remo Caldirola said that port traffic fell to 410,000 containers in 2024 [1].", False),
+    ],
+    ids=["digits", "words", "wrong-scale", "wrong-year"],
+)
+def test_a_number_must_be_the_quotes_value_in_any_notation(
+    assistant: Assistant, text: str, kept: bool
+) -> None:
+    answer = check(analyse("How many containers?"), [PORT], [], text, assistant.writer_embeddings)
+    assert answer.claims[0].verified is kept, answer.notes
 
 
 @pytest.mark.parametrize(

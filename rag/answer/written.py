@@ -194,13 +194,41 @@ def _with_cites(sentence: str, cites: str) -> str:
     return f"{body[: len(body) - len(stop)].rstrip()} {cites}{stop}"
 
 
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s*(mila|thousand|milion[ei]|millions?|miliard[oi]|"
+    r"billions?)\b)?",
+    re.IGNORECASE,
+)
+_SCALE = {"mila": 1e3, "thousand": 1e3, "milion": 1e6, "million": 1e6, "miliard": 1e9}
+_SCALE |= {"billion": 1e9}
+
+
+def numbers(text: str) -> set[float]:
+    """The values a text states, whichever language wrote them: '410 mila', '410.000' and
+    '410,000' are one value, '410 million' another. A separator before exactly three
+    digits groups thousands; any other is a decimal point ('2,4 milioni', '2.4 million')."""
+    out = set()
+    for m in _NUMBER.finditer(text):
+        digits, scale = m.group(1), (m.group(2) or "").lower()
+        groups = re.split(r"[.,]", digits)
+        if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+            value = float("".join(groups))
+        elif len(groups) == 2:
+            value = float(f"{groups[0]}.{groups[1]}")
+        else:
+            value = float("".join(groups))
+        factor = next((f for k, f in _SCALE.items() if scale.startswith(k)), 1.0)
+        out.add(round(value * factor, 6))
+    return out
+
+
 def _entities(sentence: str) -> list[str]:
-    """Names, numbers and capitalised words: what a sentence may not invent."""
+    """Capitalised words and names: what a sentence may not invent (numbers: ``numbers``)."""
     words = _WORD.findall(_CITATION.sub(" ", sentence))
     out = []
     for i, w in enumerate(words):
         if any(ch.isdigit() for ch in w):
-            out.append(w)
+            continue
         elif w[:1].isupper():
             nxt = words[i + 1] if i + 1 < len(words) else ""
             opener = i == 0 and not nxt[:1].isupper() and not w.isupper()
@@ -337,6 +365,8 @@ def _fault(
     evidence = {w.strip("'’-") for s in cited for w in _WORD.findall(fold(s.evidence()))}
     evidence |= {p for w in list(evidence) for p in w.split("-")}
     missing = [e for e in _entities(body) if not _has_name(e, evidence)]
+    stated = numbers(" ".join(s.evidence() for s in cited))
+    missing += [f"{n:g}" for n in sorted(numbers(body) - stated)]
     if missing:
         return f"{', '.join(dict.fromkeys(missing))} not in the cited quote"
     if max(_cosine(vec, u) for n in cites for u in statement_vecs[n]) < MIN_SIMILARITY:
