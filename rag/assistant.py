@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -172,8 +171,9 @@ class Assistant:
         return scoring_embeddings(self.embeddings)
 
     def warm_up(self) -> None:
-        """Start loading the local model in the background (once per process), so that it
-        is ready by the time the extractive answer is."""
+        """Start loading the local model (once per process). The load runs in a thread but
+        holds the GIL while llama.cpp reads the weights (~3 s quiet), so call it when no
+        answer is waiting: at server start, or when the user asks for the model."""
         warm = getattr(self.writer.llm, "warm_up", None)  # other chat models need none
         if warm is not None:
             warm()
@@ -268,12 +268,11 @@ class Assistant:
         with ``generated`` set to the checked written answer (None when the extractive
         answer refused: the model never runs then).
         """
+        # The model is not loaded here but once the extractive answer is out: llama.cpp's
+        # loader holds the GIL (a 10 s stall of every thread at load 28), so loading beside
+        # the retrieval would hold up the very answer it should not. A model that cannot
+        # load fails after the extractive answer, which stands on its own.
         write = self.writes if write is None else write
-        if write:
-            # Loads while the question is retrieved and answered; a model that cannot load
-            # fails after the extractive answer, which stands on its own.
-            with contextlib.suppress(ConfigError):
-                self.warm_up()
         q = self.question(
             question, chat_history=chat_history, since=since, until=until, sources=sources
         )

@@ -2,10 +2,12 @@
 
 ``local`` is the default model, ``local:qwen2.5-0.5b`` the small one, ``local:/path/x.gguf``
 any GGUF a user brings; the chat template is the one inside the GGUF. The model loads once
-per process, in a background thread started by ``warm_up`` (so the first question's
-extractive answer is not held up), and one lock queues generations: llama.cpp on 2 cores
-is no faster answering two questions at once, and a queue keeps each answer's first token
-as early as it can be.
+per process, in a thread started by ``warm_up``; xllamacpp's loader holds the GIL while it
+runs (every Python thread stalls, measured 6-10 s on the busy machine), so callers load it
+when no answer waits. Generation releases the GIL (stalls of at most 0.07 s measured), so
+extractive answers proceed while the model writes, and one lock queues generations:
+llama.cpp on 2 cores is no faster answering two questions at once, and a queue keeps each
+answer's first token as early as it can be.
 """
 
 from __future__ import annotations
