@@ -79,6 +79,7 @@ class Assistant:
         self._answerer: ExtractiveAnswerer | None = None
         self._llm = None if llm is None or isinstance(llm, str) else llm
         self._generator: ChatAnswerer | None = None
+        self._writer: Any = None
         self._chain: Runnable[dict[str, Any], Answer] | None = None
         # The parts are built on first use; a server's first requests arrive together.
         self._init_lock = threading.RLock()
@@ -138,13 +139,48 @@ class Assistant:
 
     @property
     def generator(self) -> ChatAnswerer | None:
-        """The ``GenerativeAnswerer`` when an LLM is configured (``llm=`` or ``RAG_LLM``)."""
+        """The ``GenerativeAnswerer`` when an LLM is configured (``llm=`` or ``RAG_LLM``);
+        ``local`` models write over the extractive answer instead (``writer``)."""
         with self._init_lock:
-            if self._generator is None and (self._llm is not None or self.settings.llm):
+            if self._generator is None and (
+                self._llm is not None or (self.settings.llm and not is_local(self.settings.llm))
+            ):
                 from rag.answer.generative import GenerativeAnswerer
 
                 self._generator = GenerativeAnswerer(self._llm or _chat_model(self.settings))
             return self._generator
+
+    @property
+    def writes(self) -> bool:
+        """Whether answers get a local model's written part by default (``RAG_LLM=local``)."""
+        return self._llm is None and is_local(self.settings.llm)
+
+    @property
+    def writer(self) -> Any:
+        """The ``WrittenAnswerer`` over the local model (``RAG_LLM=local[:NAME|:PATH]``, else
+        the default model); a ``ConfigError`` when it is not prepared."""
+        with self._init_lock:
+            if self._writer is None:
+                from rag.answer.written import WrittenAnswerer
+                from rag.llm.chat import ChatLocal
+
+                spec = self.settings.llm if is_local(self.settings.llm) else "local"
+                llm = ChatLocal.from_spec(str(spec), threads=self.settings.llm_threads)
+                self._writer = WrittenAnswerer(llm, self.writer_embeddings)
+            return self._writer
+
+    @property
+    def writer_embeddings(self) -> Embeddings:
+        """What checks the written answer's sentences against their quotes (e5's int8)."""
+        return scoring_embeddings(self.embeddings)
+
+    def warm_up(self) -> None:
+        """Start loading the local model (once per process). The load runs in a thread but
+        holds the GIL while llama.cpp reads the weights (~3 s quiet), so call it when no
+        answer is waiting: at server start, or when the user asks for the model."""
+        warm = getattr(self.writer.llm, "warm_up", None)  # other chat models need none
+        if warm is not None:
+            warm()
 
     # -- operations
     def ingest(
@@ -228,15 +264,30 @@ class Assistant:
         since: str | date | None = None,
         until: str | date | None = None,
         sources: Sequence[str] | None = None,
+        write: bool | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final ``Answer``.
 
         With an LLM the deltas are its tokens (unchecked); the final ``Answer`` is checked.
+        With the local model writing (``write=True``, or ``RAG_LLM=local``) the extractive
+        ``Answer`` comes first, at once; then the model's deltas; then that ``Answer`` again
+        with ``generated`` set to the checked written answer (None when the extractive
+        answer refused: the model never runs then).
         """
+        # The model is not loaded here but once the extractive answer is out: llama.cpp's
+        # loader holds the GIL (a 10 s stall of every thread at load 28), so loading beside
+        # the retrieval would hold up the very answer it should not. A model that cannot
+        # load fails after the extractive answer, which stands on its own.
+        write = self.writes if write is None else write
         q = self.question(
             question, chat_history=chat_history, since=since, until=until, sources=sources
         )
         hits = self.hits(q)
+        if write:
+            extractive = self.answerer.answer(q, hits)
+            yield extractive
+            yield from self._written(q, extractive)
+            return
         if self.generator is None:
             answer = self.answer(q, hits)
             yield from answer.text.splitlines(keepends=True)
@@ -271,10 +322,24 @@ class Assistant:
         return self.retriever.search(question)
 
     def answer(self, question: Question, hits: list[Hit]) -> Answer:
-        """The answer from ``hits``: the LLM's (checked) when configured, else extractive."""
+        """The answer from ``hits``: the LLM's (checked) when configured, else extractive
+        (with the local model's checked written part in ``generated`` when it writes)."""
         if self.generator is not None:
             return self.generator.answer(question, hits)
-        return self.answerer.answer(question, hits)
+        extractive = self.answerer.answer(question, hits)
+        if not self.writes:
+            return extractive
+        return [p for p in self._written(question, extractive) if isinstance(p, Answer)][-1]
+
+    def _written(self, question: Question, extractive: Answer) -> Iterator[str | Answer]:
+        """The local model's deltas, then ``extractive`` with its checked written part."""
+        generated = None
+        for part in self.writer.stream(question, extractive):
+            if isinstance(part, Answer):
+                generated = part
+            else:
+                yield part
+        yield extractive.model_copy(update={"generated": generated})
 
     def condense(self, question: str, chat_history: Sequence[Any]) -> str:
         """A standalone question: rules first; an LLM, when configured, for the rest."""
@@ -317,6 +382,11 @@ class Assistant:
     def document_text(self, doc_id: str) -> str:
         """The article text, reassembled from its chunks (for "open the whole article")."""
         return self.store.document_text(doc_id)
+
+
+def is_local(llm: str | None) -> bool:
+    """``local``, ``local:NAME`` or ``local:/path/model.gguf``: the in-process model."""
+    return bool(llm) and (llm == "local" or str(llm).startswith("local:"))
 
 
 def _chat_model(settings: Settings) -> BaseChatModel:

@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure retrieval or answers on a question set.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-models_app = typer.Typer(help="Prepare the embedding models.", no_args_is_help=True)
+models_app = typer.Typer(help="Prepare the embedding and local chat models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
 _state: dict[str, Any] = {"debug": False}
@@ -86,7 +86,12 @@ def _echo_undated(report: Any, *, err: bool = False) -> None:
     _echo(f"undated (no date in dateline, front matter or file name): {listed}", err=err)
 
 
-def _assistant(store: Path | None, chroma_url: str | None, embeddings: str | None = None) -> Any:
+def _assistant(
+    store: Path | None,
+    chroma_url: str | None,
+    embeddings: str | None = None,
+    llm: str | None = None,
+) -> Any:
     from pydantic import ValidationError
 
     from rag.assistant import Assistant
@@ -99,6 +104,8 @@ def _assistant(store: Path | None, chroma_url: str | None, embeddings: str | Non
         overrides["chroma_url"] = chroma_url
     if embeddings is not None:
         overrides["embeddings"] = embeddings
+    if llm is not None:
+        overrides["llm"] = llm
     try:
         return Assistant(settings=Settings(**overrides))
     except ValidationError as exc:
@@ -160,17 +167,50 @@ def ask_cmd(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="only this outlet (repeatable)")
     ] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            "--llm",
+            help="also have a chat model write the answer: local, local:qwen2.5-0.5b, "
+            "local:/path/model.gguf, or provider:model [env: RAG_LLM]",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOpt = None,
     chroma_url: UrlOpt = None,
     embeddings: EmbOpt = None,
 ) -> None:
-    """Answer one question with verbatim quotes and citations. A refusal exits 0."""
-    answer = _assistant(store, chroma_url, embeddings).ask(
-        question, since=since, until=until, sources=source or []
-    )
-    if json_out:
-        _echo_json(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
+    """Answer one question with verbatim quotes and citations. A refusal exits 0.
+
+    With a local model (--llm local) the quoted answer prints first, then the model's
+    short answer in the question's language, each sentence checked against its quote."""
+    assistant = _assistant(store, chroma_url, embeddings, llm)
+    if json_out or not assistant.writes:
+        answer = assistant.ask(question, since=since, until=until, sources=source or [])
+        if json_out:
+            _echo_json(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
+        else:
+            _echo_answer(answer)
         return
+    from rag.answer.models import Answer
+
+    shown = False
+    for part in assistant.stream(question, since=since, until=until, sources=source or []):
+        if not isinstance(part, Answer):
+            continue
+        if not shown:
+            _echo_answer(part)  # the quoted answer, at once
+            shown = True
+            if not part.refused:
+                _echo("\nWriting an answer with the local model…", err=True)
+        elif part.generated is not None:
+            _echo("\nWritten by the local model, checked against the quotes:")
+            _echo(part.generated.text)
+            for note in part.generated.notes:
+                _echo(f"({note})")
+
+
+def _echo_answer(answer: Any) -> None:
     _echo(answer.text)
     if answer.sources:
         _echo("")
@@ -401,13 +441,32 @@ def eval_answers_cmd(
 
 
 @models_app.command("prepare")
-def models_prepare_cmd() -> None:
-    """Convert the bundled multilingual-e5-small to ONNX (fp32 and int8), once."""
+def models_prepare_cmd(
+    llm: Annotated[
+        bool,
+        typer.Option("--llm", help="also fetch, join and verify a local chat model"),
+    ] = False,
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="with --llm: qwen2.5-1.5b (the default) or qwen2.5-0.5b", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Convert the bundled multilingual-e5-small to ONNX (fp32 and int8), once; with
+    --llm, prepare a local chat model too (downloads ~0.5-1.1 GB once)."""
     from rag.e5 import ensure_converted
 
-    folder = ensure_converted("fp32")
+    folder = ensure_converted("fp32")  # both are no-ops once converted
     ensure_converted("int8")
     _echo(f"models ready in {folder}")
+    if name and not llm:
+        _fail(f"{name!r}: a model name goes after --llm (rag models prepare --llm {name})")
+    if llm:
+        from rag.llm.weights import prepare
+
+        path = prepare(name, progress=sys.stderr.isatty())
+        _echo(f"local model ready: {path}")
 
 
 def main() -> None:

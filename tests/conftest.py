@@ -144,3 +144,21 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+def local_model_ready() -> bool:
+    """Whether `rag models prepare --llm` has prepared the default local model here."""
+    from rag.errors import ConfigError
+    from rag.llm.weights import locate
+
+    try:
+        locate(None)
+    except ConfigError:
+        return False
+    return True
+
+
+needs_local_model = pytest.mark.skipif(
+    not local_model_ready(),
+    reason="the local model is not prepared: run `rag models prepare --llm` (setup.sh does)",
+)

@@ -25,7 +25,14 @@ from typing import ClassVar
 
 import pytest
 
-from tests.conftest import DETERRENCE_QUOTE, ROOT, SAMPLE, _free_port, wait_for_port
+from tests.conftest import (
+    DETERRENCE_QUOTE,
+    ROOT,
+    SAMPLE,
+    _free_port,
+    needs_local_model,
+    wait_for_port,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -254,6 +261,38 @@ def test_citations_link_to_their_quote_and_earlier_answers_keep_theirs(page) -> 
     expect(_bot_messages(page)).to_have_count(0)
     expect(page.locator("#sources .source-card")).to_have_count(0)
     expect(page.locator("#chat")).to_contain_text("New chat. No filters")
+
+
+WRITE_TIMEOUT = 600_000  # ms; the model loads, then writes on 2 shared cores
+
+
+@pytest.mark.browser
+@pytest.mark.llm
+@needs_browser
+@needs_local_model
+def test_the_local_model_writes_a_checked_english_answer_under_the_italian_quotes(page) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#write-llm input[type='checkbox']").check()  # starts loading the model
+    _ask(page, "What did Rutte say about deterrence?")
+    bot = _bot_messages(page).last
+    # the quotes first, as without the model; then the model's part under them. The load
+    # the tick started holds the server's GIL until it is done, hence the longer wait.
+    expect(bot.locator(".answer-text")).to_contain_text(DETERRENCE_QUOTE, timeout=WRITE_TIMEOUT)
+    written = bot.locator("[data-testid='written']")
+    expect(written).to_be_visible()
+    expect(written).to_have_attribute("data-status", "done", timeout=WRITE_TIMEOUT)
+    expect(written).to_contain_text("checked against the quotes")
+    expect(written).to_contain_text("Machine translation from Italian")
+    text = written.locator(".written-text").inner_text()
+    assert re.search(r"\b(the|that|said|is|must)\b", text), text  # English
+    link = written.locator("a.cite").first
+    n = link.get_attribute("data-n")
+    link.click()
+    expect(page.locator(f"#src-{bot.get_attribute('data-answer')}-{n}")).to_have_class(
+        re.compile(r"\bhighlight\b")
+    )
+    _shoot(page, "11-local-model-answer", full_page=True)
 
 
 @pytest.mark.browser

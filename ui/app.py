@@ -8,6 +8,7 @@ one card per article. Answers stream from ``Assistant.stream``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 import uuid
@@ -70,6 +71,10 @@ a.cite:hover, a.cite:focus { text-decoration: underline; }
 .answer-filters, .filter-note, .answer-note, .streaming, .stopped { white-space: normal;
   font-size: 0.88em; margin-top: 6px; opacity: 0.9; }
 .filter-note { border-left: 3px solid #d97706; padding-left: 8px; opacity: 1; }
+.written { white-space: normal; margin-top: 10px; padding-top: 8px;
+  border-top: 1px solid var(--border-color-primary); }
+.written-head { font-size: 0.88em; opacity: 0.85; margin-bottom: 4px; }
+.written.writing .written-text { opacity: 0.7; }
 .answer-actions { white-space: normal; margin-top: 6px; display: flex; gap: 6px; }
 .answer-actions button { font-size: 0.85em; padding: 2px 9px; border-radius: 6px;
   border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
@@ -343,6 +348,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     lines=1,
                     max_lines=6,
                 )
+                write_box = gr.Checkbox(
+                    label="Write an answer with the local model",
+                    value=assistant.writes,
+                    elem_id="write-llm",
+                    info="A short answer in your question's language under the quotes; "
+                    "each sentence is checked against its quote. Runs on this machine.",
+                )
                 with gr.Row():
                     stop = gr.Button(
                         "Stop", variant="stop", size="sm", visible=False, elem_id="stop"
@@ -429,13 +441,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             since_v: str,
             until_v: str,
             sources_v: list[str] | None,
+            write_v: bool = False,
         ) -> Iterator[tuple[Any, ...]]:
             conv = conv or Conversation()
             question = (question or "").strip()
             if not question:
                 yield gr.skip(), conv, gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
-            if any(m.status in ("searching", "streaming") for m in conv.answers):
+            if any(
+                m.status in ("searching", "streaming") or m.written_status == "writing"
+                for m in conv.answers
+            ):
                 # One question at a time: this one stays in the box until the answer is in.
                 yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
@@ -469,17 +485,32 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     since=used.since or None,
                     until=used.until or None,
                     sources=used.sources,
+                    write=bool(write_v),
                 ):
-                    if msg.status == "stopped":  # Stop was pressed: leave the message be
-                        return
-                    if isinstance(part, Answer):
+                    if msg.status == "stopped" or msg.written_status == "stopped":
+                        return  # Stop was pressed: leave the message be
+                    if isinstance(part, Answer) and answer is None:
                         answer = part
-                        break
-                    msg.status = "streaming"
-                    msg.text += str(part)
-                    yield ("", conv, render_transcript(conv), gr.skip(), gr.skip(), gr.skip())
+                        if not write_v:
+                            break
+                        # The quotes are shown at once; the model writes under them.
+                        show(msg, answer, question, history, used)
+                        msg.written_status = "" if answer.refused else "writing"
+                        yield ("", conv, *draw(conv), gr.skip(), gr.skip())
+                    elif isinstance(part, Answer):
+                        written(msg, part.generated)
+                    elif answer is not None:
+                        msg.written += str(part)
+                        yield ("", conv, render_transcript(conv), gr.skip(), gr.skip(), gr.skip())
+                    else:
+                        msg.status = "streaming"
+                        msg.text += str(part)
+                        yield ("", conv, render_transcript(conv), gr.skip(), gr.skip(), gr.skip())
             except RagError as err:
-                msg.status, msg.text = "error", f"⚠ {err}"
+                if answer is not None and write_v:  # the quotes stand; only the model failed
+                    msg.written_status, msg.written, msg.written_notes = "error", str(err), []
+                else:
+                    msg.status, msg.text = "error", f"⚠ {err}"
                 yield ("", conv, *draw(conv), export_file(conv), gr.Button(visible=False))
                 return
             if answer is None:  # the stream ended without its final answer
@@ -489,6 +520,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 return
             if msg.status == "stopped":
                 return
+            if not write_v:
+                show(msg, answer, question, history, used)
+            yield ("", conv, *draw(conv), export_file(conv), gr.Button(visible=False))
+
+        def show(
+            msg: Message,
+            answer: Answer,
+            question: str,
+            history: list[tuple[str, str]],
+            used: UsedFilters,
+        ) -> None:
             msg.text, msg.sources = answer.text, list(answer.sources)
             msg.refused, msg.notes = answer.refused, list(answer.notes)
             if answer.refused:
@@ -496,7 +538,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 if used:
                     msg.filter_note, msg.outside = explain_refusal(question, history, used)
             msg.status = "done"
-            yield ("", conv, *draw(conv), export_file(conv), gr.Button(visible=False))
+
+        def written(msg: Message, generated: Answer | None) -> None:
+            if generated is None:
+                msg.written_status = ""
+                return
+            msg.written, msg.written_notes = generated.text, list(generated.notes)
+            msg.written_status = "refused" if generated.refused else "done"
 
         def stopped(conv: Conversation | None) -> tuple[Any, ...]:
             conv = conv or Conversation()
@@ -505,12 +553,22 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     m.status = "stopped"
                     if not m.text:
                         m.text = "Stopped before an answer was found."
+                if m.written_status == "writing":
+                    m.written_status = "stopped"
             return (conv, *draw(conv), export_file(conv), gr.Button(visible=False))
+
+        def warm(on: bool) -> None:
+            """Ticking the box starts loading the model, so the first answer waits less."""
+            if on:
+                with contextlib.suppress(RagError):
+                    assistant.warm_up()
+
+        write_box.change(warm, [write_box], None, api_visibility="private", queue=False)
 
         outputs = [box, conv_state, transcript, sources_html, export, stop]
         asking = box.submit(
             respond,
-            [box, conv_state, since, until, source_filter],
+            [box, conv_state, since, until, source_filter, write_box],
             outputs,
             api_visibility="private",
             # "multiple": with "once" the page ignored every question after a Stop
@@ -635,6 +693,9 @@ def launch(
     if isinstance(auth, tuple):  # (user, password): throttled, so guessing gets nowhere
         auth = LoginThrottle(*auth).login
     app = build_app(assistant)
+    if assistant.writes:  # RAG_LLM=local: load the model while the page opens
+        with contextlib.suppress(RagError):
+            assistant.warm_up()
     app.queue(default_concurrency_limit=4).launch(
         server_name=host,
         server_port=port,

@@ -89,6 +89,11 @@ class Message:
     named: list[dict[str, str]] = field(default_factory=list)  # articles a refusal names
     notes: list[str] = field(default_factory=list)
     question: str = ""
+    # The local model's answer under the quotes: "" (none asked), "writing" (unchecked
+    # tokens so far), "done" (checked), "refused" (nothing held up), "error", "stopped".
+    written: str = ""
+    written_status: str = ""
+    written_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -115,12 +120,12 @@ class Conversation:
 
 
 # -- the transcript ----------------------------------------------------------------------
-def _answer_html(m: Message) -> str:
+def _answer_html(m: Message, text: str | None = None, *, linked: bool | None = None) -> str:
     """The answer's text, escaped, each ``[n]`` that has a source a link to its quote."""
     known = {s.n for s in m.sources}
     out, pos = [], 0
-    text = clean(m.text)
-    if m.status == "done":
+    text = clean(m.text if text is None else text)
+    if m.status == "done" if linked is None else linked:
         for hit in _CITE.finditer(text):
             n = int(hit[1])
             if n not in known:
@@ -153,6 +158,7 @@ def _bot_message(m: Message) -> str:
         body += f"<div class='filter-note'>{esc(m.filter_note)}</div>"
     for note in m.notes:
         body += f"<div class='answer-note'>{esc(note)}</div>"
+    body += _written_html(m)
     if m.status == "done":
         count = len({s.doc_id for s in m.sources} | {a["doc_id"] for a in m.named}) + len(
             {s.doc_id for s in m.outside}
@@ -171,6 +177,29 @@ def _bot_message(m: Message) -> str:
     return (
         f"<div class='msg bot{kind}' data-testid='bot' id='answer-{m.k}' data-answer='{m.k}'>"
         f"<div class='bubble'>{body}</div></div>"
+    )
+
+
+WRITTEN_HEAD = {
+    "writing": "The local model is writing (checked against the quotes when it ends)…",
+    "done": "Written by the local model, checked against the quotes:",
+    "refused": "The local model's answer:",
+    "error": "The local model could not write an answer:",
+    "stopped": "Stopped: the local model's answer is incomplete and was not checked.",
+}
+
+
+def _written_html(m: Message) -> str:
+    """The model's answer under the quotes, escaped like everything else on the page."""
+    if not m.written_status:
+        return ""
+    head = WRITTEN_HEAD.get(m.written_status, "")
+    text = _answer_html(m, m.written, linked=m.written_status == "done")
+    notes = "".join(f"<div class='answer-note'>{esc(n)}</div>" for n in m.written_notes)
+    return (
+        f"<div class='written {m.written_status}' data-testid='written' "
+        f"data-status='{m.written_status}'><div class='written-head'>{esc(head)}</div>"
+        f"<div class='written-text'>{text}</div>{notes}</div>"
     )
 
 
@@ -363,6 +392,10 @@ def answer_markdown(m: Message) -> str:
         lines += ["", md_escape(m.filter_note)]
     if m.status == "stopped":
         lines += ["", "_Stopped: incomplete answer._"]
+    if m.written_status == "done":
+        written = re.sub(r"\\\[(\d{1,3})\\\]", r"[\1]", md_escape(m.written))
+        lines += ["", f"_{WRITTEN_HEAD['done']}_", "", written]
+        lines += [f"_{md_escape(n)}_" for n in m.written_notes]
     if m.sources:
         lines += ["", "Sources:", ""] + [f"- {_source_line(s)}" for s in m.sources]
     if m.named:

@@ -82,6 +82,9 @@ class Answer(BaseModel):
     confidence: float = 0.0
     # The evidence the answer-or-refuse decision weighed (best score, background, margin).
     signals: dict[str, float] = Field(default_factory=dict)
+    # The local model's short answer over this answer's quotes, checked sentence by sentence
+    # (rag/answer/written.py); None when no model wrote one.
+    generated: Answer | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``rag ask --json`` shape (DESIGN.md), plus per-claim citations."""
@@ -95,4 +98,5 @@ class Answer(BaseModel):
             "claims": [c.model_dump() for c in self.claims],
             "notes": self.notes,
             "confidence": round(self.confidence, 4),
+            **({"generated": self.generated.to_json_dict()} if self.generated else {}),
         }

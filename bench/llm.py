@@ -1,0 +1,212 @@
+"""The local model's written answer: speed beside the extractive part, and faithfulness.
+
+    PYTHONPATH=. nice -n 10 .venv/bin/python bench/llm.py [--llm local] [--threads 0]
+        [--wires-split even] [--wires-limit 20] [--json out.json]
+
+Speed, over the seed questions (the README's, over corpus/), warm (the model loaded and
+one question answered first): the extractive part's time (question -> the quoted answer,
+the baseline run in the same process), time to the first generated token (from the
+question, and from the moment the model is asked), the whole generated part (model asked
+-> checked answer), and the process's peak RSS (e5 + the model).
+
+Faithfulness, over the seed questions and the wire dev set (bench/wires/, a split by
+briefing file as bench/wires.py splits it): share of generated sentences passing the check,
+share of answered questions whose kept sentences name the gold speaker, and refusals kept
+(a question the gold says is unanswerable never gets a written answer). Every kept
+sentence is printed beside its original quote for the hand spot check of glosses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+
+from wires import in_split, load_set, open_assistant  # noqa: E402
+
+from rag import Answer, Assistant  # noqa: E402
+
+SEED = [
+    # (question, history, gold speaker or "" for a refusal)
+    ("What did Rutte say about deterrence?", [], "Mark Rutte"),
+    ("Did he mention air defence?", [("user", "What did Rutte say about deterrence?")], "Mark Rutte"),
+    ("What did the NATO Secretary General say about Russia?", [], "Mark Rutte"),
+    ("And what did he say about Ukraine's resilience?", [("user", "What did Rutte say about deterrence?")], "Mark Rutte"),
+    ("Cosa ha detto Rutte sulla deterrenza?", [], "Mark Rutte"),
+    ("What did Macron say about nuclear power plants in France?", [], ""),
+    ("What did Rutte say about China?", [], ""),
+    ("Who won the 2022 World Cup?", [], ""),
+]  # fmt: skip
+SEED_STORE = ROOT / ".stores" / "llm-seed"
+
+
+def run(assistant: Assistant, question: str, history: list[Any]) -> dict[str, Any]:
+    """One question through the progressive stream, timed."""
+    t0 = time.perf_counter()
+    extractive_s = asked_at = first_token_s = None
+    final: Answer | None = None
+    for part in assistant.stream(question, chat_history=history, write=True):
+        now = time.perf_counter()
+        if isinstance(part, Answer):
+            if extractive_s is None:
+                extractive_s, asked_at = now - t0, now
+            final = part
+        elif first_token_s is None:
+            first_token_s = now - t0
+    end = time.perf_counter()
+    assert final is not None and extractive_s is not None and asked_at is not None
+    g = final.generated
+    return {
+        "question": question,
+        "extractive_s": extractive_s,
+        "extractive_refused": final.refused,
+        "ttft_s": first_token_s,
+        "ttft_model_s": None if first_token_s is None else first_token_s - extractive_s,
+        "generated_s": end - asked_at if g is not None else None,
+        "generated": None if g is None else g.text,
+        "refused": g is None or g.refused,
+        "claims": [] if g is None else [c.model_dump() for c in g.claims],
+        "notes": [] if g is None else g.notes,
+        "quotes": {s.n: (s.speaker, s.quote) for s in final.sources},
+    }
+
+
+def faithfulness(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    claims = [c for r in rows for c in r["claims"]]
+    answerable = [r for r in rows if r["gold_speaker"]]
+    written = [r for r in answerable if not r["refused"]]
+    named = [
+        r
+        for r in written
+        if any(r["gold_speaker"].split()[-1] in c["text"] for c in r["claims"] if c["verified"])
+    ]
+    unanswerable = [r for r in rows if not r["gold_speaker"]]
+    return {
+        "questions": len(rows),
+        "sentences": len(claims),
+        "sentences_passing": sum(c["verified"] for c in claims) / len(claims) if claims else None,
+        "answerable": len(answerable),
+        "answerable_written": len(written),
+        "written_naming_the_speaker": len(named) / len(written) if written else None,
+        "unanswerable": len(unanswerable),
+        "refusals_kept": (
+            sum(r["refused"] for r in unanswerable) / len(unanswerable) if unanswerable else None
+        ),
+    }
+
+
+def _p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def speed(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def stats(key: str) -> dict[str, float] | None:
+        vals = [r[key] for r in rows if r[key] is not None]
+        if not vals:
+            return None
+        return {
+            "n": len(vals),
+            "median": round(statistics.median(vals), 2),
+            "p95": round(_p(vals, 0.95), 2),
+            "max": round(max(vals), 2),
+        }
+
+    return {k: stats(k) for k in ("extractive_s", "ttft_s", "ttft_model_s", "generated_s")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--llm", default="local", help="local, local:qwen2.5-0.5b, local:/path.gguf")
+    ap.add_argument("--threads", type=int, default=0, help="0: auto (rag/llm/chat.py)")
+    ap.add_argument("--wires-split", default="even", choices=["even", "odd", "all"])
+    ap.add_argument("--wires-limit", type=int, default=20, help="wire questions (0: none)")
+    ap.add_argument("--json", type=Path, help="write every row and the summary here")
+    args = ap.parse_args()
+    load0 = os.getloadavg()
+    print(f"load average at start: {load0[0]:.1f} {load0[1]:.1f} {load0[2]:.1f}", flush=True)
+
+    seed = Assistant(store=SEED_STORE, llm=args.llm)
+    seed.settings.llm_threads = args.threads
+    seed.ingest([ROOT.parent / "corpus"], progress=False)
+    t = time.perf_counter()
+    seed.warm_up()
+    seed.writer.llm.warm_up().result()
+    load_s = time.perf_counter() - t
+    print(f"model loaded in {load_s:.1f} s", flush=True)
+    run(seed, "What did Rutte say about air defence?", [])  # warm: not counted
+
+    seed_rows = []
+    for question, history, speaker in SEED:
+        row = run(seed, question, history) | {"gold_speaker": speaker, "set": "seed"}
+        seed_rows.append(row)
+        _show(row)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    wire_rows = []
+    if args.wires_limit:
+        _annotations, questions = load_set()
+        chosen = [q for q in questions if in_split(q["file"], args.wires_split)]
+        chosen = chosen[: args.wires_limit]
+        wires = open_assistant(ROOT / ".stores" / "wires")
+        wires._writer = seed.writer  # one model per process
+        for q in chosen:
+            expect = q["expect"]
+            gold = "" if expect.get("refused") else expect.get("speaker", "") or "-"
+            row = run(wires, q["question"], q.get("history", []))
+            row |= {"gold_speaker": gold if gold != "-" else "", "set": "wires", "id": q["id"]}
+            if gold == "-":  # answerable without a speaker (when/where, general)
+                row["gold_speaker"] = ""
+                row["no_speaker"] = True
+            wire_rows.append(row)
+            _show(row)
+    load1 = os.getloadavg()
+    summary = {
+        "llm": args.llm,
+        "threads": seed.writer.llm.threads or "auto",
+        "load_s": round(load_s, 1),
+        "peak_rss_mb": round(rss_mb),
+        "load_average": [round(load0[0], 1), round(load1[0], 1)],
+        "speed_seed": speed(seed_rows),
+        "faithfulness_seed": faithfulness(seed_rows),
+        "faithfulness_wires": faithfulness([r for r in wire_rows if not r.get("no_speaker")]),
+        "wires_without_speaker_sentences_passing": faithfulness(
+            [r for r in wire_rows if r.get("no_speaker")]
+        )["sentences_passing"],
+    }
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        args.json.write_text(
+            json.dumps({"summary": summary, "rows": seed_rows + wire_rows}, indent=2),
+            encoding="utf-8",
+        )
+
+
+def _show(row: dict[str, Any]) -> None:
+    t = row["ttft_model_s"]
+    g = row["generated_s"]
+    print(
+        f"\n== {row['question']}  extractive {row['extractive_s']:.2f}s"
+        + (f", first token +{t:.2f}s, written {g:.2f}s" if t is not None and g else "")
+        + (" (refused before the model)" if row["extractive_refused"] else ""),
+        flush=True,
+    )
+    for c in row["claims"]:
+        quotes = " | ".join(row["quotes"][n][1][:160] for n in c["citations"] if n in row["quotes"])
+        print(f"  {'KEPT' if c['verified'] else 'DROP'} {c['text']}\n       <- {quotes}")
+    for n in row["notes"]:
+        print(f"  note: {n}")
+
+
+if __name__ == "__main__":
+    main()
