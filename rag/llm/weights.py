@@ -118,7 +118,7 @@ def model_spec(name: str | None) -> ModelBytes:
 
 def llm_dir() -> Path:
     """Beside the converted e5 model: ``RAG_MODEL_DIR``, else in the venv, else ~/.cache."""
-    from rag.e5onnx import model_dir
+    from rag.e5 import model_dir
 
     return model_dir() / "llm"
 
