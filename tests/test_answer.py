@@ -376,3 +376,33 @@ def test_the_sentence_that_answers_comes_first(question: str, answering: str) ->
     assert answer.sources[0].quote == answering
     assert answer.text.splitlines()[1] == f"{answering} [1]", "the answering sentence leads"
     assert len(answer.sources) <= 3, "a general answer stays short"
+
+
+_FOUNDER = "The fictional Eastvale library was founded in 1950 by the teacher Marta Quillon."
+_PRONOUN = "She described it as a home for readers without books of their own."
+_SEATS = "Its reading room now seats forty people."
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # "She" is the person the sentence before names: shown with it, in reading order.
+        (f"{_FOUNDER} {_PRONOUN} {_SEATS}", [_FOUNDER, _PRONOUN]),
+        # A sentence of another paragraph is not what the pronoun refers to.
+        (f"{_FOUNDER}\n\n{_PRONOUN} {_SEATS}", [_PRONOUN]),
+    ],
+)
+def test_a_pronoun_subject_comes_with_the_sentence_naming_the_person(
+    text: str, shown: list[str]
+) -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    # The founding sentence scores too far below to be shown on its own.
+    sims = {_FOUNDER: 0.70, _PRONOUN: 0.88, _SEATS: 0.60}
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    answer = answerer.answer(
+        analyse("Who described the Eastvale library as a home for readers?"), [_hit(text)]
+    )
+    assert not answer.refused
+    assert [s.quote for s in answer.sources] == shown
