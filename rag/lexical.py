@@ -177,7 +177,8 @@ class LexicalIndex(DerivedIndex):
                 ts = scored(term)
                 if ts is not None:
                     scores[rows] += ts[rows]
-            for term in set(terms):
+            # dict.fromkeys, not set(): a fixed order keeps the float sums the same in every run.
+            for term in dict.fromkeys(terms):
                 ts = scored(term)
                 if ts is not None:
                     matched[rows] += np.where(ts[rows] > 0, idf(term), 0.0)
@@ -193,7 +194,7 @@ class LexicalIndex(DerivedIndex):
                 add(part & same, index_terms(query, stem))
             if (part & ~same).any():
                 add(part & ~same, self._name_terms(names, stem, scored))
-        total = sum(idf(t) for t in set(index_terms(query, stem_lang(lang))))
+        total = sum(idf(t) for t in dict.fromkeys(index_terms(query, stem_lang(lang))))
         scores = self._filtered(scores, since, until, sources)
         return [
             LexicalHit(
