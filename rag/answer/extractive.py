@@ -498,7 +498,55 @@ def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]
                     context=_introduction(hit.text, start, body),
                 )
             )
-    return _drop_contained(_merge_split_statements(out))
+    return _drop_contained(_join_continued(_merge_split_statements(out)))
+
+
+# Between two quotes of one statement that runs on: nothing but spaces and an opening mark
+# (the convention of English copy, where each paragraph of a quotation reopens it).
+_CONTINUED = re.compile(r"[\s\"“”«»']*")
+
+
+def _join_continued(cands: list[_Candidate]) -> list[_Candidate]:
+    """One statement in several quotation marks ('He said: "A. "B. "C."', a paragraph each)
+    is one statement to a reader: join consecutive quotes of one speaker when only quote
+    marks and spaces separate them, from a hit that holds all of them."""
+    order = {id(c): i for i, c in enumerate(cands)}
+    out: list[_Candidate] = []
+    for c in sorted(cands, key=lambda c: (str(c.hit.metadata.get("doc_id")), c.start)):
+        prev = out[-1] if out else None
+        if (
+            prev is None
+            or not (prev.quoted and c.quoted and prev.speaker == c.speaker)
+            or str(prev.hit.metadata.get("doc_id")) != str(c.hit.metadata.get("doc_id"))
+            or not 0 <= c.start - prev.end <= 8
+        ):
+            out.append(c)
+            continue
+        host = next((h for h in (prev.hit, c.hit) if _covers(h, prev.start, c.end)), None)
+        base = int(host.metadata.get("char_start", 0) or 0) if host is not None else 0
+        if host is None or not _CONTINUED.fullmatch(host.text[prev.end - base : c.start - base]):
+            out.append(c)
+            continue
+        a, b = prev.start - base, c.end - base
+        joined = _Candidate(
+            host,
+            host.text[a:b],
+            prev.start,
+            c.end,
+            prev.speaker,
+            True,
+            sentences=[(a + x.start, a + x.end) for x in split_sentences(host.text[a:b])]
+            or [(a, b)],
+            context=_introduction(host.text, a, _body_start(host)),
+        )
+        order[id(joined)] = min(order.get(id(prev), 0), order[id(c)])
+        out[-1] = joined
+    return sorted(out, key=lambda c: order[id(c)])
+
+
+def _covers(hit: Hit, start: int, end: int) -> bool:
+    base = int(hit.metadata.get("char_start", 0) or 0)
+    return base <= start and end <= base + len(hit.text)
 
 
 def _drop_contained(cands: list[_Candidate]) -> list[_Candidate]:
