@@ -21,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 from rag.answer.models import Answer, Claim, Source
 from rag.chunking import split_sentences
 from rag.embeddings import cached_query_vector
-from rag.query import Question
+from rag.query import ROLE_WORDS, Question
 from rag.quotes import quotes_from_metadata
 from rag.retrieval import Hit
 from rag.sparse import has_sparse_head
@@ -34,8 +34,25 @@ MIN_SENTENCE_SIMILARITY = 0.81  # best sentence vs. question, for other question
 # question and article: within one language a shared common word ("market", "plant")
 # lifts the latent cosine of statements on other topics, so the bar is higher there (set
 # on the even halves of bbc_quotes and the wire set; bench/BENCHMARKS.md).
-MIN_TOPIC_EVIDENCE = {"same": 0.25, "cross": 0.19}
+MIN_TOPIC_EVIDENCE = {"same": 0.36, "cross": 0.27}
 MARGIN_WEIGHT = 2.0
+# ...plus NULL_WEIGHT x how far the best statement stands above sentences on no topic at
+# all (NEUTRAL_SENTENCES). The margin over the article's own narrative shrinks to nothing
+# when the whole article is about the topic (one quote in a briefing on the bridge), and
+# latent terms rarely carry a word across languages ("bridge" / "ponte": 0.06), so this is
+# the evidence left there. Set on the even halves of bbc_quotes and the wire set.
+NULL_WEIGHT = 2.0
+NEUTRAL_SENTENCES = (
+    # Written for this purpose: sentences of news prose that are about nothing in particular.
+    "The meeting took place on Tuesday morning and lasted about two hours.",
+    "Further details will be announced in the coming weeks.",
+    "The figures were published in a report released on Monday.",
+    "He spoke to reporters after the session ended.",
+    "La riunione si è svolta martedì mattina ed è durata circa due ore.",
+    "Ulteriori dettagli saranno resi noti nelle prossime settimane.",
+    "I dati sono stati pubblicati in un rapporto diffuso lunedì.",
+    "Ha parlato con i giornalisti al termine della seduta.",
+)
 MIN_TOPIC_COVERAGE = 0.6  # share of the topic's words a statement (or its intro) holds
 TOPIC_WORD_BONUS = 0.02
 # A sentence that holds the kind of thing the question asks for (a date for "when", a
@@ -245,6 +262,7 @@ class ExtractiveAnswerer:
         sims = (self._vectors([c.text for c in narrative]) @ qv).tolist() if narrative else []
         background = others + [float(x) for x in sims]
         best = ranked[0].dense
+        null = float(np.mean(self._vectors(list(NEUTRAL_SENTENCES)) @ qv))
         latent = {"latent": max(c.latent for c in candidates)} if self.latent else {}
         return {
             **latent,
@@ -255,6 +273,7 @@ class ExtractiveAnswerer:
             "best": best,
             "background": float(np.mean(background)) if background else 0.0,
             "margin": best - float(np.mean(background)) if background else 0.0,
+            "null": null,
             "n_background": float(len(background)),
             "statements": float(len(candidates)),
         }
@@ -395,7 +414,11 @@ def _on_topic(signals: dict[str, float]) -> bool:
         return True  # it says (or its introduction says) most of the topic's words
     if "latent" in signals:
         pair = "same" if signals.get("same_lang") else "cross"
-        evidence = signals["latent"] + MARGIN_WEIGHT * signals["margin"]
+        evidence = (
+            signals["latent"]
+            + MARGIN_WEIGHT * signals["margin"]
+            + NULL_WEIGHT * (signals["best"] - signals.get("null", signals["best"]))
+        )
         return evidence >= MIN_TOPIC_EVIDENCE[pair]
     return signals["best"] >= MIN_TOPIC_SIMILARITY
 
@@ -419,10 +442,17 @@ def holds(wants: str, text: str) -> bool:
     return bool(rx and rx.search(text))
 
 
+_HONORIFICS = frozenset("mr mrs ms miss dr prof sir dame lord lady sig sigra dott".split())
+
+
 def _same_person(speaker: str, info: Question) -> bool:
     # "Chung" is "Chung Mong-koo" (family name first); "Rutte" is "Mark Rutte".
     said = {fold(t) for t in re.split(r"[\s'’]+", speaker) if t}
     asked = [fold(t).rstrip(".") for t in re.split(r"[\s'’]+", info.speaker) if t]
+    # "Mayor Delphine Carrawick", "Mr Mubanga": the title is not part of the name the
+    # article gives the speaker.
+    while len(asked) > 1 and (asked[0] in ROLE_WORDS or asked[0] in _HONORIFICS):
+        asked = asked[1:]
 
     def matches(t: str) -> bool:
         if len(t) == 1:
