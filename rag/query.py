@@ -306,6 +306,7 @@ _ROLE_WORDS = frozenset(
     segretario segretaria generale direttore direttrice assessore assessora governatore
     amministratore delegato portavoce""".split()
 )
+ROLE_WORDS = _ROLE_WORDS  # for answerers: a title before a name ("Mayor Delphine Carrawick")
 _OF = frozenset("of for at del della dello dei degli delle di al alla allo ai agli".split())
 _ARTICLES = frozenset("the il lo la i gli le".split())
 _TRAILING_NAME = re.compile(r"(?:\s+(?-i:[A-ZÀ-Ö])[\w'’-]+){1,3}$")

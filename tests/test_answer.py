@@ -406,3 +406,99 @@ def test_a_pronoun_subject_comes_with_the_sentence_naming_the_person(
     )
     assert not answer.refused
     assert [s.quote for s in answer.sources] == shown
+
+
+HARBOUR_BRIEFING = """Harbour wall repairs to start in spring
+
+KESTLEHAM, March 2, 2026 — Repairs to the fictional town's harbour wall will start in April, the council said on Monday.
+
+Mayor Oswin Pellgrave said: "The harbour wall has protected this town for two hundred years.
+
+"We will not let it crumble on our watch.
+
+"Every stone that falls this winter will be back in place by the summer."
+
+The work will cost 2 million pounds, according to the council's budget papers.
+
+[Fictional briefing written for tests.]
+"""
+
+FERRY_BRIEFING = """Ferry timetable changes from May
+
+KESTLEHAM, March 9, 2026 — The fictional ferry company will change its timetable in May. Mayor Oswin Pellgrave said: "The early crossing matters to people who work on the island. "We asked the company to keep it, and it agreed."
+
+[Fictional briefing written for tests.]
+"""
+
+BRIDGE_BRIEFING = """Comune, il nuovo ponte sul fiume apre all'inizio dell'estate
+
+ date 2026-03-05 VERONA (ITALPRESS) – Il cantiere del nuovo ponte pedonale procede secondo i tempi previsti. “Il nuovo ponte sarà pronto entro giugno”, ha detto il sindaco immaginario Livia Marchetti.
+
+[Briefing immaginario scritto per i test.]
+"""
+
+
+@pytest.fixture(scope="module")
+def statements_assistant(tmp_path_factory: pytest.TempPathFactory, e5) -> Assistant:
+    corpus = tmp_path_factory.mktemp("statements")
+    for name, text in [
+        ("kestleham-harbour.txt", HARBOUR_BRIEFING),
+        ("kestleham-ferry.txt", FERRY_BRIEFING),
+        ("verona-ponte.txt", BRIDGE_BRIEFING),
+    ]:
+        (corpus / name).write_text(text, encoding="utf-8")
+    a = Assistant(store=tmp_path_factory.mktemp("statements-store") / "s", embeddings=e5)
+    assert a.ingest([corpus], progress=False).ok
+    return a
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        # Each paragraph reopens the quotation mark: one statement, three paragraphs.
+        (
+            "What did Mayor Oswin Pellgrave say about the harbour wall?",
+            "The harbour wall has protected this town",
+            "back in place by the summer.",
+        ),
+        # The same convention with the paragraphs run together.
+        (
+            "What did Pellgrave say about the early crossing?",
+            "The early crossing matters",
+            "and it agreed.",
+        ),
+    ],
+)
+def test_a_statement_that_reopens_its_quotation_mark_is_shown_whole(
+    statements_assistant: Assistant, question: str, first: str, last: str
+) -> None:
+    answer = statements_assistant.ask(question)
+    assert not answer.refused
+    assert len(answer.sources) == 1
+    src = answer.sources[0]
+    assert src.speaker == "Oswin Pellgrave"  # the title in the question is not the name
+    assert src.quote.startswith(first) and src.quote.endswith(last)
+    article = statements_assistant.document_text(src.doc_id)
+    assert article[src.char_start : src.char_end] == src.quote
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # An English topic over an Italian quote: "bridge" is "ponte", which no word of the
+        # question shares; the whole briefing is about the bridge, so the quote barely
+        # stands out from its own article, but well out from text on no topic.
+        ("What did Marchetti say about the bridge?", False),
+        ("What did Marchetti say about the new bridge?", False),
+        ("What did Marchetti say about football?", True),
+        ("What did Marchetti say about the weather?", True),
+    ],
+)
+def test_a_topic_is_matched_across_languages_and_an_unrelated_one_refused(
+    statements_assistant: Assistant, question: str, refused: bool
+) -> None:
+    answer = statements_assistant.ask(question)
+    assert answer.refused is refused
+    if not refused:
+        assert "“Il nuovo ponte sarà pronto entro giugno”" in answer.text
+        assert answer.sources[0].speaker == "Livia Marchetti"

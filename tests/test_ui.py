@@ -542,18 +542,14 @@ def test_uploads_are_named_safely_never_replace_a_document_and_poison_is_moved_a
 @pytest.mark.browser
 @needs_browser
 def test_uploaded_briefing_answers_the_plain_bridge_question(server: str) -> None:
-    """Runs after the upload test. The UI passes the question through unchanged; whether
-    the English topic "bridge" matches the Italian quote about "ponte" is up to rag/."""
+    """Runs after the upload test. The UI passes the question through unchanged, and the
+    English topic "bridge" finds the Italian quote about the "ponte"."""
     from gradio_client import Client
 
     client = Client(server, verbose=False)
     assert BRIDGE_QUOTE in client.predict("What did Marchetti say?", api_name="/ask")["answer"]
     answer = client.predict("What did Marchetti say about the bridge?", api_name="/ask")
-    if BRIDGE_QUOTE not in answer["answer"]:
-        pytest.xfail(
-            "rag/ answerer does not match the topic 'bridge' to the Italian quote about "
-            f"'ponte' (answer: {answer['answer']!r}); 'the new bridge' works"
-        )
+    assert BRIDGE_QUOTE in answer["answer"], answer["answer"]
 
 
 @pytest.mark.browser
