@@ -50,8 +50,10 @@ def run(code: Path, store: str, questions: str, n: int) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", required=True)
-    ap.add_argument("--questions", required=True)
+    # Resolved here: each side runs in its own checkout's folder, where a relative path
+    # would name another (empty) store and make that side look fast.
+    ap.add_argument("--store", required=True, type=lambda p: str(Path(p).resolve()))
+    ap.add_argument("--questions", required=True, type=lambda p: str(Path(p).resolve()))
     ap.add_argument("--n", type=int, default=150)
     ap.add_argument("--baseline", type=Path)
     ap.add_argument("--rounds", type=int, default=2)
