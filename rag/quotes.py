@@ -25,6 +25,7 @@ from rag.roles import (
     roles_metadata,
 )
 from rag.speech_verbs import (
+    ASKING,
     EN_QUOTING,
     EN_REPORTING,
     IT_ADVERBS,
@@ -48,7 +49,11 @@ __all__ = [
 
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ('"', '"'))
 _SPEECH_VERBS = rf"{IT_REPORTING}|secondo|{EN_QUOTING}"
-_VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
+# '«...», è stato il commento di X': a noun of saying credits the quote like a verb.
+_CREDIT_NOUN = (
+    r"(?:il\s+)?commento\s+(?:di|del|della|dello|dell['’])|parole\s+(?:di|del|della|dello|dell['’])"
+)
+_VERB = re.compile(rf"\b(?:{_SPEECH_VERBS}|{_CREDIT_NOUN})(?:\b|(?<=['’]))", re.IGNORECASE)
 _TITLES = (
     r"Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Lord|Lady|Dame|President|Prime Minister|Chancellor|Minister|"
     r"Secretary|Senator|Governor|Judge|Chief|Coach|Captain|presidente|premier|ministro|ministra|"
@@ -445,9 +450,42 @@ def find_quotes(text: str) -> list[Quote]:
     spans = _quote_spans(text)
     people = _People(text, [(a, b) for a, b, _ in spans])
     roles = roles_in(text, people.as_written(text))
-    direct, said_so = _said_so_by(text, people, roles, _direct_quotes(text, spans, people, roles))
+    direct = _direct_quotes(text, spans, people, roles)
+    direct = sorted(direct + _interview_answers(text, people, direct), key=lambda q: q.start)
+    direct, said_so = _said_so_by(text, people, roles, direct)
     reported = _reported_statements(text, people, roles, direct + said_so)
     return sorted(direct + said_so + reported, key=lambda q: q.start)
+
+
+# An interview set out as questions and answers: 'D. Quanti posti mancano?' / 'R. Almeno
+# mille.', 'Q: ...' / 'A: ...', 'Domanda: ...' / 'Risposta: ...'.
+_QA_LINE = re.compile(
+    r"^(?:(?P<q>D|Q|Domanda|Question)|(?P<a>R|A|Risposta|Answer))\s*[.:]\s+(?P<text>\S[^\n]*?)\s*$",
+    re.MULTILINE,
+)
+
+
+def _interview_answers(text: str, people: _People, quotes: list[Quote]) -> list[Quote]:
+    """The answers of an interview in question-and-answer lines, as the interviewee's direct
+    words: the person named last before the first question (the introduction names whom
+    the agency interviewed). An answer line counts only right after a question line."""
+    out: list[Quote] = []
+    first_question, asked = -1, False
+    for m in _QA_LINE.finditer(text):
+        if m.group("q"):
+            first_question = m.start() if first_question < 0 else first_question
+            asked = True
+            continue
+        if not asked:
+            continue
+        asked = False
+        speaker = people.last_before(first_question, 0)
+        a, b = m.span("text")
+        if text[b - 1] == ".":
+            b -= 1
+        if speaker and not any(q.start < b and a < q.end for q in quotes):
+            out.append(Quote(a, b, speaker))
+    return out
 
 
 def find_roles(text: str) -> dict[str, str]:
@@ -531,7 +569,7 @@ _REPORTING_VERB = re.compile(
 )
 _EN_VERB = re.compile(EN_REPORTING, re.IGNORECASE)
 # A gerund's subject is the sentence's: 'Smith rejected the bid, saying that ...'.
-_GERUND = re.compile(r"\w+(?:ando|endo|ing)", re.IGNORECASE)
+_GERUND = re.compile(r"\w+(?:ando|endo|ing)(?:si\s+\w+)?", re.IGNORECASE)
 # 'come' reports a statement after these verbs ('ha sottolineato come Kiev abbia ...'); after
 # others it means 'how'.
 _COME_VERBS = re.compile(
@@ -544,6 +582,19 @@ _TAKES_OBJECT = re.compile(r"told|tells|warned|warns|assured|promised", re.IGNOR
 # 'told reporters on Monday that').
 _CONJ_AFTER = re.compile(
     r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,8}?)\s+(?P<conj>che|come|that)\b\s*", re.IGNORECASE
+)
+# An indirect question's clause, after a verb of asking.
+_ASKED_AFTER = re.compile(
+    r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,5}?)\s+(?P<conj>se|perché|perche|whether|if)\b\s*",
+    re.IGNORECASE,
+)
+# 'ha chiesto che ...' asks for something the speaker says must happen, a statement too.
+_IT_ASKING_THAT = re.compile(r"(?!si\s)(?:.*\s)?(?:chiest[oaie]|chiede|chiedeva)", re.IGNORECASE)
+# 'Asked whether fares would rise, she said ...': the question opens the sentence; what
+# follows is no conditional ('If he said that ...').
+_ASKED_LEAD = re.compile(
+    r"\s*(?:asked|alla\s+domanda|interpellat[oaie]|rispondendo\s+alla\s+domanda)\b[^,.;:!?\n]*,",
+    re.IGNORECASE,
 )
 # 'di' then an infinitive ('di aver chiesto', 'di voler', 'di non essere'): what the speaker
 # said they did or will do.
@@ -644,6 +695,9 @@ _APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
 # 'Rossi, che ha poi spiegato che', 'Roe, who said that'
 _RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", re.IGNORECASE)
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
+# 'Il titolare dell'impianto, l'imprenditore Dario Scognamiglio, ha detto': a comma, then at
+# most a few lower-case words of role, right before the name.
+_AFTER_COMMA_ROLE = re.compile(r",\s*(?:[a-zà-ÿ]+(?:['’]\s*|\s+)){0,4}$")
 _COORDINATED = re.compile(
     rf"\s(?:ma|e|ed|and|but)\s+(?:(?:poi|anche|also|then)\s+)?{_AUX}$", re.IGNORECASE
 )
@@ -684,19 +738,29 @@ _RELATIVE_APPOSITION = re.compile(
     r"\s*(?:who|che|il quale|la quale)\s[^,.;:!?]{2,120},\s*", re.IGNORECASE
 )
 _ACCORDING_TO_WHOM = re.compile(
-    r",\s*(?:secondo cui|secondo il quale|secondo la quale|according to whom)\s+", re.IGNORECASE
+    r",\s*(?:secondo cui|(?:secondo|per)\s+(?:il|la)\s+quale|(?:secondo|per)\s+(?:i|le)\s+quali"
+    r"|according to whom)\s+",
+    re.IGNORECASE,
 )
 _SENTENCE_OPENER = re.compile(r"\s*(?:(?:e|ed|ma|and|but)\s+)?$", re.IGNORECASE)
 _DESCRIBED = re.compile(r"\s*(?:a|an|un|una|uno|un['’])\s[^,.;:!?]{2,120},\s*", re.IGNORECASE)
 _ROLE_APPOSITION_AFTER = re.compile(r"\s*[^,.;:!?]{2,60},\s*")
+_IT_OF_RX = r"(?:di|del|della|dello|dei|degli|delle|dell['’])"
 _SAID_SO = re.compile(
     rf"\ba(?:d)?\s+(?:{IT_CLITIC_INFINITIVE})\s+(?:(?:è|e['’]|sono)\s+stat[oaie]|è)\b|"
     r"\b(?:lo|così|è quanto)\s+(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
-    rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:{IT_FINITE})\b",
+    rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:{IT_FINITE})\b"
+    # Nominal credits: '«...». Parole del sottosegretario X', '«...». Così il presidente X',
+    # 'Questo il commento di X', 'È il commento di X'.
+    rf"|\b(?:(?:queste|sono)\s+(?:le\s+)?)?parole\s+{_IT_OF_RX}"
+    rf"|\b(?:(?:questo|è|e['’])\s+(?:stato\s+)?)?il\s+(?:commento|pensiero)\s+{_IT_OF_RX}"
+    r"|\bcosì(?=\s+(?:il|lo|la|l['’]|i|gli|le|(?-i:[A-ZÀ-Ö]))\S*\s[^.!?\n]{0,80}?(?-i:[A-ZÀ-Ö]))",
     re.IGNORECASE,
 )
 _DATELINE = re.compile(
     r"[^\n]{0,80}?\((?:[A-Z]{3,}|[A-Za-z][a-z]{3,}|[A-Z][a-z]+[A-Z]\w*)\)\s*[–—-]\s*"
+    # 'ASHCOMBE VALE, England, Sept. 3, 2026 — ', 'KESTERBY, Nov. 14, 2026 —': no outlet
+    r"|(?<![^\n])[A-ZÀ-Ö][A-ZÀ-Ö'’. -]{2,40}(?:,[^\n–—]{0,60}?)?\s+(?:[–—]|--)\s*"
 )
 # A sentence that opens with these is an adverbial phrase before the comma ('After the
 # meeting on Monday, Smith said.'), not a statement.
@@ -716,6 +780,12 @@ _TOLD_WHOM = r"(?:reporters|journalists|(?-i:[A-Z][\w&]+)|the\s+(?-i:[A-Z])\w+)"
 _TIME_ONLY = re.compile(rf"\s+(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})\s*", re.IGNORECASE)
 _OWNER = re.compile(r"['’]s?\b")
 _BLANK_LINE = re.compile(r"(?=\n\n)")
+# Between a clause's comma and the speech verb of the next statement in its sentence:
+# nothing ('..., aggiunge che'), or 'mentre'/'while' and that statement's subject.
+_BEFORE_NEXT_ACT = re.compile(
+    r",\s*(?:(?:mentre|while|whereas)\s[^,.;:!?\n]{0,80}?)?\s*", re.IGNORECASE
+)
+_LEADING_DASH = re.compile(r"[-–—]\s")
 MIN_CLAUSE_WORDS = 3
 MIN_CUT_CLAUSE_WORDS = 6  # before a direct quote that cuts the clause short
 MAX_SENTENCE_CHARS = 1000  # how far back a sentence's start is looked for
@@ -747,6 +817,10 @@ class _Context:
     @cached_property
     def verbs(self) -> list[re.Match[str]]:
         return list(_REPORTING_VERB.finditer(self.text))
+
+    @cached_property
+    def _verb_starts(self) -> list[int]:
+        return [v.start() for v in self.verbs]
 
     def names_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
         out = []
@@ -799,12 +873,13 @@ class _Context:
         stop and before any direct quote inside it; None for a question or too short."""
         text = self.text
         para_end = self.paragraph(start)[1]
-        while start < para_end and text[start].isspace():
+        while start < para_end and (text[start].isspace() or _LEADING_DASH.match(text, start)):
             start += 1
         stop = _CLAUSE_END.search(text, start, para_end)
         end = stop.start() if stop else para_end
         if stop and text[stop.start()] == "?":
             return None
+        end = self.next_speech_act(start, end)
         least = MIN_CLAUSE_WORDS
         for q in self._direct_near(start, end):
             if start - 1 <= q.start < end:
@@ -821,6 +896,23 @@ class _Context:
         if len(text[start:end].split()) < least:
             return None
         return start, end
+
+    def next_speech_act(self, start: int, end: int) -> int:
+        """Where a clause in ``[start, end)`` stops because the sentence goes on to another
+        statement: at the comma before '..., mentre X ha rimarcato che', '..., aggiunge
+        che', '..., aggiungendo che', '..., dicendosi convinta che', '..., adding that'.
+        Each of those is a statement of its own, found from its verb."""
+        i = bisect_right(self._verb_starts, start)
+        for verb in self.verbs[i:]:
+            if verb.start() >= end:
+                break
+            comma = self.text.rfind(",", start, verb.start())
+            if comma < 0 or not _BEFORE_NEXT_ACT.fullmatch(self.text, comma, verb.start()):
+                continue
+            italian = not _EN_VERB.fullmatch(verb.group(0))
+            if _clause_after_verb(self, verb, italian)[0] >= 0:
+                return comma
+        return end
 
     def overlaps_direct(self, start: int, end: int) -> bool:
         return bool(self._direct_near(start, end))
@@ -868,7 +960,7 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
             text, end, verb_at
         ):
             return name
-        after_role = text[sent_start:start].rstrip().endswith(",")
+        after_role = bool(_AFTER_COMMA_ROLE.search(text, sent_start, start))
         if after_role and _AFTER_ROLE.fullmatch(text, end, verb_at):
             return name
     head = text[sent_start:verb_at]
@@ -907,6 +999,14 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
     text, said = ctx.text, verb.group(0)
     if italian and (infinitive := _DI_INFINITIVE.match(text, verb.end())):
         return infinitive.end(), ""  # 'ha detto di voler incontrare i pendolari'
+    asking = ASKING.fullmatch(said)
+    if asking and not ctx.text[ctx.sentence_start(verb.start()) : verb.start()].strip():
+        return -1, ""  # 'Asked whether ..., she said': the question put to the speaker
+    if asking and (question := _ASKED_AFTER.match(text, verb.end())):
+        if not _MID_CLAUSE_WORDS.intersection(_words(question.group("mid"))):
+            return question.end(), ""  # 'si è chiesto perché ...', 'asked whether ...'
+    if asking and not _IT_ASKING_THAT.fullmatch(said):
+        return -1, ""  # 'asked that ...' is a request, 'asked the minister' no statement
     conj = _CONJ_AFTER.match(text, verb.end())
     if conj and (conj.group("conj").lower() != "come" or _COME_VERBS.match(said.split()[-1])):
         mid = _words(conj.group("mid"))
@@ -937,7 +1037,8 @@ def _reported_after_verbs(ctx: _Context) -> None:
         if ctx.inside_quote(v0) or ctx.reported_at(v0):
             continue
         sent_start = ctx.sentence_start(v0)
-        if _QUESTION_OR_NOT.search(text, sent_start, v0):
+        lead = _ASKED_LEAD.match(text, sent_start, v0)
+        if _QUESTION_OR_NOT.search(text, lead.end() if lead else sent_start, v0):
             continue
         italian = not _EN_VERB.fullmatch(verb.group(0))
         gerund = _GERUND.fullmatch(verb.group(0))
@@ -995,8 +1096,12 @@ def _reported_by_source(ctx: _Context) -> None:
                 at = described.end()  # 'according to X, a retired teacher who ..., <clause>'
             elif relative := _RELATIVE_APPOSITION.match(text, at):
                 at = relative.end()  # 'Stando al prefetto X, che ha ricevuto ..., <clause>'
-            elif not who and (named := _NAME_APPOSITION.match(text, at)):
-                # 'Secondo il presidente della Regione, Mario Rossi, <clause>'
+            elif (not who or who[0][0] > m.start("who")) and (
+                named := _NAME_APPOSITION.match(text, at)
+            ):
+                # 'Secondo il presidente della Regione, Mario Rossi, <clause>'; 'Stando a
+                # quanto riferito dal presidente della fondazione Amici della Scena, Carmine
+                # Votta, <clause>' (the name in the role is an organisation's).
                 person = ctx.names_in(at, named.end())
                 if person:
                     speaker, at = person[-1][2], named.end()
@@ -1044,8 +1149,12 @@ def _reported_before_verbs(ctx: _Context) -> None:
         para_end = ctx.paragraph(v0)[1]
         stop = _CLAUSE_END.search(text, v1, para_end)
         end = stop.start() if stop else para_end
+        if stop and text[end] != ".":
+            continue
+        # '<clause>, X said on Thursday, adding that ...': the next statement is its own.
+        end = ctx.next_speech_act(v1, end)
         tail = text[v1:end]
-        if (stop and text[end] != ".") or "," in tail or len(tail.split()) > 8:
+        if "," in tail or len(tail.split()) > 8:
             continue
         sent_start = ctx.sentence_start(v0)
         comma = text.rfind(",", sent_start, v0)
@@ -1059,11 +1168,30 @@ def _reported_before_verbs(ctx: _Context) -> None:
         else:  # 'said Smith.', 'ha detto il sindaco.'
             names = ctx.names_in(v1, end)
             subject = names[0][2] if names else match_role(tail, ctx.roles)
+            if not subject and (not _words(tail) or _TIME_ONLY.fullmatch(tail)):
+                # '<clause>, the transport minister, Imogen Castellane, told reporters.'
+                subject, comma = _apposed_subject(ctx, sent_start, comma)
             if not subject:
                 continue
         span = _clause_before(ctx, sent_start, comma)
         if span:
             ctx.add(*span, ctx.last_speaker(v0) if subject is None else subject)
+
+
+def _apposed_subject(ctx: _Context, sent_start: int, comma: int) -> tuple[str, int]:
+    """The speaker set off by commas right before a verb ('<clause>, Imogen Castellane,
+    told', '<clause>, the minister, Imogen Castellane, told') and the comma that ends the
+    clause before them; ("", comma) when what precedes is no lone name."""
+    text = ctx.text
+    c2 = text.rfind(",", sent_start, comma)
+    names = ctx.names_in(c2 + 1, comma) if c2 >= 0 else []
+    if len(names) != 1 or text[c2 + 1 : comma].strip() != text[names[0][0] : names[0][1]]:
+        return "", comma
+    c3 = text.rfind(",", sent_start, c2)
+    role = text[c3 + 1 : c2] if c3 >= 0 else ""
+    if role and len(role.split()) <= 8 and parse_role(role)[0]:
+        return names[0][2], c3
+    return names[0][2], c2
 
 
 def _clause_before(ctx: _Context, sent_start: int, comma: int) -> tuple[int, int] | None:
