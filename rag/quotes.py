@@ -697,7 +697,11 @@ _RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", r
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
 # 'Il titolare dell'impianto, l'imprenditore Dario Scognamiglio, ha detto': a comma, then at
 # most a few lower-case words of role, right before the name.
-_AFTER_COMMA_ROLE = re.compile(r",\s*(?:[a-zà-ÿ]+(?:['’]\s*|\s+)){0,4}$")
+# The role opens with an article and is only lower-case words: not ', spokeswoman for net
+# provider Pipex,' nor ', which makes Stella Artois,' (the name there is not the subject).
+_AFTER_COMMA_ROLE = re.compile(
+    r",\s*(?:$|(?:l['’]\s*|(?:il|la|lo|the|un|una|a|an)\s+)(?:[a-zà-ÿ]+\s+){0,2}[a-zà-ÿ]+\s+$)"
+)
 _COORDINATED = re.compile(
     rf"\s(?:ma|e|ed|and|but)\s+(?:(?:poi|anche|also|then)\s+)?{_AUX}$", re.IGNORECASE
 )
@@ -784,6 +788,10 @@ _BLANK_LINE = re.compile(r"(?=\n\n)")
 # nothing ('..., aggiunge che'), or 'mentre'/'while' and that statement's subject.
 _BEFORE_NEXT_ACT = re.compile(
     r",\s*(?:(?:mentre|while|whereas)\s[^,.;:!?\n]{0,80}?)?\s*", re.IGNORECASE
+)
+_OPENS_RELATIVE = re.compile(
+    r",\s*(?:who|whose|which|where|che|cui|il\s+quale|la\s+quale|i\s+quali|le\s+quali|dove)\b",
+    re.IGNORECASE,
 )
 _LEADING_DASH = re.compile(r"[-–—]\s")
 MIN_CLAUSE_WORDS = 3
@@ -897,7 +905,7 @@ class _Context:
             return None
         return start, end
 
-    def next_speech_act(self, start: int, end: int) -> int:
+    def next_speech_act(self, start: int, end: int, gerund_only: bool = False) -> int:
         """Where a clause in ``[start, end)`` stops because the sentence goes on to another
         statement: at the comma before '..., mentre X ha rimarcato che', '..., aggiunge
         che', '..., aggiungendo che', '..., dicendosi convinta che', '..., adding that'.
@@ -908,6 +916,11 @@ class _Context:
                 break
             comma = self.text.rfind(",", start, verb.start())
             if comma < 0 or not _BEFORE_NEXT_ACT.fullmatch(self.text, comma, verb.start()):
+                continue
+            finite = not _GERUND.fullmatch(verb.group(0))
+            if finite and (gerund_only or _OPENS_RELATIVE.search(self.text, start, comma)):
+                continue  # 'the man, who later disappeared, claimed': the comma ends 'who'
+            if ASKING.fullmatch(verb.group(0)):
                 continue
             italian = not _EN_VERB.fullmatch(verb.group(0))
             if _clause_after_verb(self, verb, italian)[0] >= 0:
@@ -1000,8 +1013,11 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
     if italian and (infinitive := _DI_INFINITIVE.match(text, verb.end())):
         return infinitive.end(), ""  # 'ha detto di voler incontrare i pendolari'
     asking = ASKING.fullmatch(said)
-    if asking and not ctx.text[ctx.sentence_start(verb.start()) : verb.start()].strip():
-        return -1, ""  # 'Asked whether ..., she said': the question put to the speaker
+    head = ctx.text[ctx.sentence_start(verb.start()) : verb.start()]
+    if asking and (not head.strip() or _REPORTING_VERB.search(head)):
+        # 'Asked whether ..., she said': the question put to the speaker; 'said he had
+        # wondered whether': a question inside what someone said.
+        return -1, ""
     if asking and (question := _ASKED_AFTER.match(text, verb.end())):
         if not _MID_CLAUSE_WORDS.intersection(_words(question.group("mid"))):
             return question.end(), ""  # 'si è chiesto perché ...', 'asked whether ...'
@@ -1144,7 +1160,7 @@ def _reported_before_verbs(ctx: _Context) -> None:
     text = ctx.text
     for verb in ctx.verbs:
         v0, v1 = verb.span()
-        if ctx.inside_quote(v0) or ctx.reported_at(v0):
+        if ctx.inside_quote(v0) or ctx.reported_at(v0) or ASKING.fullmatch(verb.group(0)):
             continue
         para_end = ctx.paragraph(v0)[1]
         stop = _CLAUSE_END.search(text, v1, para_end)
@@ -1152,7 +1168,7 @@ def _reported_before_verbs(ctx: _Context) -> None:
         if stop and text[end] != ".":
             continue
         # '<clause>, X said on Thursday, adding that ...': the next statement is its own.
-        end = ctx.next_speech_act(v1, end)
+        end = ctx.next_speech_act(v1, end, gerund_only=True)
         tail = text[v1:end]
         if "," in tail or len(tail.split()) > 8:
             continue
@@ -1188,8 +1204,9 @@ def _apposed_subject(ctx: _Context, sent_start: int, comma: int) -> tuple[str, i
     if len(names) != 1 or text[c2 + 1 : comma].strip() != text[names[0][0] : names[0][1]]:
         return "", comma
     c3 = text.rfind(",", sent_start, c2)
-    role = text[c3 + 1 : c2] if c3 >= 0 else ""
-    if role and len(role.split()) <= 8 and parse_role(role)[0]:
+    role = text[c3 + 1 : c2].strip() if c3 >= 0 else ""
+    # 'the regional transport minister', 'her lawyer': a role, lower-case and short.
+    if role and (parse_role(role)[0] or (role[0].islower() and len(role.split()) <= 6)):
         return names[0][2], c3
     return names[0][2], c2
 
