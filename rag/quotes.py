@@ -111,6 +111,8 @@ _TITLED = re.compile(
     rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
 )
 _WORD_CAP = re.compile(rf"\b{_CAP}\b")
+# A sentence's first word with an elided article, "L'assessore", "Dell'ex": no name.
+_ELIDED_WORD = re.compile(r"(?:L|Dell|All|Nell|Sull|Dall|Quest|Un)['’][a-zà-ÿ]")
 _ENDS_PHRASE = re.compile(
     rf"['’]?\s*(?:[,.;:!?)]|[-–—](?=\s)|$|\n|(?:{_SPEECH_VERBS})\b)", re.IGNORECASE
 )
@@ -264,7 +266,11 @@ class _People:
             """The name's tokens without non-names at either end, and how many led."""
             tokens = m.group(1).split()
             lead = 0
-            while lead < len(tokens) and fold(tokens[lead]) in _NOT_NAMES:
+            while lead < len(tokens) and (
+                fold(tokens[lead]) in _NOT_NAMES
+                or _ELIDED_WORD.match(tokens[lead])
+                or (lead and tokens[lead].islower())  # "L'assessora al Commercio"
+            ):
                 lead += 1
             tokens = tokens[lead:]
             while tokens and fold(tokens[-1]) in _NOT_NAMES:
@@ -274,7 +280,11 @@ class _People:
         for rx in (_TITLED, _FULL_NAME):
             for m in _name_matches(rx, text):
                 tokens, lead = trimmed(m)
-                if rx is _FULL_NAME and len(tokens) == 1 and lead:
+                if (
+                    rx is _FULL_NAME
+                    and lead
+                    and (len(tokens) == 1 or _ELIDED_WORD.match(m.group(1)))
+                ):
                     # 'Secretary General Mark Rutte': the name starts after the role words
                     # and may run past this match.
                     at = [w.start() for w in re.finditer(r"\S+", m.group(1))][lead]
@@ -285,7 +295,7 @@ class _People:
                         and not lead_again
                         and not any(fold(t) in _NOT_NAMES for t in name_again)
                     ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
-                        m, tokens = again, name_again
+                        m, tokens, lead = again, name_again, 0
                 if not tokens or not outside(m.start(1)):
                     continue
                 if (
