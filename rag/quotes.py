@@ -720,6 +720,9 @@ _LATTER = re.compile(rf"\b(?:quest['’]\s*ultim[oa]|the latter)\s+{_AUX}$", re.
 _LEADS_SUBJECT = re.compile(
     r"\s*(?:(?:il|lo|la|l['’]|i|gli|le|the)\s*[^,.;:!?]{0,80}?,?\s*)?", re.IGNORECASE
 )
+_PHRASE_THEN_APPOSITION = re.compile(
+    r"\s*((?:il|lo|la|l['’]|i|gli|le|the)\s*[^,]{2,60}?)\s*,[^,]{2,80},\s*$", re.IGNORECASE
+)
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she|lui|lei|egli|ella)\s+{_AUX}$", re.IGNORECASE)
 _ROLE_SUBJECT = re.compile(
     r"(?:^|,)\s*(?:(?:anche|pure|persino|also|even)\s+)?((?:the|il|lo|la|l['’])\s*[^,]{2,60}?)\s*$",
@@ -738,6 +741,11 @@ _ACCORDING = re.compile(
     r"|as\s+(?:said|explained|noted|put\s+it)\s+by)))(?:\s+|(?<=['’]))"
     r"(?!cui\b|il quale\b|la quale\b|whom\b)"
     r"(?P<who>[^,.;:!?\n“”«»\"]{2,80}?)\s*(?P<sep>[,.;])",
+    re.IGNORECASE,
+)
+_ASIDE = re.compile(
+    r"\s*(?:invece|però|pero|comunque|inoltre|infatti|quindi|tuttavia|al\s+contrario|however"
+    r"|instead|meanwhile|though|too|also),\s*",
     re.IGNORECASE,
 )
 _NAME_APPOSITION = re.compile(rf"\s*{_CAP}(?:\s+{_CAP}){{0,2}},\s*")
@@ -759,10 +767,11 @@ _ACCORDING_TO_WHOM = re.compile(
 _SENTENCE_OPENER = re.compile(r"\s*(?:(?:e|ed|ma|and|but)\s+)?$", re.IGNORECASE)
 _DESCRIBED = re.compile(r"\s*(?:a|an|un|una|uno|un['’])\s[^,.;:!?]{2,120},\s*", re.IGNORECASE)
 _ROLE_APPOSITION_AFTER = re.compile(r"\s*[^,.;:!?]{2,60},\s*")
+_ARTICLE_START = re.compile(r"\s*(?:il|lo|la|l['’]|i|gli|le|the)\b", re.IGNORECASE)
 _IT_OF_RX = r"(?:di|del|della|dello|dei|degli|delle|dell['’])"
 _SAID_SO = re.compile(
     rf"\ba(?:d)?\s+(?:{IT_CLITIC_INFINITIVE})\s+(?:(?:è|e['’]|sono)\s+stat[oaie]|è)\b|"
-    r"\b(?:lo|così|è quanto)\s+(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
+    r"(?:\b(?:lo|così|è quanto)\s+|\bl['’]\s*)(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
     rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:{IT_FINITE})\b"
     # Nominal credits: '«...». Parole del sottosegretario X', '«...». Così il presidente X',
     # 'Questo il commento di X', 'È il commento di X'.
@@ -773,6 +782,8 @@ _SAID_SO = re.compile(
 )
 _DATELINE = re.compile(
     r"[^\n]{0,80}?\((?:[A-Z]{3,}|[A-Za-z][a-z]{3,}|[A-Z][a-z]+[A-Z]\w*)\)\s*[–—-]\s*"
+    # '(ANSA) - PONTELAGO, 14 OTT - ', '(AGI) - Calabrone Marittima, 21 ago. - '
+    r"(?:[A-ZÀ-Ö][\w'’ ]{1,40},\s*\d{1,2}\s+[A-Za-z]{3,9}\.?\s+[–—-]\s*)?"
     # 'ASHCOMBE VALE, England, Sept. 3, 2026 — ', 'KESTERBY, Nov. 14, 2026 —': no outlet
     r"|(?<![^\n])[A-ZÀ-Ö][A-ZÀ-Ö'’. -]{2,40}(?:,[^\n–—]{0,60}?)?\s+(?:[–—]|--)\s*"
 )
@@ -1001,6 +1012,10 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
         return names[0][2]
     if _PRONOUN_SUBJECT.search(head) or not head.strip():
         return None
+    if phrase := _PHRASE_THEN_APPOSITION.match(head):
+        # 'Il comitato dei cittadini, guidato da X, chiede che': the subject opens the
+        # sentence; an institution is nobody (the name inside the apposition is not it).
+        return match_role(phrase.group(1), ctx.roles) if parse_role(phrase.group(1))[0] else ""
     if italian and _NO_SUBJECT.search(head):
         return None
     role = _ROLE_SUBJECT.search(head)
@@ -1034,6 +1049,10 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
     if asking and not _IT_ASKING_THAT.fullmatch(said):
         return -1, ""  # 'asked that ...' is a request, 'asked the minister' no statement
     conj = _CONJ_AFTER.match(text, verb.end())
+    if conj and conj.group("conj").lower() == "che" and _REPORTING_VERB.match(text, conj.end()):
+        # 'Lo ha reso noto il presidente, X, che ha poi aggiunto che': 'che' is X, the
+        # subject of the next verb, whose own clause follows it.
+        return -1, ""
     if conj and (conj.group("conj").lower() != "come" or _COME_VERBS.match(said.split()[-1])):
         mid = _words(conj.group("mid"))
         inverted = ctx.names_in(*conj.span("mid"))
@@ -1114,6 +1133,8 @@ def _reported_by_source(ctx: _Context) -> None:
         )
         if m.group("sep") == "," and initial:
             at = m.end()
+            if aside := _ASIDE.match(text, at):
+                at = aside.end()  # 'Per il consigliere X, invece, <clause>'
             # 'according to Jane Roe, chief executive of X, ...': the clause follows the role
             role = _ROLE_APPOSITION_AFTER.match(text, at)
             if role and parse_role(text[at : role.end()])[0]:
@@ -1284,6 +1305,13 @@ def _said_so_by(
         para_start, para_end = ctx.paragraph(m.start())
         stop = _CLAUSE_END.search(text, m.end(), para_end)
         sentence_end = stop.start() if stop else para_end
+        head = re.match(r"[^,.;:]*", text[m.end() : sentence_end]).group(0)
+        if (
+            _ARTICLE_START.match(head)
+            and not ctx.names_in(m.end(), m.end() + len(head))
+            and not parse_role(head)[0]
+        ):
+            continue  # 'A sostenerlo è l'associazione dei pendolari, il cui portavoce ...'
         speaker = _apposed_person(people, text, m.end(), sentence_end)
         speaker = speaker or people.speaker_between(m.end(), sentence_end, text)
         speaker = speaker or people.first_after(m.end(), sentence_end)

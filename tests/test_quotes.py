@@ -283,6 +283,9 @@ def test_reported_speech_continues_the_last_speaker(
         "Secondo indiscrezioni, la giunta sarebbe pronta a rinnovare i contratti.",
         "Il prefetto Adelaide Bruschi ha smentito che ci siano stati feriti tra gli evacuati.",
         "Officials at the ministry said they were monitoring the situation.",
+        # An institution's statement, though a person is named in its apposition.
+        "Il comitato dei cittadini, guidato da Oreste Granata, chiede che il presidio resti aperto.",
+        "I ritardi sono raddoppiati. A sostenerlo è l'associazione dei pendolari, il cui portavoce, Oreste Granata, ha presentato un dossier.",
         # A question put to someone is not what they said.
         "Asked whether the depot would close, Dana Holt smiled.",
         # A quotation introduced by a speech verb is a direct quote, not reported speech.
@@ -583,6 +586,15 @@ def test_reported_speech_across_tenses_and_sources(text: str, speaker: str, clau
          "Wendy Marsh", "The pier will reopen in June"),
         ("Asked whether fares would rise, Wendy Marsh said the board had not yet decided.",
          "Wendy Marsh", "the board had not yet decided"),
+        # An aside after the source's comma is not the clause.
+        ("Per il consigliere Oreste Granata, invece, il nuovo calendario è realistico.",
+         "Oreste Granata", "il nuovo calendario è realistico"),
+        # 'che' before a speech verb is the relative subject of that verb, not its clause.
+        ("Lo ha reso noto il presidente, Oreste Granata, che ha poi aggiunto che le autobotti serviranno le frazioni.",
+         "Oreste Granata", "le autobotti serviranno le frazioni"),
+        # The place and date after an outlet stay out of a credited lede; an elided 'Lo'.
+        ("(ANSA) - PONTELAGO, 14 OTT - Il reparto aprirà a marzo. L'ha annunciato il direttore Oreste Granata.",
+         "Oreste Granata", "Il reparto aprirà a marzo"),
     ],
 )  # fmt: skip
 def test_reported_speech_in_more_agency_forms(text: str, speaker: str, clause: str) -> None:
