@@ -701,6 +701,10 @@ _AUX = (
 # A party or place in brackets after the name ('Mario Rossi (Pd) ha detto') and an age or a
 # role set off by commas ('Lindqvar, 54, said') stand between a subject and its verb.
 _CLOSE_TO_VERB = re.compile(rf"\s*(?:\([^()\n]{{1,40}}\)\s*)?{_AUX}")
+# 'Analyst Henrik Aasland of Fjord Securities said': the organisation qualifies the name.
+_OF_ORGANISATION = re.compile(
+    rf"\s+(?:of|at|from|di|del|della|dell['’]\s*)\s*(?:the\s+)?(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}{_AUX}"
+)
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
 # 'Rossi, che ha poi spiegato che', 'Roe, who said that'
 _RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", re.IGNORECASE)
@@ -990,8 +994,10 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
     for start, end, name in reversed(ctx.names_in(sent_start, verb_at)):
         if _CLOSE_TO_VERB.fullmatch(text, end, verb_at):
             return name
-        if _APPOSITION.fullmatch(text, end, verb_at) or _RELATIVE_SUBJECT.fullmatch(
-            text, end, verb_at
+        if (
+            _APPOSITION.fullmatch(text, end, verb_at)
+            or _RELATIVE_SUBJECT.fullmatch(text, end, verb_at)
+            or _OF_ORGANISATION.fullmatch(text, end, verb_at)
         ):
             return name
         after_role = bool(_AFTER_COMMA_ROLE.search(text, sent_start, start))

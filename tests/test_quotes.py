@@ -586,6 +586,9 @@ def test_reported_speech_across_tenses_and_sources(text: str, speaker: str, clau
          "Wendy Marsh", "The pier will reopen in June"),
         ("Asked whether fares would rise, Wendy Marsh said the board had not yet decided.",
          "Wendy Marsh", "the board had not yet decided"),
+        # An organisation after the name qualifies it: the person is the subject.
+        ("Analyst Wendy Marsh of Fjord Securities said she expected two more smelters to restart.",
+         "Wendy Marsh", "she expected two more smelters to restart"),
         # An aside after the source's comma is not the clause.
         ("Per il consigliere Oreste Granata, invece, il nuovo calendario è realistico.",
          "Oreste Granata", "il nuovo calendario è realistico"),
