@@ -606,6 +606,13 @@ _ASKED_LEAD = re.compile(
     r"\s*(?:asked|alla\s+domanda|interpellat[oaie]|rispondendo\s+alla\s+domanda)\b[^,.;:!?\n]*,",
     re.IGNORECASE,
 )
+# 'agreed to establish a body that would ...': after 'to' a verb, so 'that' is a relative;
+# 'said to reporters that' is whom they spoke to.
+_TO_INFINITIVE = re.compile(
+    r",?\s+to\s+(?!(?:the|a|an|reporters|journalists|his|her|their|its|me|us|him|them)\b)"
+    r"(?-i:[a-z])",
+    re.IGNORECASE,
+)
 # 'di' then an infinitive ('di aver chiesto', 'di voler', 'di non essere'): what the speaker
 # said they did or will do.
 _DI_INFINITIVE = re.compile(
@@ -696,11 +703,14 @@ _NO_SUBJECT = re.compile(r"(?:^|,)\s*(?:(?:e|ed|ma|poi)\s+)?$", re.IGNORECASE)
 # the rest of a noun phrase ('the minister at the centre of the Kuznetsova doping row says').
 _AUX = (
     r"(?:(?:has|have|had|also|then|later|previously|earlier|again|recently|repeatedly|"
-    r"once|yesterday|today|would|will|ha|aveva|poi|anche|ieri|oggi|inoltre|quindi|infine)\s+){0,3}"
+    r"once|yesterday|today|would|will|ha|aveva|è|era|poi|anche|ieri|oggi|inoltre|quindi|infine)\s+){0,3}"
 )
 # A party or place in brackets after the name ('Mario Rossi (Pd) ha detto') and an age or a
 # role set off by commas ('Lindqvar, 54, said') stand between a subject and its verb.
-_CLOSE_TO_VERB = re.compile(rf"\s*(?:\([^()\n]{{1,40}}\)\s*)?{_AUX}")
+# 'Mr Hilton on Tuesday said': a day between them too.
+_CLOSE_TO_VERB = re.compile(
+    rf"\s*(?:\([^()\n]{{1,40}}\)\s*)?(?:on\s+(?-i:[A-Z])[a-z]+day\s+)?{_AUX}"
+)
 # 'Analyst Henrik Aasland of Fjord Securities said': the organisation qualifies the name.
 _OF_ORGANISATION = re.compile(
     rf"\s+(?:of|at|from|di|del|della|dell['’]\s*)\s*(?:the\s+)?(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}{_AUX}"
@@ -742,10 +752,19 @@ _ACCORDING = re.compile(
     r"\b(?P<how>(?:secondo\s+quanto\s+(?:" + IT_PARTICIPLES + r")\s+" + _IT_BY + r"|secondo"
     r"|according\s+to|stando\s+" + _IT_TO + r"|a\s+detta\s+" + _IT_OF + r"|(?P<initial>per"
     r"|come\s+(?:ha|aveva)\s+(?:(?:" + IT_ADVERBS + r")\s+)?(?:" + IT_PARTICIPLES + r")"
+    r"|come\s+(?:" + IT_PARTICIPLES + r")\s+" + _IT_BY + r""
     r"|as\s+(?:said|explained|noted|put\s+it)\s+by)))(?:\s+|(?<=['’]))"
     r"(?!cui\b|il quale\b|la quale\b|whom\b)"
     r"(?P<who>[^,.;:!?\n“”«»\"]{2,80}?)\s*(?P<sep>[,.;])",
     re.IGNORECASE,
+)
+_ACCORDING_BARE = re.compile(
+    rf"\b(?:secondo|stando\s+{_IT_TO}|a\s+detta\s+{_IT_OF})(?:\s+|(?<=['’]))", re.IGNORECASE
+)
+# Only an article and lower-case role words between the source word and the name.
+_ROLE_WORDS = re.compile(r"\s*(?:(?:il|lo|la|l['’]|the)\s*)?(?:[a-zà-ÿ'’]+\s+){0,5}")
+_CLAUSE_AFTER_NAME = re.compile(
+    r"\s+(?!(?:e|ed|o|and|or|di|del|della|dei|de|da|of|in|a)\b)[a-zà-ÿ]", re.IGNORECASE
 )
 _ASIDE = re.compile(
     r"\s*(?:invece|però|pero|comunque|inoltre|infatti|quindi|tuttavia|al\s+contrario|however"
@@ -802,11 +821,16 @@ _ADVERBIAL_OPENERS = frozenset(
 _TIME = (
     r"(?:on\s+\w+|in\s+a\s+statement|in\s+an\s+interview|yesterday|today|earlier|later"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight"
-    r"|last\s+week|ieri|oggi|in\s+una\s+nota)"
+    r"|last\s+week|ieri|oggi|in\s+una\s+nota"
+    r"|in\s+a\s+(?:letter|speech|post|note|blog\s+post|press\s+release|video)(?:\s+to\s+\w+)?"
+    r"|on\s+(?:social\s+media|(?-i:[A-Z])\w+))"
 )
 # 'told reporters', 'told Reuters on Tuesday': whom the words were said to.
 _TOLD_WHOM = r"(?:reporters|journalists|(?-i:[A-Z][\w&]+)|the\s+(?-i:[A-Z])\w+)"
 _TIME_ONLY = re.compile(rf"\s+(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})\s*", re.IGNORECASE)
+_NAME_THEN_ROLE = re.compile(
+    rf"(\s+(?:{_CAP}\s+){{1,2}}{_CAP})\s*,\s*(?:the|a|an|il|la|lo|l['’])\b[^,]{{2,80}}"
+)
 _OWNER = re.compile(r"['’]s?\b")
 _BLANK_LINE = re.compile(r"(?=\n\n)")
 # Between a clause's comma and the speech verb of the next statement in its sentence:
@@ -906,7 +930,9 @@ class _Context:
         stop and before any direct quote inside it; None for a question or too short."""
         text = self.text
         para_end = self.paragraph(start)[1]
-        while start < para_end and (text[start].isspace() or _LEADING_DASH.match(text, start)):
+        while start < para_end and (
+            text[start].isspace() or text[start] == "," or _LEADING_DASH.match(text, start)
+        ):
             start += 1
         stop = _CLAUSE_END.search(text, start, para_end)
         end = stop.start() if stop else para_end
@@ -1064,7 +1090,7 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
         inverted = ctx.names_in(*conj.span("mid"))
         if not mid:
             return conj.end(), ""
-        if not _MID_CLAUSE_WORDS.intersection(mid):
+        if not _MID_CLAUSE_WORDS.intersection(mid) and not _TO_INFINITIVE.match(conj.group("mid")):
             if mid[0] in _MID_OPENERS:
                 return conj.end(), ""
             if italian and inverted:
@@ -1166,6 +1192,22 @@ def _reported_by_source(ctx: _Context) -> None:
         if span:
             ctx.add(*span, speaker)
 
+    for m in _ACCORDING_BARE.finditer(text):
+        # 'Secondo l'assessore Aurelio Ferrante il ponte riaprirà': no comma after the name.
+        sent_start = ctx.sentence_start(m.start())
+        if ctx.inside_quote(m.start()) or not _SENTENCE_OPENER.fullmatch(
+            text, sent_start, m.start()
+        ):
+            continue
+        who = ctx.names_in(m.end(), m.end() + 80)
+        if not who or not _ROLE_WORDS.fullmatch(text, m.end(), who[0][0]):
+            continue
+        if not _CLAUSE_AFTER_NAME.match(text, who[0][1]):
+            continue  # a comma (the rule above), more of the name, or a second person
+        span = ctx.clause(who[0][1])
+        if span:
+            ctx.add(*span, who[0][2])
+
     for m in _ACCORDING_TO_WHOM.finditer(text):
         if ctx.inside_quote(m.start()):
             continue
@@ -1207,6 +1249,8 @@ def _reported_before_verbs(ctx: _Context) -> None:
         # '<clause>, X said on Thursday, adding that ...': the next statement is its own.
         end = ctx.next_speech_act(v1, end, gerund_only=True)
         tail = text[v1:end]
+        if "," in tail and (named := _NAME_THEN_ROLE.fullmatch(tail)):
+            tail = named.group(1)  # 'said Wendy Marsh, the council's deputy leader.'
         if "," in tail or len(tail.split()) > 8:
             continue
         sent_start = ctx.sentence_start(v0)
@@ -1238,7 +1282,15 @@ def _apposed_subject(ctx: _Context, sent_start: int, comma: int) -> tuple[str, i
     text = ctx.text
     c2 = text.rfind(",", sent_start, comma)
     names = ctx.names_in(c2 + 1, comma) if c2 >= 0 else []
-    if len(names) != 1 or text[c2 + 1 : comma].strip() != text[names[0][0] : names[0][1]]:
+    role = text[c2 + 1 : comma].strip()
+    if not names and role[:1].islower() and len(role.split()) <= 8:
+        # '<clause>, Wendy Marsh, the council's deputy leader, said.': the role after the name
+        c3 = text.rfind(",", sent_start, c2)
+        names = ctx.names_in(c3 + 1, c2) if c3 >= 0 else []
+        if len(names) == 1 and text[c3 + 1 : c2].strip() == text[names[0][0] : names[0][1]]:
+            return names[0][2], c3
+        return "", comma
+    if len(names) != 1 or role != text[names[0][0] : names[0][1]]:
         return "", comma
     c3 = text.rfind(",", sent_start, c2)
     role = text[c3 + 1 : c2].strip() if c3 >= 0 else ""
@@ -1304,8 +1356,11 @@ def _said_so_by(
     floor_in_para: dict[int, int] = {}
     for m in _SAID_SO.finditer(text):
         before = text[: m.start()].rstrip()
-        if before and before[-1] not in '.!?”»"':
+        if before and before[-1] not in '.!?”»":':
             continue
+        colon = len(before) - 1 if before.endswith(":") else -1
+        if colon >= 0 and not m.group(0)[:1].islower():
+            continue  # ': Lo ha detto' opens a new sentence; ': lo ha detto X' credits the clause
         if ctx.inside_quote(m.start()):
             continue
         para_start, para_end = ctx.paragraph(m.start())
@@ -1346,6 +1401,8 @@ def _said_so_by(
             dateline = _DATELINE.match(text, start, len(before))
             start = dateline.end() if dateline else start
             span = ctx.clause(start)
+            if span and colon >= 0:
+                span = (span[0], min(span[1], colon))  # '<clause>: lo ha assicurato X.'
             if span and span[1] <= m.start():
                 reported.append(Quote(*span, speaker, "reported"))
     return quotes, reported

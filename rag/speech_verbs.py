@@ -39,6 +39,13 @@ _IRREGULAR: dict[str, tuple[str, str, str, str]] = {
     "rendere noto": ("rende noto", "rendeva noto", "reso noto", "rendendo noto"),
     "far notare": ("fa notare", "faceva notare", "fatto notare", "facendo notare"),
     "far presente": ("fa presente", "faceva presente", "fatto presente", "facendo presente"),
+    "credere": ("crede", "credeva", "creduto", "credendo"),
+    "mettere in chiaro": (
+        "mette in chiaro",
+        "metteva in chiaro",
+        "messo in chiaro",
+        "mettendo in chiaro",
+    ),
     "mettere in guardia": (
         "mette in guardia",
         "metteva in guardia",
@@ -56,7 +63,7 @@ _REGULAR = """
     replicare anticipare raccontare stimare notare puntualizzare auspicare lamentare
     ipotizzare rivelare comunicare confidare obiettare testimoniare scherzare avvisare
     rimarcare rivendicare tuonare incalzare rassicurare chiosare sentenziare specificare
-    continuare informare svelare minacciare
+    continuare informare svelare minacciare annotare argomentare
 """.split()
 
 
@@ -115,7 +122,7 @@ _ADV = rf"(?:(?:{IT_ADVERBS})\s+){{0,2}}"
 _STANCE = r"convint|sicur|cert|fiducios|ottimist|pessimist|preoccupat|persuas|soddisfatt"
 IT_REFLEXIVE = (
     rf"si\s+(?:è|era|sarebbe)\s+dett[oaie]\s+(?:{_STANCE})[oaie]|si\s+dice\s+(?:{_STANCE})[oaie]"
-    rf"|dicendosi\s+(?:{_STANCE})[oaie]"
+    rf"|dicendosi\s+(?:{_STANCE})[oaie]|(?:(?<=è\s)|(?<=era\s))(?:convint|sicur|persuas|fiducios)[oaie]"
 )
 # An indirect question ('si è chiesto perché ...', 'ha domandato se ...'): reported speech
 # when 'se'/'perché' follows (rag.quotes checks that).
@@ -145,7 +152,8 @@ EN_REPORTING = _alternation(
     assured promised estimated concluded complained hinted indicated replied responded observed
     cautioned recalled stated states asserted contended reckons vowed pledged disclosed
     wrote writes adding saying warning insisting arguing explaining stressing noting
-    asked asks wondered
+    asked asks wondered commented highlighted underlined remarked alleged testified boasted
+    concedes admits acknowledges announces agreed
     """.split()
     # 'pointed_out': one entry of two words
 ) + (

@@ -286,6 +286,8 @@ def test_reported_speech_continues_the_last_speaker(
         # An institution's statement, though a person is named in its apposition.
         "Il comitato dei cittadini, guidato da Oreste Granata, chiede che il presidio resti aperto.",
         "I ritardi sono raddoppiati. A sostenerlo è l'associazione dei pendolari, il cui portavoce, Oreste Granata, ha presentato un dossier.",
+        # After 'agreed to' + a verb, 'that' is a relative pronoun.
+        "Wendy Marsh agreed to set up a board that would oversee the harbour.",
         # A question put to someone is not what they said.
         "Asked whether the depot would close, Dana Holt smiled.",
         # A quotation introduced by a speech verb is a direct quote, not reported speech.
@@ -589,6 +591,29 @@ def test_reported_speech_across_tenses_and_sources(text: str, speaker: str, clau
         # An organisation after the name qualifies it: the person is the subject.
         ("Analyst Wendy Marsh of Fjord Securities said she expected two more smelters to restart.",
          "Wendy Marsh", "she expected two more smelters to restart"),
+        # A passive source phrase; 'secondo' without a comma after the name.
+        ("Come sottolineato dal sindaco Aurelio Ferrante, il bilancio è in attivo da tre anni.",
+         "Aurelio Ferrante", "il bilancio è in attivo da tre anni"),
+        ("Secondo l'assessore Aurelio Ferrante il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "il ponte riaprirà a giugno"),
+        # Belief and more verbs of saying; a clause opening with an insert.
+        ("Aurelio Ferrante è convinto che il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "il ponte riaprirà a giugno"),
+        ("Aurelio Ferrante ha messo in chiaro che il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "il ponte riaprirà a giugno"),
+        ("Aurelio Ferrante ha detto che, nonostante i ritardi, il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "nonostante i ritardi, il ponte riaprirà a giugno"),
+        ("Wendy Marsh highlighted that the bridge would reopen in June.",
+         "Wendy Marsh", "the bridge would reopen in June"),
+        # A clause credited after a colon; a name and its role set off after the clause.
+        ("Il ponte riaprirà a giugno: lo ha assicurato Aurelio Ferrante.",
+         "Aurelio Ferrante", "Il ponte riaprirà a giugno"),
+        ("The bridge will reopen in June, Wendy Marsh wrote in a letter to residents.",
+         "Wendy Marsh", "The bridge will reopen in June"),
+        ("The bridge will reopen in June, Wendy Marsh, the council's deputy leader, said.",
+         "Wendy Marsh", "The bridge will reopen in June"),
+        ("The bridge will reopen in June, said Wendy Marsh, the council's deputy leader.",
+         "Wendy Marsh", "The bridge will reopen in June"),
         # An aside after the source's comma is not the clause.
         ("Per il consigliere Oreste Granata, invece, il nuovo calendario è realistico.",
          "Oreste Granata", "il nuovo calendario è realistico"),
