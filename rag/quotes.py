@@ -111,6 +111,10 @@ _TITLED = re.compile(
     rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
 )
 _WORD_CAP = re.compile(rf"\b{_CAP}\b")
+# An office compounded with '-master' or '-man' before a name: 'Harbourmaster Desmond
+# Fairweather', 'Welshman Jimmy Watkins', in a run of three capitalised words only (so
+# 'Norman Lamont' keeps his first name).
+_AGENT_NOUN = re.compile(r"[A-Z][a-z]{2,}(?:master|mistress|man|woman|person)")
 # A sentence's first word with an elided article, "L'assessore", "Dell'ex": no name.
 _ELIDED_WORD = re.compile(r"(?:L|Dell|All|Nell|Sull|Dall|Quest|Un)['’][a-zà-ÿ]")
 _ENDS_PHRASE = re.compile(
@@ -269,6 +273,7 @@ class _People:
             while lead < len(tokens) and (
                 fold(tokens[lead]) in _NOT_NAMES
                 or _ELIDED_WORD.match(tokens[lead])
+                or (lead == 0 and len(tokens) == 3 and _AGENT_NOUN.fullmatch(tokens[0]))
                 or (lead and tokens[lead].islower())  # "L'assessora al Commercio"
             ):
                 lead += 1
@@ -450,8 +455,35 @@ def _tail_speaker(
         speaker = people.speaker_between(*window, text) or people.first_after(*window)
         # '», ha replicato in serata il ministro.': a role the article gives one person.
         role = _ROLE_AFTER_VERB.match(text, *window)
-        speaker = speaker or (match_role(role.group(1), roles) if role else "")
+        speaker = speaker or (_role_holder(role.group(1), roles) if role else "")
     return speaker
+
+
+# Italian puts adjectives after an office ('la dirigente scolastica', 'il direttore
+# generale') and drops them when it names the office again ('la dirigente').
+_POSTPOSED_ADJ = re.compile(r"[a-z]+(?:ale|ali|ario|aria|ivo|iva|ico|ica|ato|ata)")
+_LEADING_ARTICLES = frozenset("il lo la l i gli le the un una uno".split())
+
+
+def _role_holder(phrase: str, roles: dict[str, str]) -> str:
+    """The person the article gives the role ``phrase``: ``match_role``, or else the one
+    role the article names with ``phrase`` and one adjective after it ('la dirigente' for
+    'la dirigente scolastica, Annalisa Perticone'); "" when none or several."""
+    if name := match_role(phrase, roles):
+        return name
+    words = _words(phrase)
+    while words and words[0] in _LEADING_ARTICLES:
+        words = words[1:]
+    if not words or len(words) > 2:
+        return ""
+    holders = {
+        name
+        for key, name in roles.items()
+        if (parts := key.split())[: len(words)] == words
+        and len(parts) == len(words) + 1
+        and _POSTPOSED_ADJ.fullmatch(parts[-1])
+    }
+    return holders.pop() if len(holders) == 1 else ""
 
 
 def find_quotes(text: str) -> list[Quote]:
@@ -1052,7 +1084,7 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
         return None
     role = _ROLE_SUBJECT.search(head)
     if role and len(role.group(1).split()) <= 6:
-        return match_role(role.group(1), ctx.roles)
+        return _role_holder(role.group(1), ctx.roles)
     return ""
 
 
@@ -1152,7 +1184,7 @@ def _reported_by_source(ctx: _Context) -> None:
             # first name is the person, what follows qualifies them.
             speaker = who[0][2]
         else:
-            speaker = match_role(m.group("who"), ctx.roles)
+            speaker = _role_holder(m.group("who"), ctx.roles)
         if not speaker:
             continue
         sent_start = ctx.sentence_start(m.start())
@@ -1214,7 +1246,7 @@ def _reported_by_source(ctx: _Context) -> None:
         sent_start = ctx.sentence_start(m.start())
         names = [n for n in ctx.names_in(sent_start, m.start()) if n[1] == m.start()]
         role = _ROLE_SUBJECT.search(text, sent_start, m.start())
-        speaker = names[0][2] if names else match_role(role.group(1), ctx.roles) if role else ""
+        speaker = names[0][2] if names else _role_holder(role.group(1), ctx.roles) if role else ""
         span = ctx.clause(m.end())
         if span and speaker:
             ctx.add(*span, speaker)
@@ -1264,7 +1296,7 @@ def _reported_before_verbs(ctx: _Context) -> None:
                 continue
         else:  # 'said Smith.', 'ha detto il sindaco.'
             names = ctx.names_in(v1, end)
-            subject = names[0][2] if names else match_role(tail, ctx.roles)
+            subject = names[0][2] if names else _role_holder(tail, ctx.roles)
             if not subject and (not _words(tail) or _TIME_ONLY.fullmatch(tail)):
                 # '<clause>, the transport minister, Imogen Castellane, told reporters.'
                 subject, comma = _apposed_subject(ctx, sent_start, comma)
@@ -1378,7 +1410,7 @@ def _said_so_by(
         speaker = speaker or people.first_after(m.end(), sentence_end)
         if not speaker:
             role = re.match(r"[^,.;:]{2,60}", text[m.end() : sentence_end])
-            speaker = match_role(role.group(0), roles) if role else ""
+            speaker = _role_holder(role.group(0), roles) if role else ""
         if not speaker:
             continue
         floor = floor_in_para.get(para_start, para_start)

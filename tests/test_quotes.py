@@ -614,6 +614,11 @@ def test_reported_speech_across_tenses_and_sources(text: str, speaker: str, clau
          "Wendy Marsh", "The bridge will reopen in June"),
         ("The bridge will reopen in June, said Wendy Marsh, the council's deputy leader.",
          "Wendy Marsh", "The bridge will reopen in June"),
+        # An office named again without its adjective; an office compounded with '-master'.
+        ("La dirigente scolastica, Annalisa Perrone, ha chiuso l'istituto. Stando alla dirigente, i tecnici arriveranno lunedì.",
+         "Annalisa Perrone", "i tecnici arriveranno lunedì"),
+        ("Harbourmaster Desmond Hale said in a statement that two boats had sunk in the storm.",
+         "Desmond Hale", "two boats had sunk in the storm"),
         # An aside after the source's comma is not the clause.
         ("Per il consigliere Oreste Granata, invece, il nuovo calendario è realistico.",
          "Oreste Granata", "il nuovo calendario è realistico"),
