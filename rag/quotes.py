@@ -87,6 +87,8 @@ _NOT_NAMES = frozenset(
     Mr Mrs Ms Dr Sir Lord Lady Said Says Told Added BBC News Reuters Times Sunday
     Bank Managers Management Investment Investments Association Institute University Council
     Company Corporation Corp Inc Ltd Plc Fund Party Union Agency Office Commission Federation
+    Renewables Energy Metals Holdings Partners Airlines Motors Systems Technologies Logistics
+    Industries Foods Pharmaceuticals Telecom Commodities Shipping Ferries Rail Railways
     League Club United City Court Department Ministry Board Authority Capital Securities
     Mayor Councillor Cllr Alderman Senator Judge Justice Inspector Detective Sergeant Constable
     Bishop Cardinal Reverend Rev Sindaco Sindaca Assessore Assessora Onorevole Ministro
@@ -115,6 +117,13 @@ _WORD_CAP = re.compile(rf"\b{_CAP}\b")
 # Fairweather', 'Welshman Jimmy Watkins', in a run of three capitalised words only (so
 # 'Norman Lamont' keeps his first name).
 _AGENT_NOUN = re.compile(r"[A-Z][a-z]{2,}(?:master|mistress|man|woman|person)")
+# A capitalised run right after one of these names an organisation, not a person.
+_INSTITUTION_BEFORE = re.compile(
+    r"\b(?:associazione|fondazione|cooperativa|comitato|società|consorzio|gruppo|partito"
+    r"|sindacato|movimento|azienda|impresa|ditta|federazione|onlus|association|foundation"
+    r"|group|company|firm|charity|campaign|network|coalition)\s+$",
+    re.IGNORECASE,
+)
 # A sentence's first word with an elided article, "L'assessore", "Dell'ex": no name.
 _ELIDED_WORD = re.compile(r"(?:L|Dell|All|Nell|Sull|Dall|Quest|Un)['’][a-zà-ÿ]")
 _ENDS_PHRASE = re.compile(
@@ -313,6 +322,10 @@ class _People:
                     continue
                 if any(fold(t) in _PLACE_WORDS for t in tokens[:-1]):
                     continue  # 'Pendolari Val Lusina', 'Borgo Alto'
+                if not lead and _INSTITUTION_BEFORE.search(
+                    text, max(0, m.start(1) - 30), m.start(1)
+                ):
+                    continue  # "l'associazione Binari Antichi", 'the campaign group Rails Not Runways'
                 surname = fold(tokens[-1])
                 self.full.setdefault(surname, " ".join(tokens))
         for m in _WORD_CAP.finditer(text):
@@ -452,7 +465,14 @@ def _tail_speaker(
         stop = re.search(r"[.!?](?:\s|$)", after[verb.end() :])
         reach = min(50, stop.start() if stop else 50)
         window = (close_at + verb.end(), close_at + verb.end() + reach)
-        speaker = people.speaker_between(*window, text) or people.first_after(*window)
+        # '..., ha spiegato il presidente dell'associazione Binari Antichi, Teodoro
+        # Pellegrini.': the person after the organisation, up to the sentence's end.
+        sentence = (window[0], close_at + verb.end() + min(120, stop.start() if stop else 120))
+        speaker = (
+            _apposed_person(people, text, *sentence)
+            or people.speaker_between(*window, text)
+            or people.first_after(*window)
+        )
         # '», ha replicato in serata il ministro.': a role the article gives one person.
         role = _ROLE_AFTER_VERB.match(text, *window)
         speaker = speaker or (_role_holder(role.group(1), roles) if role else "")
@@ -791,7 +811,8 @@ _ACCORDING = re.compile(
     re.IGNORECASE,
 )
 _ACCORDING_BARE = re.compile(
-    rf"\b(?:secondo|stando\s+{_IT_TO}|a\s+detta\s+{_IT_OF})(?:\s+|(?<=['’]))", re.IGNORECASE
+    rf"\b(?:secondo|stando\s+{_IT_TO}|a\s+detta\s+{_IT_OF}|(?P<per>per))(?:\s+|(?<=['’]))",
+    re.IGNORECASE,
 )
 # Only an article and lower-case role words between the source word and the name.
 _ROLE_WORDS = re.compile(r"\s*(?:(?:il|lo|la|l['’]|the)\s*)?(?:[a-zà-ÿ'’]+\s+){0,5}")
@@ -1236,6 +1257,10 @@ def _reported_by_source(ctx: _Context) -> None:
             continue
         if not _CLAUSE_AFTER_NAME.match(text, who[0][1]):
             continue  # a comma (the rule above), more of the name, or a second person
+        if m.group("per") and not any(
+            q.speaker == who[0][2] and q.start < m.start() for q in ctx.direct
+        ):
+            continue  # 'Per X il Comune ha stanziato ...' is for X, unless X has spoken
         span = ctx.clause(who[0][1])
         if span:
             ctx.add(*span, who[0][2])
@@ -1369,7 +1394,7 @@ def _apposed_person(people: _People, text: str, start: int, end: int) -> str:
     found = [(s, e, n) for s, e, n in people.mentions if start <= s and e <= end]
     for (_, e1, _), (s2, e2, n2) in zip(found, found[1:], strict=False):
         # Mentions span the surname: "Aperte, Ildebrando Fusari," has the first name between.
-        if _THEN_NAME.fullmatch(text, e1, s2) and text[e2 : e2 + 1] in (",", ""):
+        if _THEN_NAME.fullmatch(text, e1, s2) and text[e2 : e2 + 1] in (",", ".", ";", ""):
             return n2
     return ""
 

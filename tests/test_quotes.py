@@ -619,6 +619,9 @@ def test_reported_speech_across_tenses_and_sources(text: str, speaker: str, clau
          "Annalisa Perrone", "i tecnici arriveranno lunedì"),
         ("Harbourmaster Desmond Hale said in a statement that two boats had sunk in the storm.",
          "Desmond Hale", "two boats had sunk in the storm"),
+        # 'Per X' with no comma, once X has spoken.
+        ("«Una stagione mai vista», ha detto Saverio Lombardo. Per Lombardo i croceristi saranno centomila.",
+         "Saverio Lombardo", "i croceristi saranno centomila"),
         # An aside after the source's comma is not the clause.
         ("Per il consigliere Oreste Granata, invece, il nuovo calendario è realistico.",
          "Oreste Granata", "il nuovo calendario è realistico"),
@@ -658,6 +661,11 @@ def test_two_statements_in_one_sentence(text: str, expected: list[tuple[str, str
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # The person after an organisation's name, not the organisation.
+        ('"Abbiamo restaurato due carrozze", ha spiegato il presidente dell\'associazione Binari Antichi, Teodoro Pellegrini.',
+         [("Teodoro Pellegrini", "Abbiamo restaurato due carrozze")]),
+        ('"We will appeal," said Jo Reyes of Harrowgate Renewables.',
+         [("Jo Reyes", "We will appeal,")]),
         ("Il presidente Oreste Granata ha aperto il convegno. «I bacini vanno aperti subito». Parole della sottosegretaria Ersilia Cantoni, in visita ai campi.",
          [("Ersilia Cantoni", "I bacini vanno aperti subito")]),
         ("La sottosegretaria Ersilia Cantoni ha parlato per prima. «Non lasceremo sole le aziende», è stato il commento di Oreste Granata.",
