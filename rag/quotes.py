@@ -1391,7 +1391,12 @@ def _apposed_person(people: _People, text: str, start: int, end: int) -> str:
     """'il coordinatore della rete Scuole Aperte, Eusebio Marangoni,': of two names in a
     row, the one set off by commas after the other is the person; the first qualified the
     role (an organisation)."""
-    found = [(s, e, n) for s, e, n in people.mentions if start <= s and e <= end]
+    found = []
+    for s, e, n in people._from(start):  # mentions by start: no scan of the whole article
+        if s >= end:
+            break
+        if e <= end:
+            found.append((s, e, n))
     for (_, e1, _), (s2, e2, n2) in zip(found, found[1:], strict=False):
         # Mentions span the surname: "Aperte, Ildebrando Fusari," has the first name between.
         if _THEN_NAME.fullmatch(text, e1, s2) and text[e2 : e2 + 1] in (",", ".", ";", ""):
