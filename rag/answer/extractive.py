@@ -88,7 +88,7 @@ MIN_CLAUSE_WORDS = 5  # a shorter quote is a phrase, not a statement about a top
 # other articles retrieved (set on the even halves of the wire set and bbc_quotes).
 MAX_BELOW_ELSEWHERE = 0.05
 ELSEWHERE_HITS = 6  # passages read for what the other articles say...
-ELSEWHERE_SENTENCES = 16  # ...at most this many of their sentences, in retrieval order
+ELSEWHERE_SENTENCES = 8  # ...at most this many of their sentences, in retrieval order
 
 _MONTHS = {
     "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
