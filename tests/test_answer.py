@@ -502,3 +502,77 @@ def test_a_topic_is_matched_across_languages_and_an_unrelated_one_refused(
     if not refused:
         assert "“Il nuovo ponte sarà pronto entro giugno”" in answer.text
         assert answer.sources[0].speaker == "Livia Marchetti"
+
+
+def _statements_answer(question: str, sims: dict[str, float], *texts: str):
+    """The extractive answer to ``question`` over fictional ``texts`` (one article each),
+    with sentence similarities fixed by ``sims``."""
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    hits = [_hit(t, doc_id=f"fict-{i}") for i, t in enumerate(texts)]
+    return answerer.answer(analyse(question), hits)
+
+
+_QUAY = (
+    'Harbour master Ines Calloway said: "Ships can dock from 12 May." She added: "Crews '
+    'are working around the clock."'
+)
+
+
+def test_when_picks_the_statement_that_holds_a_date() -> None:
+    # "When": the dated statement answers, although the other is a little closer.
+    sims = {"Ships can dock from 12 May.": 0.84, "Crews are working around the clock.": 0.85}
+    answer = _statements_answer(
+        "What did Calloway say about when the harbour reopens?", sims, _QUAY
+    )
+    assert [s.quote for s in answer.sources] == ["Ships can dock from 12 May."]
+
+
+_STORM = (
+    'Harbour master Ines Calloway called the storm damage "the worst anyone here can '
+    'remember". "Crews are working around the clock to repair it," she said.'
+)
+
+
+def test_a_sentence_holding_another_quote_does_not_introduce_the_next_one() -> None:
+    # The second quote follows the sentence that holds the first; that sentence names the
+    # storm damage, but it is the first quote's, not what the second is about.
+    sims = {
+        'Harbour master Ines Calloway called the storm damage "the worst anyone here can remember".': 0.95,
+        "the worst anyone here can remember": 0.80,
+        "Crews are working around the clock to repair it,": 0.80,
+    }
+    answer = _statements_answer("What did Calloway say about the storm damage?", sims, _STORM)
+    assert not answer.refused
+    assert [s.quote for s in answer.sources] == ["the worst anyone here can remember"]
+
+
+_MEALS = (
+    "Free hot meals will be served in every primary school from September, the council "
+    "announced on Monday. [Fictional briefing written for tests.]"
+)
+
+
+@pytest.mark.parametrize(
+    ("nearest", "refused"),
+    [
+        # Calloway's nearest statement is close to "school meals", but another article says
+        # it far more closely: she never spoke on it.
+        (0.84, True),
+        # Close to what the other article says: her statement is on it.
+        (0.92, False),
+    ],
+)
+def test_a_topic_another_article_says_far_more_closely_is_refused(
+    nearest: float, refused: bool
+) -> None:
+    sims = {
+        "Ships can dock from 12 May.": nearest,
+        "Crews are working around the clock.": 0.70,
+        _MEALS.split(" [")[0]: 0.95,
+    }
+    answer = _statements_answer("What did Calloway say about school meals?", sims, _QUAY, _MEALS)
+    assert answer.refused is refused
+    assert answer.signals["elsewhere"] == pytest.approx(0.95, abs=1e-6)
