@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
+from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
+from langchain_core.outputs import LLMResult  # noqa: E402
 from wires import in_split, load_set, open_assistant  # noqa: E402
 
 from rag import Answer, Assistant  # noqa: E402
@@ -48,10 +50,51 @@ SEED = [
     ("Who won the 2022 World Cup?", [], ""),
 ]  # fmt: skip
 SEED_STORE = ROOT / ".stores" / "llm-seed"
+# Quiet-machine rates of the 1.5B on 2 threads (issue 15): what a run's token counts imply
+# when the shared machine's load makes its wall times meaningless.
+QUIET_PROMPT_TPS = 78.0
+QUIET_GENERATION_TPS = 29.0
 
 
-def run(assistant: Assistant, question: str, history: list[Any]) -> dict[str, Any]:
-    """One question through the progressive stream, timed."""
+class Tokens(BaseCallbackHandler):
+    """Each model call's token counts, from the usage ChatLocal reports at its end."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        for generations in response.generations:
+            for g in generations:
+                message = getattr(g, "message", None)
+                usage = getattr(message, "usage_metadata", None) or {}
+                timings = getattr(message, "response_metadata", {}).get("timings", {})
+                self.calls.append(
+                    {
+                        "prompt_tokens": usage.get("input_tokens", 0),
+                        # the prefix llama.cpp reused from the previous call is not evaluated
+                        "prompt_evaluated": timings.get("prompt_n", 0),
+                        "generated_tokens": usage.get("output_tokens", 0),
+                        "prompt_ms": timings.get("prompt_ms"),
+                        "generation_ms": timings.get("predicted_ms"),
+                    }
+                )
+
+
+def quiet_times(calls: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """(first token, whole written part) the calls' tokens take at the quiet rates: the
+    model's share of the time, without the check's few e5 embeddings."""
+    if not calls:
+        return None, None
+    whole = sum(
+        c["prompt_evaluated"] / QUIET_PROMPT_TPS + c["generated_tokens"] / QUIET_GENERATION_TPS
+        for c in calls
+    )
+    return calls[0]["prompt_evaluated"] / QUIET_PROMPT_TPS + 1 / QUIET_GENERATION_TPS, whole
+
+
+def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens) -> dict[str, Any]:
+    """One question through the progressive stream, timed, with the model's tokens."""
+    tokens.calls = []
     t0 = time.perf_counter()
     extractive_s = asked_at = first_token_s = None
     final: Answer | None = None
@@ -66,6 +109,7 @@ def run(assistant: Assistant, question: str, history: list[Any]) -> dict[str, An
     end = time.perf_counter()
     assert final is not None and extractive_s is not None and asked_at is not None
     g = final.generated
+    quiet_ttft, quiet_whole = quiet_times(tokens.calls)
     return {
         "question": question,
         "extractive_s": extractive_s,
@@ -78,6 +122,16 @@ def run(assistant: Assistant, question: str, history: list[Any]) -> dict[str, An
         "claims": [] if g is None else [c.model_dump() for c in g.claims],
         "notes": [] if g is None else g.notes,
         "quotes": {s.n: (s.speaker, s.quote) for s in final.sources},
+        "calls": tokens.calls,
+        "prompt_tokens": sum(c["prompt_tokens"] for c in tokens.calls) if tokens.calls else None,
+        "prompt_evaluated": (
+            sum(c["prompt_evaluated"] for c in tokens.calls) if tokens.calls else None
+        ),
+        "generated_tokens": (
+            sum(c["generated_tokens"] for c in tokens.calls) if tokens.calls else None
+        ),
+        "quiet_ttft_model_s": quiet_ttft,
+        "quiet_generated_s": quiet_whole,
     }
 
 
@@ -122,7 +176,10 @@ def speed(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "max": round(max(vals), 2),
         }
 
-    return {k: stats(k) for k in ("extractive_s", "ttft_s", "ttft_model_s", "generated_s")}
+    keys = ("extractive_s", "ttft_s", "ttft_model_s", "generated_s")
+    keys += ("prompt_tokens", "prompt_evaluated", "generated_tokens")
+    keys += ("quiet_ttft_model_s", "quiet_generated_s")
+    return {k: stats(k) for k in keys}
 
 
 def main() -> None:
@@ -142,13 +199,15 @@ def main() -> None:
     t = time.perf_counter()
     seed.warm_up()
     seed.writer.llm.warm_up().result()
+    tokens = Tokens()
+    seed.writer.llm.callbacks = [tokens]
     load_s = time.perf_counter() - t
     print(f"model loaded in {load_s:.1f} s", flush=True)
-    run(seed, "What did Rutte say about air defence?", [])  # warm: not counted
+    run(seed, "What did Rutte say about air defence?", [], tokens)  # warm: not counted
 
     seed_rows = []
     for question, history, speaker in SEED:
-        row = run(seed, question, history) | {"gold_speaker": speaker, "set": "seed"}
+        row = run(seed, question, history, tokens) | {"gold_speaker": speaker, "set": "seed"}
         seed_rows.append(row)
         _show(row)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -163,7 +222,7 @@ def main() -> None:
         for q in chosen:
             expect = q["expect"]
             gold = "" if expect.get("refused") else expect.get("speaker", "") or "-"
-            row = run(wires, q["question"], q.get("history", []))
+            row = run(wires, q["question"], q.get("history", []), tokens)
             row |= {"gold_speaker": gold if gold != "-" else "", "set": "wires", "id": q["id"]}
             if gold == "-":  # answerable without a speaker (when/where, general)
                 row["gold_speaker"] = ""
@@ -178,6 +237,7 @@ def main() -> None:
         "peak_rss_mb": round(rss_mb),
         "load_average": [round(load0[0], 1), round(load1[0], 1)],
         "speed_seed": speed(seed_rows),
+        "speed_wires": speed(wire_rows),
         "faithfulness_seed": faithfulness(seed_rows),
         "faithfulness_wires": faithfulness([r for r in wire_rows if not r.get("no_speaker")]),
         "wires_without_speaker_sentences_passing": faithfulness(
@@ -198,6 +258,13 @@ def _show(row: dict[str, Any]) -> None:
     print(
         f"\n== {row['question']}  extractive {row['extractive_s']:.2f}s"
         + (f", first token +{t:.2f}s, written {g:.2f}s" if t is not None and g else "")
+        + (
+            f"; tokens: prompt {row['prompt_tokens']} ({row['prompt_evaluated']} evaluated),"
+            f" generated {row['generated_tokens']}, at quiet rates"
+            f" {row['quiet_ttft_model_s']:.2f}s / {row['quiet_generated_s']:.2f}s"
+            if row["calls"]
+            else ""
+        )
         + (" (refused before the model)" if row["extractive_refused"] else ""),
         flush=True,
     )

@@ -395,9 +395,9 @@ class WrittenAnswerer:
         for statement in chosen:
             parts: list[str] = []
             for chunk in self.llm.stream(messages_for(info, statement)):
-                delta = _content(chunk)
-                parts.append(delta)
-                yield delta
+                if delta := _content(chunk):  # the last chunk carries token counts only
+                    parts.append(delta)
+                    yield delta
             text = " ".join("".join(parts).split())
             if text and REFUSAL_TOKEN not in text:
                 # The model reported this statement: its sentences cite it. The check
