@@ -37,6 +37,7 @@ from langchain_core.outputs import LLMResult  # noqa: E402
 from wires import in_split, load_set, open_assistant  # noqa: E402
 
 from rag import Answer, Assistant  # noqa: E402
+from rag.answer.written import Statement  # noqa: E402
 
 SEED = [
     # (question, history, gold speaker or "" for a refusal)
@@ -121,7 +122,8 @@ def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens)
         "refused": g is None or g.refused,
         "claims": [] if g is None else [c.model_dump() for c in g.claims],
         "notes": [] if g is None else g.notes,
-        "quotes": {s.n: (s.speaker, s.quote) for s in final.sources},
+        # what the model was given of each quote: its answering sentence, or all of it
+        "quotes": {s.n: (s.speaker, s.quote, Statement.of(s).text) for s in final.sources},
         "calls": tokens.calls,
         "prompt_tokens": sum(c["prompt_tokens"] for c in tokens.calls) if tokens.calls else None,
         "prompt_evaluated": (
@@ -269,7 +271,7 @@ def _show(row: dict[str, Any]) -> None:
         flush=True,
     )
     for c in row["claims"]:
-        quotes = " | ".join(row["quotes"][n][1][:160] for n in c["citations"] if n in row["quotes"])
+        quotes = " | ".join(row["quotes"][n][2] for n in c["citations"] if n in row["quotes"])
         print(f"  {'KEPT' if c['verified'] else 'DROP'} {c['text']}\n       <- {quotes}")
     for n in row["notes"]:
         print(f"  note: {n}")

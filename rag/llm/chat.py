@@ -173,10 +173,12 @@ class ChatLocal(BaseChatModel):
         except Exception as exc:
             raise ConfigError(f"the local model {self.model_path} did not load: {exc}") from exc
 
-    def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, max_tokens: int | None = None
+    ) -> dict[str, Any]:
         return {
             "messages": [{"role": _role(m), "content": str(m.content)} for m in messages],
-            "max_tokens": self.max_tokens,
+            "max_tokens": max_tokens or self.max_tokens,
             "temperature": self.temperature,
             "stop": [*(stop or []), *self.stop],
             "stream": True,
@@ -190,7 +192,7 @@ class ChatLocal(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         server = self._server()
-        request = self._request(messages, stop)
+        request = self._request(messages, stop, kwargs.get("max_tokens"))
         deltas: queue.Queue[Any] = queue.Queue()
         done = object()
 
