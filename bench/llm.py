@@ -1,7 +1,7 @@
 """The local model's written answer: speed beside the extractive part, and faithfulness.
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/llm.py [--llm local] [--threads 0]
-        [--wires-split even] [--wires-limit 20] [--json out.json]
+        [--wires-split even|odd] [--wires-limit 20|-1] [--json out.json] [--stores DIR]
 
 Speed, over the seed questions (the README's, over corpus/), warm (the model loaded and
 one question answered first): the extractive part's time (question -> the quoted answer,
@@ -132,6 +132,13 @@ def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens)
         "generated_tokens": (
             sum(c["generated_tokens"] for c in tokens.calls) if tokens.calls else None
         ),
+        # llama.cpp's own time for the calls: the rest of "generated_s" is the ranking, the
+        # check's e5 embeddings and the threads' hand-offs
+        "model_s": (
+            sum((c["prompt_ms"] or 0) + (c["generation_ms"] or 0) for c in tokens.calls) / 1000
+            if tokens.calls
+            else None
+        ),
         "quiet_ttft_model_s": quiet_ttft,
         "quiet_generated_s": quiet_whole,
     }
@@ -178,7 +185,7 @@ def speed(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "max": round(max(vals), 2),
         }
 
-    keys = ("extractive_s", "ttft_s", "ttft_model_s", "generated_s")
+    keys = ("extractive_s", "ttft_s", "ttft_model_s", "generated_s", "model_s")
     keys += ("prompt_tokens", "prompt_evaluated", "generated_tokens")
     keys += ("quiet_ttft_model_s", "quiet_generated_s")
     return {k: stats(k) for k in keys}
@@ -189,13 +196,21 @@ def main() -> None:
     ap.add_argument("--llm", default="local", help="local, local:qwen2.5-0.5b, local:/path.gguf")
     ap.add_argument("--threads", type=int, default=0, help="0: auto (rag/llm/chat.py)")
     ap.add_argument("--wires-split", default="even", choices=["even", "odd", "all"])
-    ap.add_argument("--wires-limit", type=int, default=20, help="wire questions (0: none)")
+    ap.add_argument(
+        "--wires-limit", type=int, default=20, help="wire questions (0: none, -1: the whole split)"
+    )
     ap.add_argument("--json", type=Path, help="write every row and the summary here")
+    ap.add_argument(
+        "--stores",
+        type=Path,
+        default=ROOT / ".stores",
+        help="where the two stores go (one per run)",
+    )
     args = ap.parse_args()
     load0 = os.getloadavg()
     print(f"load average at start: {load0[0]:.1f} {load0[1]:.1f} {load0[2]:.1f}", flush=True)
 
-    seed = Assistant(store=SEED_STORE, llm=args.llm)
+    seed = Assistant(store=args.stores / SEED_STORE.name, llm=args.llm)
     seed.settings.llm_threads = args.threads
     seed.ingest([ROOT.parent / "corpus"], progress=False)
     t = time.perf_counter()
@@ -218,8 +233,8 @@ def main() -> None:
     if args.wires_limit:
         _annotations, questions = load_set()
         chosen = [q for q in questions if in_split(q["file"], args.wires_split)]
-        chosen = chosen[: args.wires_limit]
-        wires = open_assistant(ROOT / ".stores" / "wires")
+        chosen = chosen if args.wires_limit < 0 else chosen[: args.wires_limit]
+        wires = open_assistant(args.stores / "wires")
         wires._writer = seed.writer  # one model per process
         for q in chosen:
             expect = q["expect"]
@@ -231,6 +246,8 @@ def main() -> None:
                 row["no_speaker"] = True
             wire_rows.append(row)
             _show(row)
+            if args.json:  # so far, in case a long run is stopped
+                _dump(args.json, {"summary": None, "rows": seed_rows + wire_rows})
     load1 = os.getloadavg()
     summary = {
         "llm": args.llm,
@@ -248,10 +265,11 @@ def main() -> None:
     }
     print(json.dumps(summary, indent=2))
     if args.json:
-        args.json.write_text(
-            json.dumps({"summary": summary, "rows": seed_rows + wire_rows}, indent=2),
-            encoding="utf-8",
-        )
+        _dump(args.json, {"summary": summary, "rows": seed_rows + wire_rows})
+
+
+def _dump(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
 def _show(row: dict[str, Any]) -> None:

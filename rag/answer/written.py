@@ -245,8 +245,13 @@ def _has_name(word: str, evidence_words: set[str]) -> bool:
             continue
         if part.isdigit() or len(part) < 4:
             return False
-        stem = cognate(part)
-        if not any(cognate(e) == stem or _shared_root(part, e) for e in evidence_words):
+        # The other language's form goes through the same matching: 'Ukrainian' pairs
+        # with 'ucraino', and its cognate stem finds «forze armate ucraine».
+        forms = [part, *([_PAIRED[part]] if part in _PAIRED else [])]
+        stems = {cognate(f) for f in forms}
+        if not any(
+            cognate(e) in stems or any(_shared_root(f, e) for f in forms) for e in evidence_words
+        ):
             return False
     return True
 
