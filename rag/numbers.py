@@ -58,7 +58,9 @@ _DIGITS = r"\d+(?:[.,]\d+)*"
 
 # Spelled out before text2num reads the rest (it would read "hundreds" as 100 and
 # "mezzo milione" as 1,000,000).
-_HALF_OF = re.compile(rf"\b(?:mezz[oa]|half\s+an?)\s+({_SCALE_WORD})\b", re.IGNORECASE)
+_HALF_OF = re.compile(
+    rf"\b(?:mezz[oa]|half(?:\s+an?)?)[\s-]+({_SCALE_WORD})\b", re.IGNORECASE
+)  # 'mezzo milione', 'half a million', 'the half million', 'a half-million'
 _AND_A_HALF = re.compile(
     rf"\b({_SMALL_WORD}|{_DIGITS})\s+(?:and\s+a\s+half\s+({_SCALE_WORD})|({_SCALE_WORD})\s+"
     r"(?:e\s+mezzo|and\s+a\s+half))\b",
@@ -122,8 +124,8 @@ def quantities(text: str, lang: str) -> set[Quantity]:
         return take(10.0 ** _VAGUE[i][1], approximate=True)
 
     text = _PERCENT.sub(" %", text)
+    text = _AND_A_HALF.sub(and_a_half, text)  # first: 'one and a half million' holds 'half million'
     text = _HALF_OF.sub(half_of, text)
-    text = _AND_A_HALF.sub(and_a_half, text)
     text = _VAGUE_RX.sub(vague, text)
 
     def digits(m: re.Match[str]) -> str:

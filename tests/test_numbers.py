@@ -12,6 +12,8 @@ from rag.numbers import Quantity, quantities, unsupported
         ("410 mila container", "410,000 containers", 410_000),
         ("410.000 container", "410 thousand containers", 410_000),
         ("sopra il mezzo milione", "above half a million", 500_000),
+        ("sopra il mezzo milione", "above the half million mark", 500_000),
+        ("mezzo milione di turisti", "a half-million tourists", 500_000),
         ("un milione di abitanti", "one million inhabitants", 1_000_000),
         ("un milione e mezzo di euro", "one and a half million euros", 1_500_000),
         ("due milioni e mezzo", "2.5 million", 2_500_000),
