@@ -8,11 +8,11 @@ from langchain_core.messages import AIMessage
 
 from rag import Answer, Assistant
 from rag.answer.written import (
-    _SAID,
     Statement,
     WrittenAnswerer,
     _finished,
     check,
+    claim_of,
     messages_for,
     sentences,
     statements_of,
@@ -264,10 +264,13 @@ def test_a_gloss_that_changes_a_spelled_number_is_dropped(
         ("Rutte ha ribadito che la deterrenza funziona", "la deterrenza funziona"),
         ("Rutte aveva dichiarato che la deterrenza funziona", "la deterrenza funziona"),
         ("Rutte ha voluto sottolineare che la deterrenza funziona", "la deterrenza funziona"),
+        ("La nota ha detto che il comitato ha approvato", "il comitato ha approvato"),
+        ("Mark Rutte said: deterrence works", "deterrence works"),
+        ("Mark Rutte said deterrence works", "deterrence works"),
         ("Deterrence works only if it is credible", "Deterrence works only if it is credible"),
     ],
 )
 def test_the_attribution_stripped_before_comparing_is_any_reporting_verb_of_the_lexicon(
     sentence: str, claim: str
 ) -> None:
-    assert _SAID.sub("", sentence, count=1) == claim
+    assert claim_of(sentence) == claim

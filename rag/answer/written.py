@@ -72,10 +72,19 @@ _CITATION = re.compile(r"\[(\d+)\]")
 # "Mark Rutte said that ...", "Rutte ha ribadito che ...": the attribution the metadata
 # already checks; the similarity is of what follows it. The verbs are the lexicon's that
 # find reported speech in the briefings (rag/speech_verbs.py), every tense of them.
-_SAID = re.compile(
-    rf"^(?:[\w’'.-]+[\s,]+){{0,6}}?(?:{EN_REPORTING}|{IT_REPORTING})\b[\s,:]*(?:that|che)?\s*",
-    re.IGNORECASE,
-)
+# With "that"/"che"/":" after the verb first: "La nota ha detto che" would otherwise end
+# at «nota», which is also a verb (notare).
+_VERB = rf"^(?:[\w’'.-]+[\s,]+){{0,6}}?(?:{EN_REPORTING}|{IT_REPORTING})\b"
+_SAID_THAT = re.compile(rf"{_VERB}(?:\s*:|\s+(?:that|che)\b)\s*", re.IGNORECASE)
+_SAID = re.compile(rf"{_VERB}[\s,:]*", re.IGNORECASE)
+
+
+def claim_of(body: str) -> str:
+    """What a sentence claims, without its "X said that"."""
+    m = _SAID_THAT.match(body) or _SAID.match(body)
+    return body[m.end() :] if m and body[m.end() :].strip() else body
+
+
 _CITES_AFTER_STOP = re.compile(r"([.!?…])\s*((?:\[\d+\]\s*)+)")
 _QUOTED = re.compile(r"“([^”]+)”|«([^»]+)»|\"([^\"]+)\"")
 _WORD = re.compile(r"[\w’'-]+", re.UNICODE)
@@ -294,7 +303,7 @@ def check(
     by_n = {s.n: s for s in statements}
     parts = sentences(text)
     bodies = [" ".join(_CITATION.sub(" ", p).split()) for p in parts]
-    claims = [_SAID.sub("", b, count=1) or b for b in bodies]
+    claims = [claim_of(b) for b in bodies]
     # A statement is often several sentences and the model reports one of them: each
     # sentence of it is a unit to compare with, and so is the whole.
     units = [(s.n, u) for s in statements for u in _units(s.text)]
