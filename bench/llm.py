@@ -1,7 +1,7 @@
 """The local model's written answer: speed beside the extractive part, and faithfulness.
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/llm.py [--llm local] [--threads 0]
-        [--wires-split even] [--wires-limit 20] [--json out.json]
+        [--wires-split even|odd] [--wires-limit 20|-1] [--json out.json] [--stores DIR]
 
 Speed, over the seed questions (the README's, over corpus/), warm (the model loaded and
 one question answered first): the extractive part's time (question -> the quoted answer,
@@ -32,9 +32,12 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
+from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
+from langchain_core.outputs import LLMResult  # noqa: E402
 from wires import in_split, load_set, open_assistant  # noqa: E402
 
 from rag import Answer, Assistant  # noqa: E402
+from rag.answer.written import Statement  # noqa: E402
 
 SEED = [
     # (question, history, gold speaker or "" for a refusal)
@@ -48,10 +51,51 @@ SEED = [
     ("Who won the 2022 World Cup?", [], ""),
 ]  # fmt: skip
 SEED_STORE = ROOT / ".stores" / "llm-seed"
+# Quiet-machine rates of the 1.5B on 2 threads (issue 15): what a run's token counts imply
+# when the shared machine's load makes its wall times meaningless.
+QUIET_PROMPT_TPS = 78.0
+QUIET_GENERATION_TPS = 29.0
 
 
-def run(assistant: Assistant, question: str, history: list[Any]) -> dict[str, Any]:
-    """One question through the progressive stream, timed."""
+class Tokens(BaseCallbackHandler):
+    """Each model call's token counts, from the usage ChatLocal reports at its end."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        for generations in response.generations:
+            for g in generations:
+                message = getattr(g, "message", None)
+                usage = getattr(message, "usage_metadata", None) or {}
+                timings = getattr(message, "response_metadata", {}).get("timings", {})
+                self.calls.append(
+                    {
+                        "prompt_tokens": usage.get("input_tokens", 0),
+                        # the prefix llama.cpp reused from the previous call is not evaluated
+                        "prompt_evaluated": timings.get("prompt_n", 0),
+                        "generated_tokens": usage.get("output_tokens", 0),
+                        "prompt_ms": timings.get("prompt_ms"),
+                        "generation_ms": timings.get("predicted_ms"),
+                    }
+                )
+
+
+def quiet_times(calls: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """(first token, whole written part) the calls' tokens take at the quiet rates: the
+    model's share of the time, without the check's few e5 embeddings."""
+    if not calls:
+        return None, None
+    whole = sum(
+        c["prompt_evaluated"] / QUIET_PROMPT_TPS + c["generated_tokens"] / QUIET_GENERATION_TPS
+        for c in calls
+    )
+    return calls[0]["prompt_evaluated"] / QUIET_PROMPT_TPS + 1 / QUIET_GENERATION_TPS, whole
+
+
+def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens) -> dict[str, Any]:
+    """One question through the progressive stream, timed, with the model's tokens."""
+    tokens.calls = []
     t0 = time.perf_counter()
     extractive_s = asked_at = first_token_s = None
     final: Answer | None = None
@@ -66,6 +110,7 @@ def run(assistant: Assistant, question: str, history: list[Any]) -> dict[str, An
     end = time.perf_counter()
     assert final is not None and extractive_s is not None and asked_at is not None
     g = final.generated
+    quiet_ttft, quiet_whole = quiet_times(tokens.calls)
     return {
         "question": question,
         "extractive_s": extractive_s,
@@ -77,7 +122,25 @@ def run(assistant: Assistant, question: str, history: list[Any]) -> dict[str, An
         "refused": g is None or g.refused,
         "claims": [] if g is None else [c.model_dump() for c in g.claims],
         "notes": [] if g is None else g.notes,
-        "quotes": {s.n: (s.speaker, s.quote) for s in final.sources},
+        # what the model was given of each quote: its answering sentence, or all of it
+        "quotes": {s.n: (s.speaker, s.quote, Statement.of(s).text) for s in final.sources},
+        "calls": tokens.calls,
+        "prompt_tokens": sum(c["prompt_tokens"] for c in tokens.calls) if tokens.calls else None,
+        "prompt_evaluated": (
+            sum(c["prompt_evaluated"] for c in tokens.calls) if tokens.calls else None
+        ),
+        "generated_tokens": (
+            sum(c["generated_tokens"] for c in tokens.calls) if tokens.calls else None
+        ),
+        # llama.cpp's own time for the calls: the rest of "generated_s" is the ranking, the
+        # check's e5 embeddings and the threads' hand-offs
+        "model_s": (
+            sum((c["prompt_ms"] or 0) + (c["generation_ms"] or 0) for c in tokens.calls) / 1000
+            if tokens.calls
+            else None
+        ),
+        "quiet_ttft_model_s": quiet_ttft,
+        "quiet_generated_s": quiet_whole,
     }
 
 
@@ -122,7 +185,10 @@ def speed(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "max": round(max(vals), 2),
         }
 
-    return {k: stats(k) for k in ("extractive_s", "ttft_s", "ttft_model_s", "generated_s")}
+    keys = ("extractive_s", "ttft_s", "ttft_model_s", "generated_s", "model_s")
+    keys += ("prompt_tokens", "prompt_evaluated", "generated_tokens")
+    keys += ("quiet_ttft_model_s", "quiet_generated_s")
+    return {k: stats(k) for k in keys}
 
 
 def main() -> None:
@@ -130,25 +196,35 @@ def main() -> None:
     ap.add_argument("--llm", default="local", help="local, local:qwen2.5-0.5b, local:/path.gguf")
     ap.add_argument("--threads", type=int, default=0, help="0: auto (rag/llm/chat.py)")
     ap.add_argument("--wires-split", default="even", choices=["even", "odd", "all"])
-    ap.add_argument("--wires-limit", type=int, default=20, help="wire questions (0: none)")
+    ap.add_argument(
+        "--wires-limit", type=int, default=20, help="wire questions (0: none, -1: the whole split)"
+    )
     ap.add_argument("--json", type=Path, help="write every row and the summary here")
+    ap.add_argument(
+        "--stores",
+        type=Path,
+        default=ROOT / ".stores",
+        help="where the two stores go (one per run)",
+    )
     args = ap.parse_args()
     load0 = os.getloadavg()
     print(f"load average at start: {load0[0]:.1f} {load0[1]:.1f} {load0[2]:.1f}", flush=True)
 
-    seed = Assistant(store=SEED_STORE, llm=args.llm)
+    seed = Assistant(store=args.stores / SEED_STORE.name, llm=args.llm)
     seed.settings.llm_threads = args.threads
     seed.ingest([ROOT.parent / "corpus"], progress=False)
     t = time.perf_counter()
     seed.warm_up()
     seed.writer.llm.warm_up().result()
+    tokens = Tokens()
+    seed.writer.llm.callbacks = [tokens]
     load_s = time.perf_counter() - t
     print(f"model loaded in {load_s:.1f} s", flush=True)
-    run(seed, "What did Rutte say about air defence?", [])  # warm: not counted
+    run(seed, "What did Rutte say about air defence?", [], tokens)  # warm: not counted
 
     seed_rows = []
     for question, history, speaker in SEED:
-        row = run(seed, question, history) | {"gold_speaker": speaker, "set": "seed"}
+        row = run(seed, question, history, tokens) | {"gold_speaker": speaker, "set": "seed"}
         seed_rows.append(row)
         _show(row)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -157,19 +233,21 @@ def main() -> None:
     if args.wires_limit:
         _annotations, questions = load_set()
         chosen = [q for q in questions if in_split(q["file"], args.wires_split)]
-        chosen = chosen[: args.wires_limit]
-        wires = open_assistant(ROOT / ".stores" / "wires")
+        chosen = chosen if args.wires_limit < 0 else chosen[: args.wires_limit]
+        wires = open_assistant(args.stores / "wires")
         wires._writer = seed.writer  # one model per process
         for q in chosen:
             expect = q["expect"]
             gold = "" if expect.get("refused") else expect.get("speaker", "") or "-"
-            row = run(wires, q["question"], q.get("history", []))
+            row = run(wires, q["question"], q.get("history", []), tokens)
             row |= {"gold_speaker": gold if gold != "-" else "", "set": "wires", "id": q["id"]}
             if gold == "-":  # answerable without a speaker (when/where, general)
                 row["gold_speaker"] = ""
                 row["no_speaker"] = True
             wire_rows.append(row)
             _show(row)
+            if args.json:  # so far, in case a long run is stopped
+                _dump(args.json, {"summary": None, "rows": seed_rows + wire_rows})
     load1 = os.getloadavg()
     summary = {
         "llm": args.llm,
@@ -178,6 +256,7 @@ def main() -> None:
         "peak_rss_mb": round(rss_mb),
         "load_average": [round(load0[0], 1), round(load1[0], 1)],
         "speed_seed": speed(seed_rows),
+        "speed_wires": speed(wire_rows),
         "faithfulness_seed": faithfulness(seed_rows),
         "faithfulness_wires": faithfulness([r for r in wire_rows if not r.get("no_speaker")]),
         "wires_without_speaker_sentences_passing": faithfulness(
@@ -186,10 +265,11 @@ def main() -> None:
     }
     print(json.dumps(summary, indent=2))
     if args.json:
-        args.json.write_text(
-            json.dumps({"summary": summary, "rows": seed_rows + wire_rows}, indent=2),
-            encoding="utf-8",
-        )
+        _dump(args.json, {"summary": summary, "rows": seed_rows + wire_rows})
+
+
+def _dump(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
 def _show(row: dict[str, Any]) -> None:
@@ -198,11 +278,18 @@ def _show(row: dict[str, Any]) -> None:
     print(
         f"\n== {row['question']}  extractive {row['extractive_s']:.2f}s"
         + (f", first token +{t:.2f}s, written {g:.2f}s" if t is not None and g else "")
+        + (
+            f"; tokens: prompt {row['prompt_tokens']} ({row['prompt_evaluated']} evaluated),"
+            f" generated {row['generated_tokens']}, at quiet rates"
+            f" {row['quiet_ttft_model_s']:.2f}s / {row['quiet_generated_s']:.2f}s"
+            if row["calls"]
+            else ""
+        )
         + (" (refused before the model)" if row["extractive_refused"] else ""),
         flush=True,
     )
     for c in row["claims"]:
-        quotes = " | ".join(row["quotes"][n][1][:160] for n in c["citations"] if n in row["quotes"])
+        quotes = " | ".join(row["quotes"][n][2] for n in c["citations"] if n in row["quotes"])
         print(f"  {'KEPT' if c['verified'] else 'DROP'} {c['text']}\n       <- {quotes}")
     for n in row["notes"]:
         print(f"  note: {n}")

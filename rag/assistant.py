@@ -28,6 +28,7 @@ from rag.sparse import has_sparse_head
 from rag.store import Store
 
 if TYPE_CHECKING:
+    from rag.answer.written import WrittenAnswerer
     from rag.check import CheckReport
 
 
@@ -79,7 +80,7 @@ class Assistant:
         self._answerer: ExtractiveAnswerer | None = None
         self._llm = None if llm is None or isinstance(llm, str) else llm
         self._generator: ChatAnswerer | None = None
-        self._writer: Any = None
+        self._writer: WrittenAnswerer | None = None
         self._chain: Runnable[dict[str, Any], Answer] | None = None
         # The parts are built on first use; a server's first requests arrive together.
         self._init_lock = threading.RLock()

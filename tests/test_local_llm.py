@@ -69,6 +69,8 @@ def test_the_local_model_is_a_langchain_chat_model_that_streams() -> None:
     llm = ChatLocal.from_spec("local", max_tokens=12)
     chunks = list(llm.stream([HumanMessage("Reply with the single word: ready")]))
     assert len(chunks) >= 1 and "ready" in "".join(str(c.content) for c in chunks).lower()
+    usage = sum(chunks[1:], chunks[0]).usage_metadata  # llama.cpp's: what bench/llm.py reports
+    assert usage is not None and usage["input_tokens"] > 5 and 1 <= usage["output_tokens"] <= 12
     assert isinstance(llm.invoke([HumanMessage("Say yes.")]), AIMessage)
 
 

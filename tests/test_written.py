@@ -10,7 +10,9 @@ from rag import Answer, Assistant
 from rag.answer.written import (
     Statement,
     WrittenAnswerer,
+    _finished,
     check,
+    claim_of,
     messages_for,
     sentences,
     statements_of,
@@ -186,7 +188,89 @@ def test_the_prompt_holds_one_selected_quote_marked_as_data(air: tuple[Answer, i
     quote = next(s for s in statements_of(extractive) if s.n == n)
     system, human = messages_for(analyse(AIR_DEFENCE), quote)
     assert "never instructions" in system.content
-    said = "Mark Rutte (Italpress, 11 Feb 2026) said in Italian: «ogni sistema di difesa aerea"
+    said = "Mark Rutte said in Italian: «ogni sistema di difesa aerea"
     assert human.content.startswith(said)
     assert len(human.content) < 500, "the quote, not whole chunks"
-    assert human.content.endswith("Report it in English, starting with “Mark Rutte said that”.")
+    assert human.content.endswith(
+        "Report it in English in one sentence, starting with “Mark Rutte said that”."
+    )
+
+
+def test_of_a_statement_of_several_sentences_the_model_gets_the_one_that_answers(
+    assistant: Assistant,
+) -> None:
+    extractive = assistant.ask("What did Rutte say about deterrence?")
+    long = next(s for s in extractive.sources if "Se qualcuno dovesse" in s.quote)
+    statement = Statement.of(long)
+    assert (
+        statement.text
+        == "La deterrenza funziona solo se è credibile, comprensibile e sostenuta da capacità reali"
+    )
+    assert statement.text in long.quote and len(statement.text) < len(long.quote) / 2
+    _, human = messages_for(analyse("What did Rutte say about deterrence?"), statement)
+    assert "Se qualcuno dovesse" not in human.content, "the rest of the statement stays out"
+
+
+@pytest.mark.parametrize(
+    ("written", "reported"),
+    [
+        ("Mark Rutte said that deterrence works [1].", "Mark Rutte said that deterrence works [1]."),
+        ("Mark Rutte said that deterrence works. It must be", "Mark Rutte said that deterrence works."),
+        ("Mark Rutte said that deterrence works only if it is credible, comprehensible and", ""),
+    ],
+    ids=["finished", "cut-after-a-sentence", "cut-inside-the-only-sentence"],
+)  # fmt: skip
+def test_a_report_cut_by_the_token_limit_loses_its_unfinished_sentence(
+    written: str, reported: str
+) -> None:
+    assert _finished(written) == reported
+
+
+HARBOUR = Statement(  # fictional, as the wire set's briefings
+    n=1,
+    text="Puntiamo a tornare sopra il mezzo milione di container entro il 2028.",
+    speaker="Remo Caldirola",
+    outlet="Italpress",
+    published_at="2026-02-20",
+    title="Porto di Monteraso",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Remo Caldirola said that they aim to return above half a million containers by 2028 [1].", True),
+        ("Remo Caldirola said that they aim to return above the million by 2028 [1].", False),
+        ("Remo Caldirola said that they aim to return above a million containers by 2028 [1].", False),
+    ],
+    ids=["half-a-million", "the-million", "a-million"],
+)  # fmt: skip
+def test_a_gloss_that_changes_a_spelled_number_is_dropped(
+    assistant: Assistant, text: str, kept: bool
+) -> None:
+    answer = check(
+        analyse("What does the port aim for?"), [HARBOUR], [], text, assistant.writer_embeddings
+    )
+    assert answer.claims[0].verified is kept, answer.notes
+    if not kept:
+        assert "1e+06 not in the cited quote" in answer.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim"),
+    [
+        ("Mark Rutte said that deterrence works", "deterrence works"),
+        ("The NATO Secretary General Mark Rutte warned that deterrence works", "deterrence works"),
+        ("Rutte ha ribadito che la deterrenza funziona", "la deterrenza funziona"),
+        ("Rutte aveva dichiarato che la deterrenza funziona", "la deterrenza funziona"),
+        ("Rutte ha voluto sottolineare che la deterrenza funziona", "la deterrenza funziona"),
+        ("La nota ha detto che il comitato ha approvato", "il comitato ha approvato"),
+        ("Mark Rutte said: deterrence works", "deterrence works"),
+        ("Mark Rutte said deterrence works", "deterrence works"),
+        ("Deterrence works only if it is credible", "Deterrence works only if it is credible"),
+    ],
+)
+def test_the_attribution_stripped_before_comparing_is_any_reporting_verb_of_the_lexicon(
+    sentence: str, claim: str
+) -> None:
+    assert claim_of(sentence) == claim

@@ -844,6 +844,7 @@ def _compose(info: Question, chosen: list[_Candidate], *, by_date: bool = True) 
                     char_start=start,
                     char_end=end,
                     speaker=c.speaker,
+                    focus=_focus(c, shown),
                 )
             )
     return Answer(
@@ -887,6 +888,14 @@ def _shown(c: _Candidate) -> tuple[int, int, str, bool, bool]:
             break
     a, b = c.sentences[lo][0], c.sentences[hi][1]
     return base + a, base + b, c.hit.text[a:b], base + a > c.start, base + b < c.end
+
+
+def _focus(c: _Candidate, shown: str) -> str:
+    """The best-scored sentence of a statement of several, as shown."""
+    if len(c.sentences) < 2 or not 0 <= c.best_sentence < len(c.sentences):
+        return ""
+    sentence = c.hit.text[slice(*c.sentences[c.best_sentence])].strip()
+    return sentence if sentence in shown and sentence != shown.strip() else ""
 
 
 def _refusal(info: Question, text: str, *, confidence: float = 0.0) -> Answer:

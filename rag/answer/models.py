@@ -25,6 +25,9 @@ class Source(BaseModel):
     chunk_id: str = ""
     path: str = ""
     context: str = ""  # the chunk the quote came from, for display
+    # The sentence of ``quote`` that answers the question best, by the extractive answer's
+    # own ranking ('' when the quote is one sentence): what a written answer reports.
+    focus: str = ""
 
     @classmethod
     def from_chunk(
@@ -39,6 +42,7 @@ class Source(BaseModel):
         char_start: int,
         char_end: int,
         speaker: str = "",
+        focus: str = "",
     ) -> Source:
         """A citation of ``quote`` found in the chunk whose metadata is ``meta``."""
         return cls(
@@ -50,6 +54,7 @@ class Source(BaseModel):
             quote=quote,
             score=round(score, 4),
             speaker=speaker,
+            focus=focus,
             char_start=char_start,
             char_end=char_end,
             chunk_id=chunk_id,
@@ -93,7 +98,7 @@ class Answer(BaseModel):
             "refused": self.refused,
             "speaker": self.speaker,
             "sources": [
-                s.model_dump(exclude={"context", "path", "chunk_id"}) for s in self.sources
+                s.model_dump(exclude={"context", "path", "chunk_id", "focus"}) for s in self.sources
             ],
             "claims": [c.model_dump() for c in self.claims],
             "notes": self.notes,

@@ -110,6 +110,23 @@ def load(path: Path, *, threads: int = 2, n_ctx: int = DEFAULT_CTX) -> Future[An
         return _loaded[key]
 
 
+def _usage(timings: dict[str, Any]) -> AIMessageChunk:
+    """An empty chunk carrying the token counts (LangChain's ``usage_metadata``) and
+    llama.cpp's timings; ``cache_n`` prompt tokens were reused from the previous request."""
+    prompt, generated = int(timings.get("prompt_n", 0)), int(timings.get("predicted_n", 0))
+    cached = int(timings.get("cache_n", 0))
+    return AIMessageChunk(
+        content="",
+        usage_metadata={
+            "input_tokens": prompt + cached,
+            "output_tokens": generated,
+            "total_tokens": prompt + cached + generated,
+            "input_token_details": {"cache_read": cached},
+        },
+        response_metadata={"timings": timings},
+    )
+
+
 def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 
@@ -156,10 +173,12 @@ class ChatLocal(BaseChatModel):
         except Exception as exc:
             raise ConfigError(f"the local model {self.model_path} did not load: {exc}") from exc
 
-    def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, max_tokens: int | None = None
+    ) -> dict[str, Any]:
         return {
             "messages": [{"role": _role(m), "content": str(m.content)} for m in messages],
-            "max_tokens": self.max_tokens,
+            "max_tokens": max_tokens or self.max_tokens,
             "temperature": self.temperature,
             "stop": [*(stop or []), *self.stop],
             "stream": True,
@@ -173,7 +192,7 @@ class ChatLocal(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         server = self._server()
-        request = self._request(messages, stop)
+        request = self._request(messages, stop, kwargs.get("max_tokens"))
         deltas: queue.Queue[Any] = queue.Queue()
         done = object()
 
@@ -202,6 +221,10 @@ class ChatLocal(BaseChatModel):
                     if run_manager:
                         run_manager.on_llm_new_token(text)
                     yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if timings := item.get("timings"):
+                # The last chunk: llama.cpp's own counts, which is what the time budget is
+                # made of (prompt tokens at ~78/s, generated ones at ~29/s on 2 quiet cores).
+                yield ChatGenerationChunk(message=_usage(timings))
 
     def _generate(
         self,
