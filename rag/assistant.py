@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
 from rag.sparse import has_sparse_head
 from rag.store import Store
+from rag.text import fold
 
 if TYPE_CHECKING:
     from rag.check import CheckReport
@@ -312,10 +314,30 @@ class Assistant:
         q = analyse(self.condense(asked, list(chat_history or [])), filters=filters)
         q.asked = asked
         # After condensing, so that a follow-up the LLM rewrote is resolved too.
-        if q.role and not q.speaker and (name := self.retriever.resolve_role(q)):
-            # Asked by role: from here on the question is about the person holding it.
-            q.speaker, q.names = name, [*q.names, *name.split()]
-        return q
+        return self._resolve_role(q) if q.role else q
+
+    def _resolve_role(self, q: Question) -> Question:
+        """A question asked by role, asked again about the person holding it: "What did
+        the Tourism Minister say about villages?" is "What did Carla Brunamonti say about
+        villages?" from here on, so it is read (topic, templates) and answered exactly as
+        that question. Unresolved (nobody, or several, hold it): the question as asked."""
+        if q.speaker:
+            # "la vicepresidente della rete Scuole Aperte": the capitalised run after an
+            # office may be its organisation, not a name; the office with it says whose.
+            whole = replace(q, role=f"{q.role} {q.speaker}", speaker="")
+            holder = self.retriever.resolve_role(whole)
+            if not holder or fold(q.speaker.split()[-1]) in fold(holder):
+                return q
+            q = whole
+        name = self.retriever.resolve_role(q)
+        if not name:
+            return q
+        again = analyse(q.text.replace(q.role, name, 1), filters=q.filters)
+        again.asked, again.role = q.asked, q.role
+        if not again.speaker:  # no template reads the rest: the person all the same
+            again.speaker = name
+        again.names = list(dict.fromkeys([*again.names, *name.split()]))
+        return again
 
     def hits(self, question: Question) -> list[Hit]:
         """What the answer is built on: the hybrid retriever's hits for ``question``."""

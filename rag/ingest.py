@@ -50,7 +50,9 @@ ProgressFn = Callable[[int, int, str], None]
 # (Quote.kind) and the article's roles.
 # 13: speech verbs in every tense, more source phrases and offices (rag/speech_verbs.py),
 # and each role also qualified by the briefing's place.
-ANALYSIS_VERSION = 13
+# 14: offices with their English modifiers and possessor, 'who chairs X', occupations,
+# and no organisation taken for an office's holder (rag/roles.py).
+ANALYSIS_VERSION = 14
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's

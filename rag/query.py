@@ -217,6 +217,13 @@ class Question:
         """A named speaker, not an unresolved pronoun ("he", "lei")."""
         return bool(self.speaker) and fold(self.speaker) not in _PRONOUNS
 
+    def without_role(self) -> str:
+        """The question without its role phrase ("What did say about the plastic ban?"),
+        "" when nothing but question words is left."""
+        rest = " ".join(self.text.replace(self.role, " ").split()) if self.role else self.text
+        words = re.findall(r"[\w'’-]+", rest)
+        return rest if any(fold(w) not in _QUESTION_WORDS for w in words) else ""
+
     @property
     def speaker_key(self) -> str:
         return fold(self.speaker.split()[-1]) if self.speaker else ""

@@ -27,7 +27,7 @@ from rag.lexical import LexicalIndex, index_terms
 from rag.metadata import ChunkMetadata
 from rag.query import Filters, Question, analyse
 from rag.quotes import quotes_from_metadata
-from rag.roles import match_role, roles_from_metadata
+from rag.roles import Holder, best_holders, context_keys, resolve_holder, roles_from_metadata
 from rag.sparse import SparseIndex, has_sparse_head
 from rag.store import Store, StoreKey
 from rag.text import fold
@@ -216,11 +216,22 @@ class HybridRetriever(BaseRetriever):
         Rutte"), in the passages the question retrieves; "" when none or several fit."""
         if not question.role:
             return ""
-        roles: dict[str, str] = {}
+        names: dict[tuple[str, str], str] = {}  # (article, role) -> holder
+        texts: dict[str, list[str]] = {}  # article -> its title and retrieved passages
         for hit in self.search(question, k=max(self.k, SPEAKER_K)):
+            doc = str(hit.metadata.get("doc_id", ""))
+            texts.setdefault(doc, [str(hit.metadata.get("title", ""))]).append(hit.text)
             for role, name in roles_from_metadata(hit.metadata.get("roles")).items():
-                roles.setdefault(role, name)
-        return match_role(question.role, roles)
+                names.setdefault((doc, role), name)
+        context = {doc: context_keys(" ".join(parts)) for doc, parts in texts.items()}
+        found = [Holder(name, role, doc, context[doc]) for (doc, role), name in names.items()]
+        # Several equally good holders: the rest of the question tells their articles apart.
+        order: list[str] = []
+        if len(best_holders(question.role, found)) > 1 and (rest := question.without_role()):
+            order = list(
+                dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in self.search(rest))
+            )
+        return resolve_holder(question.role, found, order)
 
     def _get_relevant_documents(
         self,
