@@ -53,6 +53,12 @@ _SPEAKER_PATTERNS = [
     rf"^(?:e\s+)?{_NAME}\s+ha\s+(?:parlato|accennato|menzionato)\s+(?:della|dello|delle|degli|del|dei|di|alla|al|a)?\s*{_TOPIC}{_END}",
     rf"^(?:e\s+)?(?:ha|hanno)\s+(?:parlato|accennato|menzionato)\s+(?:della|dello|delle|degli|del|dei|di|alla|al|a)?\s*{_TOPIC}{_END}",
     rf"^(?:and\s+)?what\s+did\s+{_NAME}\s+say{_END}",
+    # The person as the source of the rest: "When will refunds be paid, according to
+    # Orsomando?", "Quanto costerà, secondo la sindaca Bottazzi?" (the rest is the topic).
+    rf"^(?P<topic>.+?),?\s+according\s+to\s+{_NAME}{_END}",
+    rf"^according\s+to\s+{_NAME}\s*,\s*(?P<topic>.+?){_END}",
+    rf"^(?P<topic>.+?),?\s+(?:secondo|a\s+detta\s+di|stando\s+a)\s+{_NAME}{_END}",
+    rf"^(?:secondo|a\s+detta\s+di|stando\s+a)\s+{_NAME}\s*,\s*(?P<topic>.+?){_END}",
     # Any other verb of saying or wanting, its object the topic: "What did Fonsato ask the
     # port authority for?", "What does he think every province needs?", "What did X say the
     # money would be spent on?".
@@ -81,6 +87,7 @@ _WHO_RX = [re.compile(p, re.IGNORECASE) for p in _WHO_PATTERNS]
 _TIMELINE = re.compile(
     r"\b(changed|evolved|shifted|over time|timeline|cambiat[oa]|evolut[oa]|nel tempo)\b", re.I
 )
+_BARE = frozenset("about on of for over regarding su di per".split())
 _PRONOUNS = frozenset("he she they him her lui lei egli essa".split())
 _ELLIPTIC = re.compile(
     r"^(?:and|e|what about|how about|e invece|e per quanto riguarda)\s+"
@@ -258,6 +265,8 @@ def _parse(q: str) -> Question:
             # IGNORECASE lets "the minister" match the name slot: only names and pronouns count.
             info.speaker = name if name[:1].isupper() or fold(name) in _PRONOUNS else ""
             info.topic = (m.groupdict().get("topic") or "").strip(" ?.!")
+            if fold(info.topic) in _BARE:  # "What did X warn about?": no topic
+                info.topic = ""
             break
     if not info.speaker:
         for rx in _ROLE_RX:
