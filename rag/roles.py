@@ -389,8 +389,9 @@ def _fit(phrase: str, holder: Holder) -> tuple[int, int] | None:
     "the museum director" is "la direttrice" of an article about the museum); or most of
     them, since a question words the office in its own language ("the director general of
     the Valle del Celso health authority" for "direttrice generale dell'Asl Valle del
-    Celso"), and a word with no counterpart must not hide those that agree. One of those
-    that agree must name something: "general" alone makes no two offices one.
+    Celso"), and a word with no counterpart must not hide those that agree. Then one of
+    the role's own must agree and name something: "general" alone makes no two offices
+    one, nor a word the article happens to use ("nuovo" for "the mayor of Porto Nuovo").
     """
     head, quals = parse_role(phrase)
     role_head, role_quals = parse_role(holder.role)
@@ -407,7 +408,7 @@ def _fit(phrase: str, holder: Holder) -> tuple[int, int] | None:
     strong = quals & role_quals
     weak = (quals - role_quals) & holder.context
     found = strong | weak
-    if not (quals <= found or (found - _WEAK_KEYS and 2 * len(found) >= len(quals))):
+    if not (quals <= found or (strong - _WEAK_KEYS and 2 * len(found) >= len(quals))):
         return None
     return 2 * len(strong) + len(weak), office
 
