@@ -58,7 +58,12 @@ def _holders() -> list[Holder]:
     return [
         Holder("Ermes Tavola", "sindaco lagonero", "lagonero", lagonero),
         Holder("Duilio Marchi", "sindaco montecelso", "montecelso", montecelso),
-        Holder("Ernesta Valli", "direttrice generale dell asl valle del celso", "montecelso", montecelso),
+        Holder(
+            "Ernesta Valli",
+            "direttrice generale dell asl valle del celso",
+            "montecelso",
+            montecelso,
+        ),
     ]
 
 
