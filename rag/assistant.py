@@ -286,7 +286,7 @@ class Assistant:
         )
         hits = self.hits(q)
         if write:
-            extractive = self.answerer.answer(q, hits)
+            extractive = self._role_note(q, self.answerer.answer(q, hits))
             yield extractive
             yield from self._written(q, extractive)
             return
@@ -339,6 +339,19 @@ class Assistant:
         again.names = list(dict.fromkeys([*again.names, *name.split()]))
         return again
 
+    @staticmethod
+    def _role_note(question: Question, answer: Answer) -> Answer:
+        """An answer to a role several people hold says who they are: it names none of
+        them rather than guess which one was meant."""
+        if question.speaker or len(question.role_holders) < 2:
+            return answer
+        names = ", ".join(question.role_holders)
+        if question.lang == "it":
+            note = f"Più persone corrispondono a «{question.role}» nelle fonti: {names}."
+        else:
+            note = f"Several people in the briefings fit “{question.role}”: {names}."
+        return answer.model_copy(update={"notes": [*answer.notes, note]})
+
     def hits(self, question: Question) -> list[Hit]:
         """What the answer is built on: the hybrid retriever's hits for ``question``."""
         return self.retriever.search(question)
@@ -348,7 +361,7 @@ class Assistant:
         (with the local model's checked written part in ``generated`` when it writes)."""
         if self.generator is not None:
             return self.generator.answer(question, hits)
-        extractive = self.answerer.answer(question, hits)
+        extractive = self._role_note(question, self.answerer.answer(question, hits))
         if not self.writes:
             return extractive
         return [p for p in self._written(question, extractive) if isinstance(p, Answer)][-1]

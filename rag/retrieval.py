@@ -231,7 +231,10 @@ class HybridRetriever(BaseRetriever):
             order = list(
                 dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in self.search(rest))
             )
-        return resolve_holder(question.role, found, order)
+        name = resolve_holder(question.role, found, order)
+        if not name:  # several fit: the answer says so rather than guessing one
+            question.role_holders = sorted({h.name for h in best_holders(question.role, found)})
+        return name
 
     def _get_relevant_documents(
         self,

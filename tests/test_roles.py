@@ -107,3 +107,18 @@ def test_a_role_question_is_the_question_about_its_holder(
     assert (q.speaker, q.topic) == (named.speaker, named.topic)
     assert q.speaker
     assert assistant.ask(question).text == assistant.ask(by_name).text
+
+
+def test_an_office_several_people_hold_is_said_to_be_ambiguous() -> None:
+    from rag.answer.models import Answer
+    from rag.assistant import Assistant
+    from rag.query import Question
+
+    q = Question(text="What did the mayor say?", lang="en", role="the mayor")
+    q.role_holders = ["Duilio Marchi", "Ermes Tavola"]
+    answer = Assistant._role_note(q, Answer(question=q.text, text="…"))
+    assert answer.notes == [
+        "Several people in the briefings fit “the mayor”: Duilio Marchi, Ermes Tavola."
+    ]
+    q.speaker = "Ermes Tavola"  # resolved: nothing to say
+    assert Assistant._role_note(q, Answer(question=q.text, text="…")).notes == []
