@@ -270,7 +270,9 @@ _ARTICLE_RX = r"(?:(?:the|an?|il|lo|la)\s+|l['’]\s*)?"
 # Birch". Matched against the text that ends where the name starts.
 _ROLE_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?i:{_ARTICLE_RX}){_ROLE}\s*,?\s*$")
 # Name then role: "Carla Venturini, ministra del Turismo," / "Jane Roe, chief executive of X."
-_ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|$)")
+# "Theo Vanza, a teacher who leads a local group,": a relative clause
+# may follow the office.
+_ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|\s+(?:who|che)\s|$)")
 # Name, then the office as a verb: "Bernard Achterberg, who chairs the finance committee,"
 # is the chair of the finance committee; "X, che presiede il consorzio," its president.
 _OFFICE_VERBS: dict[str, str] = {
@@ -286,8 +288,8 @@ _OFFICE_VERBS: dict[str, str] = {
 }
 _OFFICE_VERB_RX = "|".join(sorted(_OFFICE_VERBS, key=len, reverse=True)).replace(" ", r"\s+")
 _ROLE_WHO = re.compile(
-    rf"\s*,\s*(?:who|che)\s+(?P<verb>{_OFFICE_VERB_RX})\s+"
-    rf"(?:(?:the|il|lo|la|i|gli|le)\s+|l['’]\s*)?(?P<org>[\w'’&-]+"
+    rf"\s*,?\s*(?:who|che)\s+(?P<verb>{_OFFICE_VERB_RX})\s+"
+    rf"(?:(?:the|an?|il|lo|la|i|gli|le|un|una)\s+|l['’]\s*)?(?P<org>[\w'’&-]+"
     rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?[\w'’&-]+){{0,5}})(?=\s*[,.;:)]|$)",
 )
 # Sentence openers and dates are not part of an organisation before the office.
@@ -366,6 +368,8 @@ _NEAR = frozenset(
     {
         frozenset(("director general", "chief executive")),
         frozenset(("director general", "director")),
+        # "who leads the housing charity" is its head.
+        frozenset(("director", "leader")),
     }
 )
 
@@ -484,7 +488,8 @@ def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
             key = normalise_role(_trim_prefix(m.group("role")))
             if key and parse_role(key)[0]:
                 roles.setdefault(key, name)
-        if m := _ROLE_WHO.match(text, end):
+        after = found[1].end() if found[1] is not None else end
+        if m := _ROLE_WHO.match(text, after):
             office = _OFFICE_VERBS[" ".join(m.group("verb").lower().split())]
             link = "of" if office.isascii() and office in _ENGLISH_OFFICES else "di"
             roles.setdefault(normalise_role(f"{office} {link} {m.group('org')}"), name)
