@@ -27,7 +27,6 @@ from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
 from rag.sparse import has_sparse_head
 from rag.store import Store
-from rag.text import fold
 
 if TYPE_CHECKING:
     from rag.check import CheckReport
@@ -325,8 +324,7 @@ class Assistant:
             # "la vicepresidente della rete Scuole Aperte": the capitalised run after an
             # office may be its organisation, not a name; the office with it says whose.
             whole = replace(q, role=f"{q.role} {q.speaker}", speaker="")
-            holder = self.retriever.resolve_role(whole)
-            if not holder or fold(q.speaker.split()[-1]) in fold(holder):
+            if not self.retriever.resolve_role(whole, named=q.speaker):
                 return q
             q = whole
         name = self.retriever.resolve_role(q)

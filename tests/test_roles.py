@@ -122,3 +122,16 @@ def test_an_office_several_people_hold_is_said_to_be_ambiguous() -> None:
     ]
     q.speaker = "Ermes Tavola"  # resolved: nothing to say
     assert Assistant._role_note(q, Answer(question=q.text, text="…")).notes == []
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("What did the coach Marco Trevisanello say about the derby?", "Marco Trevisanello"),
+        # A name the briefings lack stays that name (and is refused as unknown), never
+        # the office's holder.
+        ("What did the coach Aldo Nessuno say about the derby?", "Aldo Nessuno"),
+    ],
+)
+def test_an_office_and_a_name_ask_about_the_name(assistant, question: str, speaker: str) -> None:
+    assert assistant.question(question).speaker == speaker
