@@ -313,7 +313,18 @@ class Assistant:
         q = analyse(self.condense(asked, list(chat_history or [])), filters=filters)
         q.asked = asked
         # After condensing, so that a follow-up the LLM rewrote is resolved too.
-        return self._resolve_role(q) if q.role else q
+        q = self._resolve_role(q) if q.role else q
+        if q.by_source and q.names_a_person and not self._quoted(q):
+            # "…, according to Nordvik Ferries?": not someone the briefings quote, so the
+            # question is about what they say, as if it named nobody.
+            q = analyse(q.text, filters=q.filters)
+            q.speaker, q.topic, q.asked = "", "", asked
+        return q
+
+    def _quoted(self, q: Question) -> bool:
+        """Whether the passages retrieved for ``q`` quote the person it names."""
+        key = f"|{q.speaker_key}|"
+        return any(key in str(h.metadata.get("speakers", "")) for h in self.retriever.search(q))
 
     def _resolve_role(self, q: Question) -> Question:
         """A question asked by role, asked again about the person holding it: "What did

@@ -67,6 +67,10 @@ _SPEAKER_PATTERNS = [
     rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:pensa|vuole|chiede|propone|teme|prevede|spera)\s+{_NAME}\s+(?:(?:della|dello|delle|degli|del|dei|di|sulla|sul|su|per)\s*)?{_TOPIC}{_END}",
 ]
 _SPEAKER_RX = [re.compile(p, re.IGNORECASE) for p in _SPEAKER_PATTERNS]
+# The "according to X" / "secondo X" patterns: X may as well be an organisation.
+_SOURCE_RX = frozenset(
+    rx for rx in _SPEAKER_RX if "according" in rx.pattern or "secondo" in rx.pattern
+)
 _FIRST_GENERIC = len(_SPEAKER_PATTERNS) - 3  # the last three: any verb, not one of saying
 # A person asked about by role ("the NATO Secretary General", "la ministra del Turismo"):
 # resolved against the roles the briefings give people (rag/quotes.py) at retrieval.
@@ -220,6 +224,9 @@ class Question:
     asks_who: bool = False  # "Who said that ...?": the topic is the claim
     wants: str = ""  # what kind of thing answers it: "person", "date", "number", "place"
     of_saying: bool = True  # "what did X say/think..." (not "what did X ask for/want")
+    # X only as the source of the rest ("…, according to X?"): X may be an organisation,
+    # and is the person asked about only if the briefings quote X.
+    by_source: bool = False
 
     @property
     def names_a_person(self) -> bool:
@@ -263,6 +270,7 @@ def _parse(q: str) -> Question:
         m = rx.match(q)
         if m:
             info.of_saying = i < _FIRST_GENERIC
+            info.by_source = rx in _SOURCE_RX
             name = re.sub(r"['’]s?$", "", (m.groupdict().get("name") or "").strip())
             # IGNORECASE lets "the minister" match the name slot: only names and pronouns count.
             info.speaker = name if name[:1].isupper() or fold(name) in _PRONOUNS else ""

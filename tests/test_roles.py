@@ -135,3 +135,19 @@ def test_an_office_several_people_hold_is_said_to_be_ambiguous() -> None:
 )
 def test_an_office_and_a_name_ask_about_the_name(assistant, question: str, speaker: str) -> None:
     assert assistant.question(question).speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("Come è andato il derby, secondo Trevisanello?", "Trevisanello"),
+        ("How did the derby go, according to Marco Trevisanello?", "Marco Trevisanello"),
+        # A source the briefings quote nobody by is no person asked about.
+        ("Quanti spettatori c'erano, secondo Castelfranco?", ""),
+        ("How many spectators were there, according to Italpress?", ""),
+    ],
+)
+def test_according_to_names_a_person_only_if_the_briefings_quote_them(
+    assistant, question: str, speaker: str
+) -> None:
+    assert assistant.question(question).speaker == speaker
