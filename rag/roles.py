@@ -52,7 +52,9 @@ _HEADS: dict[str, str] = {
         "councillor",
     ),
     **dict.fromkeys(("coordinatore", "coordinatrice", "coordinator"), "coordinator"),
-    **dict.fromkeys(("direttore", "direttrice", "director", "head", "capo"), "director"),
+    **dict.fromkeys(("direttore", "direttrice", "director"), "director"),
+    # Whoever leads an organisation, whatever its office is called there (_NEAR).
+    **dict.fromkeys(("head", "capo", "boss", "numero uno"), "head"),
     **dict.fromkeys(
         (
             "preside",
@@ -370,6 +372,22 @@ _NEAR = frozenset(
         frozenset(("director general", "director")),
         # "who leads the housing charity" is its head.
         frozenset(("director", "leader")),
+        # An Italian party's or union's "segretario" is its leader.
+        frozenset(("secretary", "leader")),
+        *(
+            frozenset(("head", office))
+            for office in (
+                "director",
+                "director general",
+                "president",
+                "chief executive",
+                "leader",
+                "secretary general",
+                "secretary",
+                "coordinator",
+                "commander",
+            )
+        ),
     }
 )
 

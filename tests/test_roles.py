@@ -151,3 +151,18 @@ def test_according_to_names_a_person_only_if_the_briefings_quote_them(
     assistant, question: str, speaker: str
 ) -> None:
     assert assistant.question(question).speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "name"),
+    [
+        # Whoever leads an organisation is its head, whatever the office is called there.
+        ("Il presidente dell'Autorità portuale, Remo Caldi, ha parlato.", "the head of the port authority", "Remo Caldi"),
+        ("Tobias Lindvik, chief executive of Nordby Ferries, spoke.", "the boss of Nordby Ferries", "Tobias Lindvik"),
+        ("Il segretario della Federazione metalmeccanici, Oreste Pagli, ha parlato.", "il capo della Federazione metalmeccanici", "Oreste Pagli"),
+        # An Italian union's or party's secretary is its leader.
+        ("Il segretario della Federazione metalmeccanici, Oreste Pagli, ha parlato.", "the leader of the metalworkers' federation", "Oreste Pagli"),
+    ],
+)  # fmt: skip
+def test_the_head_of_an_organisation(text: str, phrase: str, name: str) -> None:
+    assert match_role(phrase, find_roles(text)) == name
