@@ -25,6 +25,7 @@ from rag.roles import (
     roles_metadata,
 )
 from rag.speech_verbs import (
+    ASKING,
     EN_QUOTING,
     EN_REPORTING,
     IT_ADVERBS,
@@ -48,7 +49,11 @@ __all__ = [
 
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ('"', '"'))
 _SPEECH_VERBS = rf"{IT_REPORTING}|secondo|{EN_QUOTING}"
-_VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
+# '«...», è stato il commento di X': a noun of saying credits the quote like a verb.
+_CREDIT_NOUN = (
+    r"(?:il\s+)?commento\s+(?:di|del|della|dello|dell['’])|parole\s+(?:di|del|della|dello|dell['’])"
+)
+_VERB = re.compile(rf"\b(?:{_SPEECH_VERBS}|{_CREDIT_NOUN})(?:\b|(?<=['’]))", re.IGNORECASE)
 _TITLES = (
     r"Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Lord|Lady|Dame|President|Prime Minister|Chancellor|Minister|"
     r"Secretary|Senator|Governor|Judge|Chief|Coach|Captain|presidente|premier|ministro|ministra|"
@@ -82,6 +87,8 @@ _NOT_NAMES = frozenset(
     Mr Mrs Ms Dr Sir Lord Lady Said Says Told Added BBC News Reuters Times Sunday
     Bank Managers Management Investment Investments Association Institute University Council
     Company Corporation Corp Inc Ltd Plc Fund Party Union Agency Office Commission Federation
+    Renewables Energy Metals Holdings Partners Airlines Motors Systems Technologies Logistics
+    Industries Foods Pharmaceuticals Telecom Commodities Shipping Ferries Rail Railways
     League Club United City Court Department Ministry Board Authority Capital Securities
     Mayor Councillor Cllr Alderman Senator Judge Justice Inspector Detective Sergeant Constable
     Bishop Cardinal Reverend Rev Sindaco Sindaca Assessore Assessora Onorevole Ministro
@@ -106,6 +113,19 @@ _TITLED = re.compile(
     rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
 )
 _WORD_CAP = re.compile(rf"\b{_CAP}\b")
+# An office compounded with '-master' or '-man' before a name: 'Harbourmaster Desmond
+# Fairweather', 'Welshman Jimmy Watkins', in a run of three capitalised words only (so
+# 'Norman Lamont' keeps his first name).
+_AGENT_NOUN = re.compile(r"[A-Z][a-z]{2,}(?:master|mistress|man|woman|person)")
+# A capitalised run right after one of these names an organisation, not a person.
+_INSTITUTION_BEFORE = re.compile(
+    r"\b(?:associazione|fondazione|cooperativa|comitato|società|consorzio|gruppo|partito"
+    r"|sindacato|movimento|azienda|impresa|ditta|federazione|onlus|association|foundation"
+    r"|group|company|firm|charity|campaign|network|coalition)\s+$",
+    re.IGNORECASE,
+)
+# A sentence's first word with an elided article, "L'assessore", "Dell'ex": no name.
+_ELIDED_WORD = re.compile(r"(?:L|Dell|All|Nell|Sull|Dall|Quest|Un)['’][a-zà-ÿ]")
 _ENDS_PHRASE = re.compile(
     rf"['’]?\s*(?:[,.;:!?)]|[-–—](?=\s)|$|\n|(?:{_SPEECH_VERBS})\b)", re.IGNORECASE
 )
@@ -259,7 +279,12 @@ class _People:
             """The name's tokens without non-names at either end, and how many led."""
             tokens = m.group(1).split()
             lead = 0
-            while lead < len(tokens) and fold(tokens[lead]) in _NOT_NAMES:
+            while lead < len(tokens) and (
+                fold(tokens[lead]) in _NOT_NAMES
+                or _ELIDED_WORD.match(tokens[lead])
+                or (lead == 0 and len(tokens) == 3 and _AGENT_NOUN.fullmatch(tokens[0]))
+                or (lead and tokens[lead].islower())  # "L'assessora al Commercio"
+            ):
                 lead += 1
             tokens = tokens[lead:]
             while tokens and fold(tokens[-1]) in _NOT_NAMES:
@@ -269,7 +294,11 @@ class _People:
         for rx in (_TITLED, _FULL_NAME):
             for m in _name_matches(rx, text):
                 tokens, lead = trimmed(m)
-                if rx is _FULL_NAME and len(tokens) == 1 and lead:
+                if (
+                    rx is _FULL_NAME
+                    and lead
+                    and (len(tokens) == 1 or _ELIDED_WORD.match(m.group(1)))
+                ):
                     # 'Secretary General Mark Rutte': the name starts after the role words
                     # and may run past this match.
                     at = [w.start() for w in re.finditer(r"\S+", m.group(1))][lead]
@@ -280,7 +309,7 @@ class _People:
                         and not lead_again
                         and not any(fold(t) in _NOT_NAMES for t in name_again)
                     ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
-                        m, tokens = again, name_again
+                        m, tokens, lead = again, name_again, 0
                 if not tokens or not outside(m.start(1)):
                     continue
                 if (
@@ -293,6 +322,10 @@ class _People:
                     continue
                 if any(fold(t) in _PLACE_WORDS for t in tokens[:-1]):
                     continue  # 'Pendolari Val Lusina', 'Borgo Alto'
+                if not lead and _INSTITUTION_BEFORE.search(
+                    text, max(0, m.start(1) - 30), m.start(1)
+                ):
+                    continue  # "l'associazione Binari Antichi", 'the campaign group Rails Not Runways'
                 surname = fold(tokens[-1])
                 self.full.setdefault(surname, " ".join(tokens))
         for m in _WORD_CAP.finditer(text):
@@ -432,11 +465,45 @@ def _tail_speaker(
         stop = re.search(r"[.!?](?:\s|$)", after[verb.end() :])
         reach = min(50, stop.start() if stop else 50)
         window = (close_at + verb.end(), close_at + verb.end() + reach)
-        speaker = people.speaker_between(*window, text) or people.first_after(*window)
+        # '..., ha spiegato il presidente dell'associazione Binari Antichi, Teodoro
+        # Pellegrini.': the person after the organisation, up to the sentence's end.
+        sentence = (window[0], close_at + verb.end() + min(120, stop.start() if stop else 120))
+        speaker = (
+            _apposed_person(people, text, *sentence)
+            or people.speaker_between(*window, text)
+            or people.first_after(*window)
+        )
         # '», ha replicato in serata il ministro.': a role the article gives one person.
         role = _ROLE_AFTER_VERB.match(text, *window)
-        speaker = speaker or (match_role(role.group(1), roles) if role else "")
+        speaker = speaker or (_role_holder(role.group(1), roles) if role else "")
     return speaker
+
+
+# Italian puts adjectives after an office ('la dirigente scolastica', 'il direttore
+# generale') and drops them when it names the office again ('la dirigente').
+_POSTPOSED_ADJ = re.compile(r"[a-z]+(?:ale|ali|ario|aria|ivo|iva|ico|ica|ato|ata)")
+_LEADING_ARTICLES = frozenset("il lo la l i gli le the un una uno".split())
+
+
+def _role_holder(phrase: str, roles: dict[str, str]) -> str:
+    """The person the article gives the role ``phrase``: ``match_role``, or else the one
+    role the article names with ``phrase`` and one adjective after it ('la dirigente' for
+    'la dirigente scolastica, Annalisa Perticone'); "" when none or several."""
+    if name := match_role(phrase, roles):
+        return name
+    words = _words(phrase)
+    while words and words[0] in _LEADING_ARTICLES:
+        words = words[1:]
+    if not words or len(words) > 2:
+        return ""
+    holders = {
+        name
+        for key, name in roles.items()
+        if (parts := key.split())[: len(words)] == words
+        and len(parts) == len(words) + 1
+        and _POSTPOSED_ADJ.fullmatch(parts[-1])
+    }
+    return holders.pop() if len(holders) == 1 else ""
 
 
 def find_quotes(text: str) -> list[Quote]:
@@ -445,9 +512,42 @@ def find_quotes(text: str) -> list[Quote]:
     spans = _quote_spans(text)
     people = _People(text, [(a, b) for a, b, _ in spans])
     roles = roles_in(text, people.as_written(text))
-    direct, said_so = _said_so_by(text, people, roles, _direct_quotes(text, spans, people, roles))
+    direct = _direct_quotes(text, spans, people, roles)
+    direct = sorted(direct + _interview_answers(text, people, direct), key=lambda q: q.start)
+    direct, said_so = _said_so_by(text, people, roles, direct)
     reported = _reported_statements(text, people, roles, direct + said_so)
     return sorted(direct + said_so + reported, key=lambda q: q.start)
+
+
+# An interview set out as questions and answers: 'D. Quanti posti mancano?' / 'R. Almeno
+# mille.', 'Q: ...' / 'A: ...', 'Domanda: ...' / 'Risposta: ...'.
+_QA_LINE = re.compile(
+    r"^(?:(?P<q>D|Q|Domanda|Question)|(?P<a>R|A|Risposta|Answer))\s*[.:]\s+(?P<text>\S[^\n]*?)\s*$",
+    re.MULTILINE,
+)
+
+
+def _interview_answers(text: str, people: _People, quotes: list[Quote]) -> list[Quote]:
+    """The answers of an interview in question-and-answer lines, as the interviewee's direct
+    words: the person named last before the first question (the introduction names whom
+    the agency interviewed). An answer line counts only right after a question line."""
+    out: list[Quote] = []
+    first_question, asked = -1, False
+    for m in _QA_LINE.finditer(text):
+        if m.group("q"):
+            first_question = m.start() if first_question < 0 else first_question
+            asked = True
+            continue
+        if not asked:
+            continue
+        asked = False
+        speaker = people.last_before(first_question, 0)
+        a, b = m.span("text")
+        if text[b - 1] == ".":
+            b -= 1
+        if speaker and not any(q.start < b and a < q.end for q in quotes):
+            out.append(Quote(a, b, speaker))
+    return out
 
 
 def find_roles(text: str) -> dict[str, str]:
@@ -531,7 +631,7 @@ _REPORTING_VERB = re.compile(
 )
 _EN_VERB = re.compile(EN_REPORTING, re.IGNORECASE)
 # A gerund's subject is the sentence's: 'Smith rejected the bid, saying that ...'.
-_GERUND = re.compile(r"\w+(?:ando|endo|ing)", re.IGNORECASE)
+_GERUND = re.compile(r"\w+(?:ando|endo|ing)(?:si\s+\w+)?", re.IGNORECASE)
 # 'come' reports a statement after these verbs ('ha sottolineato come Kiev abbia ...'); after
 # others it means 'how'.
 _COME_VERBS = re.compile(
@@ -544,6 +644,26 @@ _TAKES_OBJECT = re.compile(r"told|tells|warned|warns|assured|promised", re.IGNOR
 # 'told reporters on Monday that').
 _CONJ_AFTER = re.compile(
     r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,8}?)\s+(?P<conj>che|come|that)\b\s*", re.IGNORECASE
+)
+# An indirect question's clause, after a verb of asking.
+_ASKED_AFTER = re.compile(
+    r"(?P<mid>,?(?:\s+[\w'’-]+,?){0,5}?)\s+(?P<conj>se|perché|perche|whether|if)\b\s*",
+    re.IGNORECASE,
+)
+# 'ha chiesto che ...' asks for something the speaker says must happen, a statement too.
+_IT_ASKING_THAT = re.compile(r"(?!si\s)(?:.*\s)?(?:chiest[oaie]|chiede|chiedeva)", re.IGNORECASE)
+# 'Asked whether fares would rise, she said ...': the question opens the sentence; what
+# follows is no conditional ('If he said that ...').
+_ASKED_LEAD = re.compile(
+    r"\s*(?:asked|alla\s+domanda|interpellat[oaie]|rispondendo\s+alla\s+domanda)\b[^,.;:!?\n]*,",
+    re.IGNORECASE,
+)
+# 'agreed to establish a body that would ...': after 'to' a verb, so 'that' is a relative;
+# 'said to reporters that' is whom they spoke to.
+_TO_INFINITIVE = re.compile(
+    r",?\s+to\s+(?!(?:the|a|an|reporters|journalists|his|her|their|its|me|us|him|them)\b)"
+    r"(?-i:[a-z])",
+    re.IGNORECASE,
 )
 # 'di' then an infinitive ('di aver chiesto', 'di voler', 'di non essere'): what the speaker
 # said they did or will do.
@@ -635,15 +755,29 @@ _NO_SUBJECT = re.compile(r"(?:^|,)\s*(?:(?:e|ed|ma|poi)\s+)?$", re.IGNORECASE)
 # the rest of a noun phrase ('the minister at the centre of the Kuznetsova doping row says').
 _AUX = (
     r"(?:(?:has|have|had|also|then|later|previously|earlier|again|recently|repeatedly|"
-    r"once|yesterday|today|would|will|ha|aveva|poi|anche|ieri|oggi|inoltre|quindi|infine)\s+){0,3}"
+    r"once|yesterday|today|would|will|ha|aveva|è|era|poi|anche|ieri|oggi|inoltre|quindi|infine)\s+){0,3}"
 )
 # A party or place in brackets after the name ('Mario Rossi (Pd) ha detto') and an age or a
 # role set off by commas ('Lindqvar, 54, said') stand between a subject and its verb.
-_CLOSE_TO_VERB = re.compile(rf"\s*(?:\([^()\n]{{1,40}}\)\s*)?{_AUX}")
+# 'Mr Hilton on Tuesday said': a day between them too.
+_CLOSE_TO_VERB = re.compile(
+    rf"\s*(?:\([^()\n]{{1,40}}\)\s*)?(?:on\s+(?-i:[A-Z])[a-z]+day\s+)?{_AUX}"
+)
+# 'Analyst Henrik Aasland of Fjord Securities said': the organisation qualifies the name.
+_OF_ORGANISATION = re.compile(
+    rf"\s+(?:of|at|from|di|del|della|dell['’]\s*)\s*(?:the\s+)?(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}{_AUX}"
+)
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
 # 'Rossi, che ha poi spiegato che', 'Roe, who said that'
 _RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", re.IGNORECASE)
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
+# 'Il titolare dell'impianto, l'imprenditore Dario Scognamiglio, ha detto': a comma, then at
+# most a few lower-case words of role, right before the name.
+# The role opens with an article and is only lower-case words: not ', spokeswoman for net
+# provider Pipex,' nor ', which makes Stella Artois,' (the name there is not the subject).
+_AFTER_COMMA_ROLE = re.compile(
+    r",\s*(?:$|(?:l['’]\s*|(?:il|la|lo|the|un|una|a|an)\s+)(?:[a-zà-ÿ]+\s+){0,2}[a-zà-ÿ]+\s+$)"
+)
 _COORDINATED = re.compile(
     rf"\s(?:ma|e|ed|and|but)\s+(?:(?:poi|anche|also|then)\s+)?{_AUX}$", re.IGNORECASE
 )
@@ -651,6 +785,9 @@ _LATTER = re.compile(rf"\b(?:quest['’]\s*ultim[oa]|the latter)\s+{_AUX}$", re.
 # Before a sentence's first name, nothing or only its role ('Il sindaco Duilio Marcantoni').
 _LEADS_SUBJECT = re.compile(
     r"\s*(?:(?:il|lo|la|l['’]|i|gli|le|the)\s*[^,.;:!?]{0,80}?,?\s*)?", re.IGNORECASE
+)
+_PHRASE_THEN_APPOSITION = re.compile(
+    r"\s*((?:il|lo|la|l['’]|i|gli|le|the)\s*[^,]{2,60}?)\s*,[^,]{2,80},\s*$", re.IGNORECASE
 )
 _PRONOUN_SUBJECT = re.compile(rf"\b(?:he|she|lui|lei|egli|ella)\s+{_AUX}$", re.IGNORECASE)
 _ROLE_SUBJECT = re.compile(
@@ -667,9 +804,24 @@ _ACCORDING = re.compile(
     r"\b(?P<how>(?:secondo\s+quanto\s+(?:" + IT_PARTICIPLES + r")\s+" + _IT_BY + r"|secondo"
     r"|according\s+to|stando\s+" + _IT_TO + r"|a\s+detta\s+" + _IT_OF + r"|(?P<initial>per"
     r"|come\s+(?:ha|aveva)\s+(?:(?:" + IT_ADVERBS + r")\s+)?(?:" + IT_PARTICIPLES + r")"
+    r"|come\s+(?:" + IT_PARTICIPLES + r")\s+" + _IT_BY + r""
     r"|as\s+(?:said|explained|noted|put\s+it)\s+by)))(?:\s+|(?<=['’]))"
     r"(?!cui\b|il quale\b|la quale\b|whom\b)"
     r"(?P<who>[^,.;:!?\n“”«»\"]{2,80}?)\s*(?P<sep>[,.;])",
+    re.IGNORECASE,
+)
+_ACCORDING_BARE = re.compile(
+    rf"\b(?:secondo|stando\s+{_IT_TO}|a\s+detta\s+{_IT_OF}|(?P<per>per))(?:\s+|(?<=['’]))",
+    re.IGNORECASE,
+)
+# Only an article and lower-case role words between the source word and the name.
+_ROLE_WORDS = re.compile(r"\s*(?:(?:il|lo|la|l['’]|the)\s*)?(?:[a-zà-ÿ'’]+\s+){0,5}")
+_CLAUSE_AFTER_NAME = re.compile(
+    r"\s+(?!(?:e|ed|o|and|or|di|del|della|dei|de|da|of|in|a)\b)[a-zà-ÿ]", re.IGNORECASE
+)
+_ASIDE = re.compile(
+    r"\s*(?:invece|però|pero|comunque|inoltre|infatti|quindi|tuttavia|al\s+contrario|however"
+    r"|instead|meanwhile|though|too|also),\s*",
     re.IGNORECASE,
 )
 _NAME_APPOSITION = re.compile(rf"\s*{_CAP}(?:\s+{_CAP}){{0,2}},\s*")
@@ -684,19 +836,32 @@ _RELATIVE_APPOSITION = re.compile(
     r"\s*(?:who|che|il quale|la quale)\s[^,.;:!?]{2,120},\s*", re.IGNORECASE
 )
 _ACCORDING_TO_WHOM = re.compile(
-    r",\s*(?:secondo cui|secondo il quale|secondo la quale|according to whom)\s+", re.IGNORECASE
+    r",\s*(?:secondo cui|(?:secondo|per)\s+(?:il|la)\s+quale|(?:secondo|per)\s+(?:i|le)\s+quali"
+    r"|according to whom)\s+",
+    re.IGNORECASE,
 )
 _SENTENCE_OPENER = re.compile(r"\s*(?:(?:e|ed|ma|and|but)\s+)?$", re.IGNORECASE)
 _DESCRIBED = re.compile(r"\s*(?:a|an|un|una|uno|un['’])\s[^,.;:!?]{2,120},\s*", re.IGNORECASE)
 _ROLE_APPOSITION_AFTER = re.compile(r"\s*[^,.;:!?]{2,60},\s*")
+_ARTICLE_START = re.compile(r"\s*(?:il|lo|la|l['’]|i|gli|le|the)\b", re.IGNORECASE)
+_IT_OF_RX = r"(?:di|del|della|dello|dei|degli|delle|dell['’])"
 _SAID_SO = re.compile(
     rf"\ba(?:d)?\s+(?:{IT_CLITIC_INFINITIVE})\s+(?:(?:è|e['’]|sono)\s+stat[oaie]|è)\b|"
-    r"\b(?:lo|così|è quanto)\s+(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
-    rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:{IT_FINITE})\b",
+    r"(?:\b(?:lo|così|è quanto)\s+|\bl['’]\s*)(?:ha|hanno|aveva)\s+(?:(?:poi|anche)\s+)?"
+    rf"(?:{IT_PARTICIPLES})\b|\blo\s+(?:{IT_FINITE})\b"
+    # Nominal credits: '«...». Parole del sottosegretario X', '«...». Così il presidente X',
+    # 'Questo il commento di X', 'È il commento di X'.
+    rf"|\b(?:(?:queste|sono)\s+(?:le\s+)?)?parole\s+{_IT_OF_RX}"
+    rf"|\b(?:(?:questo|è|e['’])\s+(?:stato\s+)?)?il\s+(?:commento|pensiero)\s+{_IT_OF_RX}"
+    r"|\bcosì(?=\s+(?:il|lo|la|l['’]|i|gli|le|(?-i:[A-ZÀ-Ö]))\S*\s[^.!?\n]{0,80}?(?-i:[A-ZÀ-Ö]))",
     re.IGNORECASE,
 )
 _DATELINE = re.compile(
     r"[^\n]{0,80}?\((?:[A-Z]{3,}|[A-Za-z][a-z]{3,}|[A-Z][a-z]+[A-Z]\w*)\)\s*[–—-]\s*"
+    # '(ANSA) - PONTELAGO, 14 OTT - ', '(AGI) - Calabrone Marittima, 21 ago. - '
+    r"(?:[A-ZÀ-Ö][\w'’ ]{1,40},\s*\d{1,2}\s+[A-Za-z]{3,9}\.?\s+[–—-]\s*)?"
+    # 'ASHCOMBE VALE, England, Sept. 3, 2026 — ', 'KESTERBY, Nov. 14, 2026 —': no outlet
+    r"|(?<![^\n])[A-ZÀ-Ö][A-ZÀ-Ö'’. -]{2,40}(?:,[^\n–—]{0,60}?)?\s+(?:[–—]|--)\s*"
 )
 # A sentence that opens with these is an adverbial phrase before the comma ('After the
 # meeting on Monday, Smith said.'), not a statement.
@@ -709,13 +874,28 @@ _ADVERBIAL_OPENERS = frozenset(
 _TIME = (
     r"(?:on\s+\w+|in\s+a\s+statement|in\s+an\s+interview|yesterday|today|earlier|later"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight"
-    r"|last\s+week|ieri|oggi|in\s+una\s+nota)"
+    r"|last\s+week|ieri|oggi|in\s+una\s+nota"
+    r"|in\s+a\s+(?:letter|speech|post|note|blog\s+post|press\s+release|video)(?:\s+to\s+\w+)?"
+    r"|on\s+(?:social\s+media|(?-i:[A-Z])\w+))"
 )
 # 'told reporters', 'told Reuters on Tuesday': whom the words were said to.
 _TOLD_WHOM = r"(?:reporters|journalists|(?-i:[A-Z][\w&]+)|the\s+(?-i:[A-Z])\w+)"
 _TIME_ONLY = re.compile(rf"\s+(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})\s*", re.IGNORECASE)
+_NAME_THEN_ROLE = re.compile(
+    rf"(\s+(?:{_CAP}\s+){{1,2}}{_CAP})\s*,\s*(?:the|a|an|il|la|lo|l['’])\b[^,]{{2,80}}"
+)
 _OWNER = re.compile(r"['’]s?\b")
 _BLANK_LINE = re.compile(r"(?=\n\n)")
+# Between a clause's comma and the speech verb of the next statement in its sentence:
+# nothing ('..., aggiunge che'), or 'mentre'/'while' and that statement's subject.
+_BEFORE_NEXT_ACT = re.compile(
+    r",\s*(?:(?:mentre|while|whereas)\s[^,.;:!?\n]{0,80}?)?\s*", re.IGNORECASE
+)
+_OPENS_RELATIVE = re.compile(
+    r",\s*(?:who|whose|which|where|che|cui|il\s+quale|la\s+quale|i\s+quali|le\s+quali|dove)\b",
+    re.IGNORECASE,
+)
+_LEADING_DASH = re.compile(r"[-–—]\s")
 MIN_CLAUSE_WORDS = 3
 MIN_CUT_CLAUSE_WORDS = 6  # before a direct quote that cuts the clause short
 MAX_SENTENCE_CHARS = 1000  # how far back a sentence's start is looked for
@@ -747,6 +927,10 @@ class _Context:
     @cached_property
     def verbs(self) -> list[re.Match[str]]:
         return list(_REPORTING_VERB.finditer(self.text))
+
+    @cached_property
+    def _verb_starts(self) -> list[int]:
+        return [v.start() for v in self.verbs]
 
     def names_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
         out = []
@@ -799,12 +983,15 @@ class _Context:
         stop and before any direct quote inside it; None for a question or too short."""
         text = self.text
         para_end = self.paragraph(start)[1]
-        while start < para_end and text[start].isspace():
+        while start < para_end and (
+            text[start].isspace() or text[start] == "," or _LEADING_DASH.match(text, start)
+        ):
             start += 1
         stop = _CLAUSE_END.search(text, start, para_end)
         end = stop.start() if stop else para_end
         if stop and text[stop.start()] == "?":
             return None
+        end = self.next_speech_act(start, end)
         least = MIN_CLAUSE_WORDS
         for q in self._direct_near(start, end):
             if start - 1 <= q.start < end:
@@ -821,6 +1008,28 @@ class _Context:
         if len(text[start:end].split()) < least:
             return None
         return start, end
+
+    def next_speech_act(self, start: int, end: int, gerund_only: bool = False) -> int:
+        """Where a clause in ``[start, end)`` stops because the sentence goes on to another
+        statement: at the comma before '..., mentre X ha rimarcato che', '..., aggiunge
+        che', '..., aggiungendo che', '..., dicendosi convinta che', '..., adding that'.
+        Each of those is a statement of its own, found from its verb."""
+        i = bisect_right(self._verb_starts, start)
+        for verb in self.verbs[i:]:
+            if verb.start() >= end:
+                break
+            comma = self.text.rfind(",", start, verb.start())
+            if comma < 0 or not _BEFORE_NEXT_ACT.fullmatch(self.text, comma, verb.start()):
+                continue
+            finite = not _GERUND.fullmatch(verb.group(0))
+            if finite and (gerund_only or _OPENS_RELATIVE.search(self.text, start, comma)):
+                continue  # 'the man, who later disappeared, claimed': the comma ends 'who'
+            if ASKING.fullmatch(verb.group(0)):
+                continue
+            italian = not _EN_VERB.fullmatch(verb.group(0))
+            if _clause_after_verb(self, verb, italian)[0] >= 0:
+                return comma
+        return end
 
     def overlaps_direct(self, start: int, end: int) -> bool:
         return bool(self._direct_near(start, end))
@@ -864,11 +1073,13 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
     for start, end, name in reversed(ctx.names_in(sent_start, verb_at)):
         if _CLOSE_TO_VERB.fullmatch(text, end, verb_at):
             return name
-        if _APPOSITION.fullmatch(text, end, verb_at) or _RELATIVE_SUBJECT.fullmatch(
-            text, end, verb_at
+        if (
+            _APPOSITION.fullmatch(text, end, verb_at)
+            or _RELATIVE_SUBJECT.fullmatch(text, end, verb_at)
+            or _OF_ORGANISATION.fullmatch(text, end, verb_at)
         ):
             return name
-        after_role = text[sent_start:start].rstrip().endswith(",")
+        after_role = bool(_AFTER_COMMA_ROLE.search(text, sent_start, start))
         if after_role and _AFTER_ROLE.fullmatch(text, end, verb_at):
             return name
     head = text[sent_start:verb_at]
@@ -886,11 +1097,15 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
         return names[0][2]
     if _PRONOUN_SUBJECT.search(head) or not head.strip():
         return None
+    if phrase := _PHRASE_THEN_APPOSITION.match(head):
+        # 'Il comitato dei cittadini, guidato da X, chiede che': the subject opens the
+        # sentence; an institution is nobody (the name inside the apposition is not it).
+        return match_role(phrase.group(1), ctx.roles) if parse_role(phrase.group(1))[0] else ""
     if italian and _NO_SUBJECT.search(head):
         return None
     role = _ROLE_SUBJECT.search(head)
     if role and len(role.group(1).split()) <= 6:
-        return match_role(role.group(1), ctx.roles)
+        return _role_holder(role.group(1), ctx.roles)
     return ""
 
 
@@ -907,13 +1122,28 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
     text, said = ctx.text, verb.group(0)
     if italian and (infinitive := _DI_INFINITIVE.match(text, verb.end())):
         return infinitive.end(), ""  # 'ha detto di voler incontrare i pendolari'
+    asking = ASKING.fullmatch(said)
+    head = ctx.text[ctx.sentence_start(verb.start()) : verb.start()]
+    if asking and (not head.strip() or _REPORTING_VERB.search(head)):
+        # 'Asked whether ..., she said': the question put to the speaker; 'said he had
+        # wondered whether': a question inside what someone said.
+        return -1, ""
+    if asking and (question := _ASKED_AFTER.match(text, verb.end())):
+        if not _MID_CLAUSE_WORDS.intersection(_words(question.group("mid"))):
+            return question.end(), ""  # 'si è chiesto perché ...', 'asked whether ...'
+    if asking and not _IT_ASKING_THAT.fullmatch(said):
+        return -1, ""  # 'asked that ...' is a request, 'asked the minister' no statement
     conj = _CONJ_AFTER.match(text, verb.end())
+    if conj and conj.group("conj").lower() == "che" and _REPORTING_VERB.match(text, conj.end()):
+        # 'Lo ha reso noto il presidente, X, che ha poi aggiunto che': 'che' is X, the
+        # subject of the next verb, whose own clause follows it.
+        return -1, ""
     if conj and (conj.group("conj").lower() != "come" or _COME_VERBS.match(said.split()[-1])):
         mid = _words(conj.group("mid"))
         inverted = ctx.names_in(*conj.span("mid"))
         if not mid:
             return conj.end(), ""
-        if not _MID_CLAUSE_WORDS.intersection(mid):
+        if not _MID_CLAUSE_WORDS.intersection(mid) and not _TO_INFINITIVE.match(conj.group("mid")):
             if mid[0] in _MID_OPENERS:
                 return conj.end(), ""
             if italian and inverted:
@@ -937,7 +1167,8 @@ def _reported_after_verbs(ctx: _Context) -> None:
         if ctx.inside_quote(v0) or ctx.reported_at(v0):
             continue
         sent_start = ctx.sentence_start(v0)
-        if _QUESTION_OR_NOT.search(text, sent_start, v0):
+        lead = _ASKED_LEAD.match(text, sent_start, v0)
+        if _QUESTION_OR_NOT.search(text, lead.end() if lead else sent_start, v0):
             continue
         italian = not _EN_VERB.fullmatch(verb.group(0))
         gerund = _GERUND.fullmatch(verb.group(0))
@@ -974,7 +1205,7 @@ def _reported_by_source(ctx: _Context) -> None:
             # first name is the person, what follows qualifies them.
             speaker = who[0][2]
         else:
-            speaker = match_role(m.group("who"), ctx.roles)
+            speaker = _role_holder(m.group("who"), ctx.roles)
         if not speaker:
             continue
         sent_start = ctx.sentence_start(m.start())
@@ -987,6 +1218,8 @@ def _reported_by_source(ctx: _Context) -> None:
         )
         if m.group("sep") == "," and initial:
             at = m.end()
+            if aside := _ASIDE.match(text, at):
+                at = aside.end()  # 'Per il consigliere X, invece, <clause>'
             # 'according to Jane Roe, chief executive of X, ...': the clause follows the role
             role = _ROLE_APPOSITION_AFTER.match(text, at)
             if role and parse_role(text[at : role.end()])[0]:
@@ -995,8 +1228,12 @@ def _reported_by_source(ctx: _Context) -> None:
                 at = described.end()  # 'according to X, a retired teacher who ..., <clause>'
             elif relative := _RELATIVE_APPOSITION.match(text, at):
                 at = relative.end()  # 'Stando al prefetto X, che ha ricevuto ..., <clause>'
-            elif not who and (named := _NAME_APPOSITION.match(text, at)):
-                # 'Secondo il presidente della Regione, Mario Rossi, <clause>'
+            elif (not who or who[0][0] > m.start("who")) and (
+                named := _NAME_APPOSITION.match(text, at)
+            ):
+                # 'Secondo il presidente della Regione, Mario Rossi, <clause>'; 'Stando a
+                # quanto riferito dal presidente della fondazione Amici della Scena, Carmine
+                # Votta, <clause>' (the name in the role is an organisation's).
                 person = ctx.names_in(at, named.end())
                 if person:
                     speaker, at = person[-1][2], named.end()
@@ -1008,13 +1245,33 @@ def _reported_by_source(ctx: _Context) -> None:
         if span:
             ctx.add(*span, speaker)
 
+    for m in _ACCORDING_BARE.finditer(text):
+        # 'Secondo l'assessore Aurelio Ferrante il ponte riaprirà': no comma after the name.
+        sent_start = ctx.sentence_start(m.start())
+        if ctx.inside_quote(m.start()) or not _SENTENCE_OPENER.fullmatch(
+            text, sent_start, m.start()
+        ):
+            continue
+        who = ctx.names_in(m.end(), m.end() + 80)
+        if not who or not _ROLE_WORDS.fullmatch(text, m.end(), who[0][0]):
+            continue
+        if not _CLAUSE_AFTER_NAME.match(text, who[0][1]):
+            continue  # a comma (the rule above), more of the name, or a second person
+        if m.group("per") and not any(
+            q.speaker == who[0][2] and q.start < m.start() for q in ctx.direct
+        ):
+            continue  # 'Per X il Comune ha stanziato ...' is for X, unless X has spoken
+        span = ctx.clause(who[0][1])
+        if span:
+            ctx.add(*span, who[0][2])
+
     for m in _ACCORDING_TO_WHOM.finditer(text):
         if ctx.inside_quote(m.start()):
             continue
         sent_start = ctx.sentence_start(m.start())
         names = [n for n in ctx.names_in(sent_start, m.start()) if n[1] == m.start()]
         role = _ROLE_SUBJECT.search(text, sent_start, m.start())
-        speaker = names[0][2] if names else match_role(role.group(1), ctx.roles) if role else ""
+        speaker = names[0][2] if names else _role_holder(role.group(1), ctx.roles) if role else ""
         span = ctx.clause(m.end())
         if span and speaker:
             ctx.add(*span, speaker)
@@ -1039,13 +1296,19 @@ def _reported_before_verbs(ctx: _Context) -> None:
     text = ctx.text
     for verb in ctx.verbs:
         v0, v1 = verb.span()
-        if ctx.inside_quote(v0) or ctx.reported_at(v0):
+        if ctx.inside_quote(v0) or ctx.reported_at(v0) or ASKING.fullmatch(verb.group(0)):
             continue
         para_end = ctx.paragraph(v0)[1]
         stop = _CLAUSE_END.search(text, v1, para_end)
         end = stop.start() if stop else para_end
+        if stop and text[end] != ".":
+            continue
+        # '<clause>, X said on Thursday, adding that ...': the next statement is its own.
+        end = ctx.next_speech_act(v1, end, gerund_only=True)
         tail = text[v1:end]
-        if (stop and text[end] != ".") or "," in tail or len(tail.split()) > 8:
+        if "," in tail and (named := _NAME_THEN_ROLE.fullmatch(tail)):
+            tail = named.group(1)  # 'said Wendy Marsh, the council's deputy leader.'
+        if "," in tail or len(tail.split()) > 8:
             continue
         sent_start = ctx.sentence_start(v0)
         comma = text.rfind(",", sent_start, v0)
@@ -1058,12 +1321,40 @@ def _reported_before_verbs(ctx: _Context) -> None:
                 continue
         else:  # 'said Smith.', 'ha detto il sindaco.'
             names = ctx.names_in(v1, end)
-            subject = names[0][2] if names else match_role(tail, ctx.roles)
+            subject = names[0][2] if names else _role_holder(tail, ctx.roles)
+            if not subject and (not _words(tail) or _TIME_ONLY.fullmatch(tail)):
+                # '<clause>, the transport minister, Imogen Castellane, told reporters.'
+                subject, comma = _apposed_subject(ctx, sent_start, comma)
             if not subject:
                 continue
         span = _clause_before(ctx, sent_start, comma)
         if span:
             ctx.add(*span, ctx.last_speaker(v0) if subject is None else subject)
+
+
+def _apposed_subject(ctx: _Context, sent_start: int, comma: int) -> tuple[str, int]:
+    """The speaker set off by commas right before a verb ('<clause>, Imogen Castellane,
+    told', '<clause>, the minister, Imogen Castellane, told') and the comma that ends the
+    clause before them; ("", comma) when what precedes is no lone name."""
+    text = ctx.text
+    c2 = text.rfind(",", sent_start, comma)
+    names = ctx.names_in(c2 + 1, comma) if c2 >= 0 else []
+    role = text[c2 + 1 : comma].strip()
+    if not names and role[:1].islower() and len(role.split()) <= 8:
+        # '<clause>, Wendy Marsh, the council's deputy leader, said.': the role after the name
+        c3 = text.rfind(",", sent_start, c2)
+        names = ctx.names_in(c3 + 1, c2) if c3 >= 0 else []
+        if len(names) == 1 and text[c3 + 1 : c2].strip() == text[names[0][0] : names[0][1]]:
+            return names[0][2], c3
+        return "", comma
+    if len(names) != 1 or role != text[names[0][0] : names[0][1]]:
+        return "", comma
+    c3 = text.rfind(",", sent_start, c2)
+    role = text[c3 + 1 : c2].strip() if c3 >= 0 else ""
+    # 'the regional transport minister', 'her lawyer': a role, lower-case and short.
+    if role and (parse_role(role)[0] or (role[0].islower() and len(role.split()) <= 6)):
+        return names[0][2], c3
+    return names[0][2], c2
 
 
 def _clause_before(ctx: _Context, sent_start: int, comma: int) -> tuple[int, int] | None:
@@ -1100,10 +1391,15 @@ def _apposed_person(people: _People, text: str, start: int, end: int) -> str:
     """'il coordinatore della rete Scuole Aperte, Eusebio Marangoni,': of two names in a
     row, the one set off by commas after the other is the person; the first qualified the
     role (an organisation)."""
-    found = [(s, e, n) for s, e, n in people.mentions if start <= s and e <= end]
+    found = []
+    for s, e, n in people._from(start):  # mentions by start: no scan of the whole article
+        if s >= end:
+            break
+        if e <= end:
+            found.append((s, e, n))
     for (_, e1, _), (s2, e2, n2) in zip(found, found[1:], strict=False):
         # Mentions span the surname: "Aperte, Ildebrando Fusari," has the first name between.
-        if _THEN_NAME.fullmatch(text, e1, s2) and text[e2 : e2 + 1] in (",", ""):
+        if _THEN_NAME.fullmatch(text, e1, s2) and text[e2 : e2 + 1] in (",", ".", ";", ""):
             return n2
     return ""
 
@@ -1122,19 +1418,29 @@ def _said_so_by(
     floor_in_para: dict[int, int] = {}
     for m in _SAID_SO.finditer(text):
         before = text[: m.start()].rstrip()
-        if before and before[-1] not in '.!?”»"':
+        if before and before[-1] not in '.!?”»":':
             continue
+        colon = len(before) - 1 if before.endswith(":") else -1
+        if colon >= 0 and not m.group(0)[:1].islower():
+            continue  # ': Lo ha detto' opens a new sentence; ': lo ha detto X' credits the clause
         if ctx.inside_quote(m.start()):
             continue
         para_start, para_end = ctx.paragraph(m.start())
         stop = _CLAUSE_END.search(text, m.end(), para_end)
         sentence_end = stop.start() if stop else para_end
+        head = re.match(r"[^,.;:]*", text[m.end() : sentence_end]).group(0)
+        if (
+            _ARTICLE_START.match(head)
+            and not ctx.names_in(m.end(), m.end() + len(head))
+            and not parse_role(head)[0]
+        ):
+            continue  # 'A sostenerlo è l'associazione dei pendolari, il cui portavoce ...'
         speaker = _apposed_person(people, text, m.end(), sentence_end)
         speaker = speaker or people.speaker_between(m.end(), sentence_end, text)
         speaker = speaker or people.first_after(m.end(), sentence_end)
         if not speaker:
             role = re.match(r"[^,.;:]{2,60}", text[m.end() : sentence_end])
-            speaker = match_role(role.group(0), roles) if role else ""
+            speaker = _role_holder(role.group(0), roles) if role else ""
         if not speaker:
             continue
         floor = floor_in_para.get(para_start, para_start)
@@ -1157,6 +1463,8 @@ def _said_so_by(
             dateline = _DATELINE.match(text, start, len(before))
             start = dateline.end() if dateline else start
             span = ctx.clause(start)
+            if span and colon >= 0:
+                span = (span[0], min(span[1], colon))  # '<clause>: lo ha assicurato X.'
             if span and span[1] <= m.start():
                 reported.append(Quote(*span, speaker, "reported"))
     return quotes, reported

@@ -263,10 +263,14 @@ ROLE_IN_QUESTION = re.compile(
     rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)",
     re.IGNORECASE,
 )
-# An office and its place right before a name: 'il sindaco di Valmarina Vittorio Abbondanza'
-# starts the name after the place. Italian only: after 'director of' English puts an
-# organisation ('director of Human Rights Watch'), and a name after a comma.
-OFFICE_OF = re.compile(rf"(?i:{_HEAD_RX})\s+(?:di|del|della|dello|dei|degli|delle)\s+$")
+# An office and its place or portfolio right before a name: 'il sindaco di Valmarina Vittorio
+# Abbondanza', "l'assessora al Demanio Giuliana Parodi" start the name after it. Italian
+# only: after 'director of' English puts an organisation ('director of Human Rights Watch'),
+# and a name after a comma.
+OFFICE_OF = re.compile(
+    rf"(?i:{_HEAD_RX})\s+(?:(?:di|del|della|dello|dei|degli|delle|al|alla|allo|ai|agli|alle)\s+"
+    r"|(?:dell|all)['’]\s*)$"
+)
 _ARTICLE_RX = r"(?:(?:the|an?|il|lo|la)\s+|l['’]\s*)?"
 # Role then name: "il segretario generale della Nato, Mark Rutte" / "Health Secretary Alan
 # Birch". Matched against the text that ends where the name starts.

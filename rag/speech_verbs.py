@@ -39,6 +39,13 @@ _IRREGULAR: dict[str, tuple[str, str, str, str]] = {
     "rendere noto": ("rende noto", "rendeva noto", "reso noto", "rendendo noto"),
     "far notare": ("fa notare", "faceva notare", "fatto notare", "facendo notare"),
     "far presente": ("fa presente", "faceva presente", "fatto presente", "facendo presente"),
+    "credere": ("crede", "credeva", "creduto", "credendo"),
+    "mettere in chiaro": (
+        "mette in chiaro",
+        "metteva in chiaro",
+        "messo in chiaro",
+        "mettendo in chiaro",
+    ),
     "mettere in guardia": (
         "mette in guardia",
         "metteva in guardia",
@@ -56,7 +63,7 @@ _REGULAR = """
     replicare anticipare raccontare stimare notare puntualizzare auspicare lamentare
     ipotizzare rivelare comunicare confidare obiettare testimoniare scherzare avvisare
     rimarcare rivendicare tuonare incalzare rassicurare chiosare sentenziare specificare
-    continuare informare svelare minacciare
+    continuare informare svelare minacciare annotare argomentare
 """.split()
 
 
@@ -115,11 +122,25 @@ _ADV = rf"(?:(?:{IT_ADVERBS})\s+){{0,2}}"
 _STANCE = r"convint|sicur|cert|fiducios|ottimist|pessimist|preoccupat|persuas|soddisfatt"
 IT_REFLEXIVE = (
     rf"si\s+(?:è|era|sarebbe)\s+dett[oaie]\s+(?:{_STANCE})[oaie]|si\s+dice\s+(?:{_STANCE})[oaie]"
+    rf"|dicendosi\s+(?:{_STANCE})[oaie]|(?:(?<=è\s)|(?<=era\s))(?:convint|sicur|persuas|fiducios)[oaie]"
+)
+# An indirect question ('si è chiesto perché ...', 'ha domandato se ...'): reported speech
+# when 'se'/'perché' follows (rag.quotes checks that).
+IT_ASKING = (
+    r"si\s+(?:è|era)\s+(?:chiest|domandat)[oaie]|si\s+(?:chiede|chiedeva|domanda|domandava)"
+    r"|(?:ha|aveva|avrebbe)\s+domandato"
+)
+# A denial denied says the thing may be so: 'non ha escluso che', 'non nasconde che'. The
+# plain denial ('ha smentito che') is not here: its clause is the opposite of what was said.
+IT_NOT_DENYING = (
+    rf"non\s+(?:(?:{_AUXILIARY})\s+{_ADV})?(?:esclus[oa]|esclude|escludeva|nascost[oa]|nasconde"
+    r"|nascondeva|negato|nega|negava)"
 )
 
 IT_REPORTING = (
     rf"(?:{_AUXILIARY})\s+{_ADV}(?:(?:{_MODAL})\s+{_ADV}(?:{IT_INFINITIVE})|{IT_PARTICIPLES})"
-    rf"|(?:vuole|tiene\s+a)\s+(?:{IT_INFINITIVE})|{IT_REFLEXIVE}|{IT_FINITE}|{IT_GERUNDS}"
+    rf"|(?:vuole|tiene\s+a)\s+(?:{IT_INFINITIVE})|{IT_REFLEXIVE}|{IT_ASKING}|{IT_NOT_DENYING}"
+    rf"|{IT_FINITE}|{IT_GERUNDS}"
 )
 
 EN_REPORTING = _alternation(
@@ -131,8 +152,21 @@ EN_REPORTING = _alternation(
     assured promised estimated concluded complained hinted indicated replied responded observed
     cautioned recalled stated states asserted contended reckons vowed pledged disclosed
     wrote writes adding saying warning insisting arguing explaining stressing noting
+    asked asks wondered commented highlighted underlined remarked alleged testified boasted
+    concedes admits acknowledges announces agreed
     """.split()
     # 'pointed_out': one entry of two words
+) + (
+    # 'He did not rule out that ...': see IT_NOT_DENYING.
+    r"|(?:did|does|would|could|will)\s+not\s+rule\s+out|(?:did|does|would|could)n['’]t\s+rule"
+    r"\s+out|(?:has|have|had)\s+not\s+ruled\s+out|refused\s+to\s+rule\s+out"
+)
+# Verbs that report a question: their clause follows 'se'/'perché'/'whether'/'if' (and
+# after 'asked', only that: 'asked that ...' is a request).
+ASKING = re.compile(
+    r"(?:.*\s)?(?:asked|asks|wondered|chiest[oaie]|chiede|chiedeva|domandat[oaie]|domanda"
+    r"|domandava)",
+    re.IGNORECASE,
 )
 # English verbs that attribute a quotation next to them ('"...," she said'). Narrower than
 # the reporting verbs: after a closing mark, '... New Labour had promised' is the story

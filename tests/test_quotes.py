@@ -277,6 +277,19 @@ def test_reported_speech_continues_the_last_speaker(
         "The depot will close in May, Dana Holt said on the radio to a crowd of workers.",
         # Nobody named: an organisation or an unknown subject is not a speaker.
         "The ministry said the depot would close in May.",
+        # Unnamed sources and rumours are nobody's statement; a denial's clause is the
+        # opposite of what was said.
+        "Secondo fonti della Regione, la delibera sarebbe stata firmata senza il parere dei tecnici.",
+        "Secondo indiscrezioni, la giunta sarebbe pronta a rinnovare i contratti.",
+        "Il prefetto Adelaide Bruschi ha smentito che ci siano stati feriti tra gli evacuati.",
+        "Officials at the ministry said they were monitoring the situation.",
+        # An institution's statement, though a person is named in its apposition.
+        "Il comitato dei cittadini, guidato da Oreste Granata, chiede che il presidio resti aperto.",
+        "I ritardi sono raddoppiati. A sostenerlo è l'associazione dei pendolari, il cui portavoce, Oreste Granata, ha presentato un dossier.",
+        # After 'agreed to' + a verb, 'that' is a relative pronoun.
+        "Wendy Marsh agreed to set up a board that would oversee the harbour.",
+        # A question put to someone is not what they said.
+        "Asked whether the depot would close, Dana Holt smiled.",
         # A quotation introduced by a speech verb is a direct quote, not reported speech.
         "Marta Quirici ha parlato del porto, osservando che “ogni nuova banchina porta lavoro in città”.",
         '"We will reopen the depot in May," said Dana Holt.',
@@ -533,6 +546,138 @@ def test_lo_ha_detto_credits_the_person_not_the_organisation_before_them() -> No
 )  # fmt: skip
 def test_reported_speech_across_tenses_and_sources(text: str, speaker: str, clause: str) -> None:
     assert _reported(text) == [(speaker, clause)]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "clause"),
+    [
+        # More verbs of the same families: 'come' after a verb of explaining, a subjunctive.
+        ("L'assessore Oreste Granata ha spiegato come il depuratore abbia superato i limiti di legge.",
+         "Oreste Granata", "il depuratore abbia superato i limiti di legge"),
+        # An indirect question reports what was asked.
+        ("Oreste Granata si è chiesto perché la Regione non abbia risposto alle lettere.",
+         "Oreste Granata", "la Regione non abbia risposto alle lettere"),
+        ("Councillor aide Wendy Marsh asked whether the depot would be sold to a developer.",
+         "Wendy Marsh", "the depot would be sold to a developer"),
+        # A denial denied says the thing may be so.
+        ("Oreste Granata non ha escluso che il mercato venga spostato in piazza.",
+         "Oreste Granata", "il mercato venga spostato in piazza"),
+        ("Wendy Marsh did not rule out that the depot could close in the spring.",
+         "Wendy Marsh", "the depot could close in the spring"),
+        # The subject cut from its verb by a role, an insert or a relative clause.
+        ("Il gestore della cava, l'ingegnere Oreste Granata, avrebbe detto ai tecnici che i camion passeranno di notte.",
+         "Oreste Granata", "i camion passeranno di notte"),
+        ("Oreste Granata, a margine della seduta, ha precisato che il ponte resterà aperto alle auto.",
+         "Oreste Granata", "il ponte resterà aperto alle auto"),
+        # 'In una nota, X scrive che'; a present-tense speech verb.
+        ("In una nota, la presidente Ersilia Cantoni scrive che il bando sarà riaperto a marzo.",
+         "Ersilia Cantoni", "il bando sarà riaperto a marzo"),
+        # The source is the person set off after a role that names an organisation.
+        ("Stando a quanto riferito dal presidente della fondazione Amici del Borgo, Oreste Granata, due offerte sono già arrivate.",
+         "Oreste Granata", "due offerte sono già arrivate"),
+        # A portfolio after the office is not part of the name.
+        ("L'assessora al Commercio Ersilia Cantoni ha annunciato che i saldi partiranno prima.",
+         "Ersilia Cantoni", "i saldi partiranno prima"),
+        # English: a role and a name set off by commas before the verb; 'says'; 'has said'.
+        ("The pier will reopen in June, the county engineer, Wendy Marsh, told reporters on Friday.",
+         "Wendy Marsh", "The pier will reopen in June"),
+        ("The pier will reopen in June, county engineer Wendy Marsh has said.",
+         "Wendy Marsh", "The pier will reopen in June"),
+        # A dateline without an outlet stays out of a lede credited after it.
+        ("HOLMFORTH, England, Sept. 3, 2026 — The pier will reopen in June, Wendy Marsh said.",
+         "Wendy Marsh", "The pier will reopen in June"),
+        ("Asked whether fares would rise, Wendy Marsh said the board had not yet decided.",
+         "Wendy Marsh", "the board had not yet decided"),
+        # An organisation after the name qualifies it: the person is the subject.
+        ("Analyst Wendy Marsh of Fjord Securities said she expected two more smelters to restart.",
+         "Wendy Marsh", "she expected two more smelters to restart"),
+        # A passive source phrase; 'secondo' without a comma after the name.
+        ("Come sottolineato dal sindaco Aurelio Ferrante, il bilancio è in attivo da tre anni.",
+         "Aurelio Ferrante", "il bilancio è in attivo da tre anni"),
+        ("Secondo l'assessore Aurelio Ferrante il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "il ponte riaprirà a giugno"),
+        # Belief and more verbs of saying; a clause opening with an insert.
+        ("Aurelio Ferrante è convinto che il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "il ponte riaprirà a giugno"),
+        ("Aurelio Ferrante ha messo in chiaro che il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "il ponte riaprirà a giugno"),
+        ("Aurelio Ferrante ha detto che, nonostante i ritardi, il ponte riaprirà a giugno.",
+         "Aurelio Ferrante", "nonostante i ritardi, il ponte riaprirà a giugno"),
+        ("Wendy Marsh highlighted that the bridge would reopen in June.",
+         "Wendy Marsh", "the bridge would reopen in June"),
+        # A clause credited after a colon; a name and its role set off after the clause.
+        ("Il ponte riaprirà a giugno: lo ha assicurato Aurelio Ferrante.",
+         "Aurelio Ferrante", "Il ponte riaprirà a giugno"),
+        ("The bridge will reopen in June, Wendy Marsh wrote in a letter to residents.",
+         "Wendy Marsh", "The bridge will reopen in June"),
+        ("The bridge will reopen in June, Wendy Marsh, the council's deputy leader, said.",
+         "Wendy Marsh", "The bridge will reopen in June"),
+        ("The bridge will reopen in June, said Wendy Marsh, the council's deputy leader.",
+         "Wendy Marsh", "The bridge will reopen in June"),
+        # An office named again without its adjective; an office compounded with '-master'.
+        ("La dirigente scolastica, Annalisa Perrone, ha chiuso l'istituto. Stando alla dirigente, i tecnici arriveranno lunedì.",
+         "Annalisa Perrone", "i tecnici arriveranno lunedì"),
+        ("Harbourmaster Desmond Hale said in a statement that two boats had sunk in the storm.",
+         "Desmond Hale", "two boats had sunk in the storm"),
+        # 'Per X' with no comma, once X has spoken.
+        ("«Una stagione mai vista», ha detto Saverio Lombardo. Per Lombardo i croceristi saranno centomila.",
+         "Saverio Lombardo", "i croceristi saranno centomila"),
+        # An aside after the source's comma is not the clause.
+        ("Per il consigliere Oreste Granata, invece, il nuovo calendario è realistico.",
+         "Oreste Granata", "il nuovo calendario è realistico"),
+        # 'che' before a speech verb is the relative subject of that verb, not its clause.
+        ("Lo ha reso noto il presidente, Oreste Granata, che ha poi aggiunto che le autobotti serviranno le frazioni.",
+         "Oreste Granata", "le autobotti serviranno le frazioni"),
+        # The place and date after an outlet stay out of a credited lede; an elided 'Lo'.
+        ("(ANSA) - PONTELAGO, 14 OTT - Il reparto aprirà a marzo. L'ha annunciato il direttore Oreste Granata.",
+         "Oreste Granata", "Il reparto aprirà a marzo"),
+    ],
+)  # fmt: skip
+def test_reported_speech_in_more_agency_forms(text: str, speaker: str, clause: str) -> None:
+    assert _reported(text) == [(speaker, clause)]
+
+
+# A sentence that goes on to another statement ends the first one's clause there.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("La sindaca Ersilia Cantoni ha ribadito che la scuola non chiuderà, mentre il consigliere Oreste Granata ha rimarcato che i fondi sono già stanziati.",
+         [("Ersilia Cantoni", "la scuola non chiuderà"), ("Oreste Granata", "i fondi sono già stanziati")]),
+        ("Il teatro non chiuderà. Lo ha detto l'assessore Oreste Granata, aggiungendo che il bando uscirà a dicembre.",
+         [("Oreste Granata", "Il teatro non chiuderà"), ("Oreste Granata", "il bando uscirà a dicembre")]),
+        ("Ersilia Cantoni ha ricordato come gli abbonati siano raddoppiati, dicendosi convinta che il teatro possa farcela da solo.",
+         [("Ersilia Cantoni", "gli abbonati siano raddoppiati"), ("Ersilia Cantoni", "il teatro possa farcela da solo")]),
+        ("Il sindaco Oreste Granata, per il quale il piano è condiviso da tutti, aggiunge che i parcheggi saranno gratuiti.",
+         [("Oreste Granata", "il piano è condiviso da tutti"), ("Oreste Granata", "i parcheggi saranno gratuiti")]),
+        ("The depot will shut in May, chief executive Wendy Marsh said on Thursday, adding that no jobs would go before 2027.",
+         [("Wendy Marsh", "The depot will shut in May"), ("Wendy Marsh", "no jobs would go before 2027")]),
+    ],
+)  # fmt: skip
+def test_two_statements_in_one_sentence(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _reported(text) == expected
+
+
+# Credits without a verb, and interviews in question-and-answer lines.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The person after an organisation's name, not the organisation.
+        ('"Abbiamo restaurato due carrozze", ha spiegato il presidente dell\'associazione Binari Antichi, Teodoro Pellegrini.',
+         [("Teodoro Pellegrini", "Abbiamo restaurato due carrozze")]),
+        ('"We will appeal," said Jo Reyes of Harrowgate Renewables.',
+         [("Jo Reyes", "We will appeal,")]),
+        ("Il presidente Oreste Granata ha aperto il convegno. «I bacini vanno aperti subito». Parole della sottosegretaria Ersilia Cantoni, in visita ai campi.",
+         [("Ersilia Cantoni", "I bacini vanno aperti subito")]),
+        ("La sottosegretaria Ersilia Cantoni ha parlato per prima. «Non lasceremo sole le aziende», è stato il commento di Oreste Granata.",
+         [("Oreste Granata", "Non lasceremo sole le aziende")]),
+        ("La sottosegretaria Ersilia Cantoni ha parlato per prima. «Perderemo metà del raccolto». Così il presidente Oreste Granata.",
+         [("Oreste Granata", "Perderemo metà del raccolto")]),
+        ("La rettrice Ersilia Cantoni ha risposto alle nostre domande.\n\nD. Quanti posti mancano?\nR. Almeno mille, e la lista cresce.\n\nD. Chi paga?\nR. Il ministero, per metà.",
+         [("Ersilia Cantoni", "Almeno mille, e la lista cresce"), ("Ersilia Cantoni", "Il ministero, per metà")]),
+    ],
+)  # fmt: skip
+def test_credits_without_a_verb_and_interviews(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(q.speaker, text[q.start : q.end]) for q in _direct(text)] == expected
 
 
 @pytest.mark.parametrize(
