@@ -196,7 +196,14 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("industria", "industry"), "industry"),
     **dict.fromkeys(("sanitaria", "sanitario"), "health"),
     **dict.fromkeys(("ospedaliera", "ospedaliero"), "hospital"),
-    **dict.fromkeys(("casa", "abitazioni", "housing"), "housing"),
+    **dict.fromkeys(
+        ("casa", "abitazioni", "abitativa", "abitative", "abitativo", "housing"), "housing"
+    ),
+    **dict.fromkeys(
+        ("amministrativo", "amministrativa", "amministrativi", "administrative"),
+        "administrative",
+    ),
+    **dict.fromkeys(("medical", "medico", "clinical", "clinico"), "health"),
     **dict.fromkeys(("sociale", "sociali", "social"), "social"),
 }
 # Acronyms that stand for a whole qualifier: the ASL is the local health authority.
@@ -406,9 +413,10 @@ class Holder:
     context: frozenset[str] = frozenset()  # ``context_keys`` of the article
 
 
-def _fit(phrase: str, holder: Holder) -> tuple[int, int] | None:
-    """How well ``holder``'s office fits the office ``phrase`` names: (qualifier score,
-    office score), higher is better; None when it does not fit.
+def _fit(phrase: str, holder: Holder) -> tuple[int, int, int] | None:
+    """How well ``holder``'s office fits the office ``phrase`` names: (qualifiers in the
+    role, qualifiers found in the role or its article, office score), higher is better;
+    None when it does not fit.
 
     The office must be the same (or a neighbour, which scores lower). The question's
     qualifiers must be among the role's, or among the words of the role's article (weaker:
@@ -436,38 +444,46 @@ def _fit(phrase: str, holder: Holder) -> tuple[int, int] | None:
     found = strong | weak
     if not (quals <= found or (strong - _WEAK_KEYS and 2 * len(found) >= len(quals))):
         return None
-    return 2 * len(strong) + len(weak), office
+    return len(strong), len(found), office
 
 
 def best_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
-    """The holders whose office fits ``phrase`` best (one per person, best first)."""
-    fits: dict[str, tuple[tuple[int, int], Holder]] = {}
+    """The holders with the most of the question's qualifiers found, in their role or in
+    its article (one per person, the best fitting first)."""
+    fits: dict[str, tuple[tuple[int, int, int], Holder]] = {}
     for holder in holders:
         fit = _fit(phrase, holder)
         if fit is not None and (holder.name not in fits or fit > fits[holder.name][0]):
             fits[holder.name] = (fit, holder)
     if not fits:
         return []
-    top = max(fit for fit, _ in fits.values())
-    return [holder for fit, holder in fits.values() if fit == top]
+    top = max(fit[1] for fit, _ in fits.values())
+    best = [(fit, holder) for fit, holder in fits.values() if fit[1] == top]
+    return [holder for _, holder in sorted(best, key=lambda b: (-b[0][0], -b[0][2]))]
 
 
 def resolve_holder(phrase: str, holders: Iterable[Holder], order: Sequence[str] = ()) -> str:
     """The one person holding the office ``phrase`` names; "" when nobody or several fit.
 
     Several people fitting equally well (two towns' mayors, two countries' environment
-    ministers) are told apart by ``order``, the articles best first for the rest of the
-    question ("… about the plastic ban"): the first of them holding one of those people
-    decides, if it holds only one. Without it they stay several: "" rather than a guess.
+    ministers, two museums' directors) are told apart by ``order``, the articles best
+    first for the rest of the question ("… about the plastic ban"): the first of them
+    holding one of those people decides. Within it, or without an order, the one whose
+    role itself says it (not only its article), then the office itself rather than a
+    neighbour; still several: "" rather than a guess.
     """
     best = best_holders(phrase, holders)
-    if len(best) == 1:
-        return best[0].name
     for doc in order:
-        here = {h.name for h in best if h.doc == doc}
+        here = [h for h in best if h.doc == doc]
         if here:
-            return here.pop() if len(here) == 1 else ""
-    return ""
+            best = here
+            break
+    if len({h.name for h in best}) <= 1:
+        return best[0].name if best else ""
+    ranked = {h.name: (fit[0], fit[2]) if (fit := _fit(phrase, h)) else (0, 0) for h in best}
+    top = max(ranked.values())
+    names = [name for name, rank in ranked.items() if rank == top]
+    return names[0] if len(names) == 1 else ""
 
 
 def match_role(phrase: str, roles: dict[str, str], context: str = "") -> str:
