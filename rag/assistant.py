@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -285,7 +286,7 @@ class Assistant:
         )
         hits = self.hits(q)
         if write:
-            extractive = self.answerer.answer(q, hits)
+            extractive = self._role_note(q, self.answerer.answer(q, hits))
             yield extractive
             yield from self._written(q, extractive)
             return
@@ -313,10 +314,53 @@ class Assistant:
         q = analyse(self.condense(asked, list(chat_history or [])), filters=filters)
         q.asked = asked
         # After condensing, so that a follow-up the LLM rewrote is resolved too.
-        if q.role and not q.speaker and (name := self.retriever.resolve_role(q)):
-            # Asked by role: from here on the question is about the person holding it.
-            q.speaker, q.names = name, [*q.names, *name.split()]
+        q = self._resolve_role(q) if q.role else q
+        if q.by_source and q.names_a_person and not self._quoted(q):
+            # "…, according to Nordvik Ferries?": not someone the briefings quote, so the
+            # question is about what they say, as if it named nobody.
+            q = analyse(q.text, filters=q.filters)
+            q.speaker, q.topic, q.asked = "", "", asked
         return q
+
+    def _quoted(self, q: Question) -> bool:
+        """Whether the passages retrieved for ``q`` quote the person it names."""
+        key = f"|{q.speaker_key}|"
+        return any(key in str(h.metadata.get("speakers", "")) for h in self.retriever.search(q))
+
+    def _resolve_role(self, q: Question) -> Question:
+        """A question asked by role, asked again about the person holding it: "What did
+        the Tourism Minister say about villages?" is "What did Carla Brunamonti say about
+        villages?" from here on, so it is read (topic, templates) and answered exactly as
+        that question. Unresolved (nobody, or several, hold it): the question as asked."""
+        if q.speaker:
+            # "la vicepresidente della rete Scuole Aperte": the capitalised run after an
+            # office may be its organisation, not a name; the office with it says whose.
+            whole = replace(q, role=f"{q.role} {q.speaker}", speaker="")
+            if not self.retriever.resolve_role(whole, named=q.speaker):
+                return q
+            q = whole
+        name = self.retriever.resolve_role(q)
+        if not name:
+            return q
+        again = analyse(q.text.replace(q.role, name, 1), filters=q.filters)
+        again.asked, again.role = q.asked, q.role
+        if not again.speaker:  # no template reads the rest: the person all the same
+            again.speaker = name
+        again.names = list(dict.fromkeys([*again.names, *name.split()]))
+        return again
+
+    @staticmethod
+    def _role_note(question: Question, answer: Answer) -> Answer:
+        """An answer to a role several people hold says who they are: it names none of
+        them rather than guess which one was meant."""
+        if question.speaker or len(question.role_holders) < 2:
+            return answer
+        names = ", ".join(question.role_holders)
+        if question.lang == "it":
+            note = f"Più persone corrispondono a «{question.role}» nelle fonti: {names}."
+        else:
+            note = f"Several people in the briefings fit “{question.role}”: {names}."
+        return answer.model_copy(update={"notes": [*answer.notes, note]})
 
     def hits(self, question: Question) -> list[Hit]:
         """What the answer is built on: the hybrid retriever's hits for ``question``."""
@@ -327,7 +371,7 @@ class Assistant:
         (with the local model's checked written part in ``generated`` when it writes)."""
         if self.generator is not None:
             return self.generator.answer(question, hits)
-        extractive = self.answerer.answer(question, hits)
+        extractive = self._role_note(question, self.answerer.answer(question, hits))
         if not self.writes:
             return extractive
         return [p for p in self._written(question, extractive) if isinstance(p, Answer)][-1]

@@ -52,7 +52,9 @@ ProgressFn = Callable[[int, int, str], None]
 # and each role also qualified by the briefing's place.
 # 14: a clause ends where its sentence goes on to another statement; indirect questions,
 # denials denied, nominal credits, Q&A interviews, outlet-less datelines.
-ANALYSIS_VERSION = 14
+# 15: offices with their English modifiers and possessor, 'who chairs X', occupations,
+# and no organisation taken for an office's holder (rag/roles.py).
+ANALYSIS_VERSION = 15
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's

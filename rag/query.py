@@ -53,6 +53,12 @@ _SPEAKER_PATTERNS = [
     rf"^(?:e\s+)?{_NAME}\s+ha\s+(?:parlato|accennato|menzionato)\s+(?:della|dello|delle|degli|del|dei|di|alla|al|a)?\s*{_TOPIC}{_END}",
     rf"^(?:e\s+)?(?:ha|hanno)\s+(?:parlato|accennato|menzionato)\s+(?:della|dello|delle|degli|del|dei|di|alla|al|a)?\s*{_TOPIC}{_END}",
     rf"^(?:and\s+)?what\s+did\s+{_NAME}\s+say{_END}",
+    # The person as the source of the rest: "When will refunds be paid, according to
+    # Orsomando?", "Quanto costerà, secondo la sindaca Bottazzi?" (the rest is the topic).
+    rf"^(?P<topic>.+?),?\s+according\s+to\s+{_NAME}{_END}",
+    rf"^according\s+to\s+{_NAME}\s*,\s*(?P<topic>.+?){_END}",
+    rf"^(?P<topic>.+?),?\s+(?:secondo|a\s+detta\s+di|stando\s+a)\s+{_NAME}{_END}",
+    rf"^(?:secondo|a\s+detta\s+di|stando\s+a)\s+{_NAME}\s*,\s*(?P<topic>.+?){_END}",
     # Any other verb of saying or wanting, its object the topic: "What did Fonsato ask the
     # port authority for?", "What does he think every province needs?", "What did X say the
     # money would be spent on?".
@@ -61,6 +67,10 @@ _SPEAKER_PATTERNS = [
     rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:pensa|vuole|chiede|propone|teme|prevede|spera)\s+{_NAME}\s+(?:(?:della|dello|delle|degli|del|dei|di|sulla|sul|su|per)\s*)?{_TOPIC}{_END}",
 ]
 _SPEAKER_RX = [re.compile(p, re.IGNORECASE) for p in _SPEAKER_PATTERNS]
+# The "according to X" / "secondo X" patterns: X may as well be an organisation.
+_SOURCE_RX = frozenset(
+    rx for rx in _SPEAKER_RX if "according" in rx.pattern or "secondo" in rx.pattern
+)
 _FIRST_GENERIC = len(_SPEAKER_PATTERNS) - 3  # the last three: any verb, not one of saying
 # A person asked about by role ("the NATO Secretary General", "la ministra del Turismo"):
 # resolved against the roles the briefings give people (rag/quotes.py) at retrieval.
@@ -81,6 +91,7 @@ _WHO_RX = [re.compile(p, re.IGNORECASE) for p in _WHO_PATTERNS]
 _TIMELINE = re.compile(
     r"\b(changed|evolved|shifted|over time|timeline|cambiat[oa]|evolut[oa]|nel tempo)\b", re.I
 )
+_BARE = frozenset("about on of for over regarding su di per".split())
 _PRONOUNS = frozenset("he she they him her lui lei egli essa".split())
 _ELLIPTIC = re.compile(
     r"^(?:and|e|what about|how about|e invece|e per quanto riguarda)\s+"
@@ -208,14 +219,26 @@ class Question:
     asked: str = ""
     filters: Filters = field(default_factory=Filters)
     role: str = ""  # "the NATO Secretary General": a person asked about by role
+    # The people who fit the role equally well when it did not resolve to one of them.
+    role_holders: list[str] = field(default_factory=list)
     asks_who: bool = False  # "Who said that ...?": the topic is the claim
     wants: str = ""  # what kind of thing answers it: "person", "date", "number", "place"
     of_saying: bool = True  # "what did X say/think..." (not "what did X ask for/want")
+    # X only as the source of the rest ("…, according to X?"): X may be an organisation,
+    # and is the person asked about only if the briefings quote X.
+    by_source: bool = False
 
     @property
     def names_a_person(self) -> bool:
         """A named speaker, not an unresolved pronoun ("he", "lei")."""
         return bool(self.speaker) and fold(self.speaker) not in _PRONOUNS
+
+    def without_role(self) -> str:
+        """The question without its role phrase ("What did say about the plastic ban?"),
+        "" when nothing but question words is left."""
+        rest = " ".join(self.text.replace(self.role, " ").split()) if self.role else self.text
+        words = re.findall(r"[\w'’-]+", rest)
+        return rest if any(fold(w) not in _QUESTION_WORDS for w in words) else ""
 
     @property
     def speaker_key(self) -> str:
@@ -247,10 +270,13 @@ def _parse(q: str) -> Question:
         m = rx.match(q)
         if m:
             info.of_saying = i < _FIRST_GENERIC
+            info.by_source = rx in _SOURCE_RX
             name = re.sub(r"['’]s?$", "", (m.groupdict().get("name") or "").strip())
             # IGNORECASE lets "the minister" match the name slot: only names and pronouns count.
             info.speaker = name if name[:1].isupper() or fold(name) in _PRONOUNS else ""
             info.topic = (m.groupdict().get("topic") or "").strip(" ?.!")
+            if fold(info.topic) in _BARE:  # "What did X warn about?": no topic
+                info.topic = ""
             break
     if not info.speaker:
         for rx in _ROLE_RX:

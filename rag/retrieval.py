@@ -27,7 +27,14 @@ from rag.lexical import LexicalIndex, index_terms
 from rag.metadata import ChunkMetadata
 from rag.query import Filters, Question, analyse
 from rag.quotes import quotes_from_metadata
-from rag.roles import match_role, roles_from_metadata
+from rag.roles import (
+    Holder,
+    best_holders,
+    context_keys,
+    parse_role,
+    resolve_holder,
+    roles_from_metadata,
+)
 from rag.sparse import SparseIndex, has_sparse_head
 from rag.store import Store, StoreKey
 from rag.text import fold
@@ -210,17 +217,43 @@ class HybridRetriever(BaseRetriever):
             if cid in chunks
         ]
 
-    def resolve_role(self, question: Question) -> str:
+    def resolve_role(self, question: Question, *, named: str = "") -> str:
         """The person a question asks about by role ("the NATO Secretary General"), from
         the roles the briefings give people ("il segretario generale della Nato, Mark
-        Rutte"), in the passages the question retrieves; "" when none or several fit."""
+        Rutte"), in the passages the question retrieves; "" when none or several fit.
+
+        ``named``: words the office's holder's article must hold, in the role or around
+        it, and that name none of its people: a capitalised run after an office read as
+        its organisation ("la vicepresidente della rete Scuole Aperte")."""
         if not question.role:
             return ""
-        roles: dict[str, str] = {}
+        names: dict[tuple[str, str], str] = {}  # (article, role) -> holder
+        texts: dict[str, list[str]] = {}  # article -> its title and retrieved passages
+        quoted: set[str] = set()  # surnames of the people the passages quote
         for hit in self.search(question, k=max(self.k, SPEAKER_K)):
+            doc = str(hit.metadata.get("doc_id", ""))
+            quoted.update(filter(None, str(hit.metadata.get("speakers", "")).split("|")))
+            texts.setdefault(doc, [str(hit.metadata.get("title", ""))]).append(hit.text)
             for role, name in roles_from_metadata(hit.metadata.get("roles")).items():
-                roles.setdefault(role, name)
-        return match_role(question.role, roles)
+                names.setdefault((doc, role), name)
+        context = {doc: context_keys(" ".join(parts)) for doc, parts in texts.items()}
+        found = [Holder(name, role, doc, context[doc]) for (doc, role), name in names.items()]
+        if named:
+            need = context_keys(named)
+            people = quoted | {fold(w) for name in names.values() for w in name.split()}
+            if any(fold(w) in people for w in named.split()):
+                return ""  # a person's name, not an organisation's
+            found = [h for h in found if need <= h.context | parse_role(h.role)[1]]
+        # Several equally good holders: the rest of the question tells their articles apart.
+        order: list[str] = []
+        if len(best_holders(question.role, found)) > 1 and (rest := question.without_role()):
+            order = list(
+                dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in self.search(rest))
+            )
+        name = resolve_holder(question.role, found, order)
+        if not name:  # several fit: the answer says so rather than guessing one
+            question.role_holders = sorted({h.name for h in best_holders(question.role, found)})
+        return name
 
     def _get_relevant_documents(
         self,

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from rag.text import fold
+from rag.text import cognate, fold
 
 # Office nouns (folded) -> one canonical head per office, Italian and English alike. A UK
 # "Health Secretary" is a minister; "secretary general" is its own office.
@@ -32,14 +34,27 @@ _HEADS: dict[str, str] = {
             "amministratrice delegata",
             "chief executive officer",
             "chief executive",
+            "managing director",
             "ceo",
             "ad",
         ),
         "chief executive",
     ),
+    # An Italian hospital's or health authority's "direttore generale" is what an English
+    # hospital calls its chief executive; a ministry's is a director general (_NEAR).
+    **dict.fromkeys(
+        ("direttore generale", "direttrice generale", "director general", "general director"),
+        "director general",
+    ),
     **dict.fromkeys(("portavoce", "spokesman", "spokeswoman", "spokesperson"), "spokesperson"),
-    **dict.fromkeys(("assessore", "assessora", "councillor", "councilor"), "councillor"),
-    **dict.fromkeys(("direttore", "direttrice", "director", "head", "capo"), "director"),
+    **dict.fromkeys(
+        ("assessore", "assessora", "consigliere", "consigliera", "councillor", "councilor"),
+        "councillor",
+    ),
+    **dict.fromkeys(("coordinatore", "coordinatrice", "coordinator"), "coordinator"),
+    **dict.fromkeys(("direttore", "direttrice", "director"), "director"),
+    # Whoever leads an organisation, whatever its office is called there (_NEAR).
+    **dict.fromkeys(("head", "capo", "boss", "numero uno"), "head"),
     **dict.fromkeys(
         (
             "preside",
@@ -56,7 +71,46 @@ _HEADS: dict[str, str] = {
     **dict.fromkeys(("prefetto", "prefect"), "prefect"),
     **dict.fromkeys(("comandante", "commander"), "commander"),
     **dict.fromkeys(("capitano", "captain"), "captain"),
-    **dict.fromkeys(("leader",), "leader"),
+    **dict.fromkeys(("leader", "guida"), "leader"),
+    # Offices common in local and national news.
+    **dict.fromkeys(("rettore", "rettrice", "rector", "vice chancellor"), "rector"),
+    **dict.fromkeys(
+        ("questore", "questora", "police chief", "chief of police", "chief constable"),
+        "police chief",
+    ),
+    **dict.fromkeys(
+        ("procuratore", "procuratrice", "prosecutor", "public prosecutor", "district attorney"),
+        "prosecutor",
+    ),
+    **dict.fromkeys(("giudice", "judge"), "judge"),
+    **dict.fromkeys(("senatore", "senatrice", "senator"), "senator"),
+    **dict.fromkeys(("capogruppo", "group leader"), "group leader"),
+    **dict.fromkeys(("tesoriere", "tesoriera", "treasurer"), "treasurer"),
+    **dict.fromkeys(("primario", "primaria", "consultant", "head of department"), "consultant"),
+    **dict.fromkeys(("soprintendente", "superintendent"), "superintendent"),
+    **dict.fromkeys(("curatore", "curatrice", "curator"), "curator"),
+    **dict.fromkeys(("vescovo", "bishop"), "bishop"),
+    **dict.fromkeys(("arcivescovo", "archbishop"), "archbishop"),
+    **dict.fromkeys(("parroco", "parish priest", "vicar"), "parish priest"),
+    **dict.fromkeys(("allenatore", "allenatrice", "coach", "head coach"), "coach"),
+    **dict.fromkeys(("professore", "professoressa", "professor"), "professor"),
+    **dict.fromkeys(("ricercatore", "ricercatrice", "researcher"), "researcher"),
+    **dict.fromkeys(("economista", "economist"), "economist"),
+    **dict.fromkeys(("ispettore", "ispettrice", "inspector"), "inspector"),
+    **dict.fromkeys(("responsabile", "manager"), "manager"),
+    **dict.fromkeys(("garante", "ombudsman", "difensore civico"), "ombudsman"),
+    **dict.fromkeys(("console", "consul"), "consul"),
+    # People asked about by occupation ("the mountain guide", "the winegrower").
+    **dict.fromkeys(("guida alpina", "mountain guide"), "mountain guide"),
+    **dict.fromkeys(("titolare", "proprietario", "proprietaria", "owner"), "owner"),
+    **dict.fromkeys(("fondatore", "fondatrice", "founder"), "founder"),
+    **dict.fromkeys(("insegnante", "docente", "maestro", "maestra", "teacher"), "teacher"),
+    **dict.fromkeys(("attivista", "campaigner", "activist"), "campaigner"),
+    **dict.fromkeys(("sindacalista", "trade unionist", "unionist"), "trade unionist"),
+    **dict.fromkeys(("collezionista", "collector"), "collector"),
+    **dict.fromkeys(
+        ("viticoltore", "viticoltrice", "winegrower", "wine grower", "winemaker"), "winegrower"
+    ),
     **dict.fromkeys(("council leader", "leader of the council"), "council leader"),
     # The Italian party or union secretary; an English "Secretary" is a minister (above).
     **dict.fromkeys(("segretario", "segretaria"), "secretary"),
@@ -133,6 +187,29 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("stazione", "station"), "station"),
     **dict.fromkeys(("farmacie", "farmacisti", "pharmacies", "pharmacists"), "pharmacies"),
     **dict.fromkeys(("polizia", "police"), "police"),
+    **dict.fromkeys(("isole", "isola", "islands", "island"), "islands"),
+    **dict.fromkeys(("istituto", "institute"), "institute"),
+    **dict.fromkeys(("federazione", "federation"), "federation"),
+    **dict.fromkeys(("fondazione", "foundation"), "foundation"),
+    **dict.fromkeys(("societa", "azienda", "company", "firm"), "company"),
+    **dict.fromkeys(("universita", "university"), "university"),
+    **dict.fromkeys(("industria", "industry"), "industry"),
+    **dict.fromkeys(("sanitaria", "sanitario"), "health"),
+    **dict.fromkeys(("ospedaliera", "ospedaliero"), "hospital"),
+    **dict.fromkeys(
+        ("casa", "abitazioni", "abitativa", "abitative", "abitativo", "housing"), "housing"
+    ),
+    **dict.fromkeys(
+        ("amministrativo", "amministrativa", "amministrativi", "administrative"),
+        "administrative",
+    ),
+    **dict.fromkeys(("medical", "medico", "clinical", "clinico"), "health"),
+    **dict.fromkeys(("sociale", "sociali", "social"), "social"),
+}
+# Acronyms that stand for a whole qualifier: the ASL is the local health authority.
+_EXPAND: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("asl", "ausl", "usl", "ulss"), ("health", "authority")),
+    "nhs": ("health",),
 }
 # Qualifiers that say what kind of office, not whose.
 _WEAK = frozenset({"general", "regional", "provincial", "municipal", "national"})
@@ -150,7 +227,17 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _HEAD_RX = "|".join(
     sorted((re.escape(h).replace(r"\ ", r"[\s-]+") for h in _HEADS), key=len, reverse=True)
 )
-_CAPWORD = r"(?:[A-ZÀ-Ö][\w&-]*(?:['’]s)?)"
+_CAPWORD = r"(?:[A-ZÀ-Ö][\w&-]*(?:['’]s|s['’])?)"
+# Lower-case words English puts before an office: its rank, its field, its level ("the
+# deputy mayor", "the regional transport commissioner", "opposition councillor"), and a
+# possessor ("the town's deputy mayor", "the islands' mayor", "Nachtlinie's managing
+# director"), which says whose office it is.
+_MODIFIERS = sorted(
+    {w for w in (*_QUALIFIERS, *_RANKS) if w.isalpha()} | {"local", "opposition", "senior"},
+    key=len,
+    reverse=True,
+)
+_PREWORD = rf"(?:{_CAPWORD}|[a-zà-ÿ][\w-]*(?:['’]s|s['’])|(?i:(?:{'|'.join(_MODIFIERS)})\b))"
 _QUAL_WORD = r"(?:[\w-]+|[A-ZÀ-Ö][\w&-]*)"
 _LINKWORD = (
     r"(?:(?:of|for|at|to|di|del|della|dello|dei|degli|delle|per|al|alla|allo|ai|agli|alle)\s+"
@@ -162,18 +249,25 @@ _ROLE_ADJ = r"(?:\s+[a-zà-ÿ]+(?:ale|ali|ario|aria|ivo|iva|ico|ica|ato|ata|unic
 # "[NATO] Secretary General [of the Alliance]": capitalised words before the office (English
 # puts the organisation there), a prepositional qualifier after it.
 _ROLE = (
-    rf"(?P<role>(?:{_CAPWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
+    rf"(?P<role>(?:{_PREWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
     rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
-    rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,3}})?)"
+    rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,5}})?)"
 )
 # A role anywhere in a question ("How much will it cost, according to the council leader?",
 # "What traffic does the port authority president expect?"): an article, a few words, an
 # office, its qualifier.
+# A possessor may stand for the article ("New Harlow's deputy mayor"); the words between
+# the article and the office hold no other article ("Come ha definito l'aumento la
+# presidente…": the role starts at "la"); after the qualifier, names and qualifier words
+# ("the chair of the finance committee").
+_Q_ARTICLE = r"(?:the|il|lo|la|i|gli|le|a|an|un|una)\s|l['’]"
 ROLE_IN_QUESTION = re.compile(
-    rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*)(?:[\w'’-]+\s+){{0,4}}?"
+    rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*"
+    rf"|(?:(?-i:[A-ZÀ-Ö])[\w-]*\s+){{0,2}}(?-i:[A-ZÀ-Ö])[\w-]*(?:['’]s|s['’])\s+)"
+    rf"(?:(?!{_Q_ARTICLE})[\w'’-]+\s+){{0,4}}?"
     rf"(?:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
     rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
-    rf"(?:\s+(?:{_LINKWORD})?(?-i:[A-ZÀ-Ö])[\w&'’-]*){{0,3}})?)",
+    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)",
     re.IGNORECASE,
 )
 # An office and its place or portfolio right before a name: 'il sindaco di Valmarina Vittorio
@@ -189,7 +283,28 @@ _ARTICLE_RX = r"(?:(?:the|an?|il|lo|la)\s+|l['’]\s*)?"
 # Birch". Matched against the text that ends where the name starts.
 _ROLE_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?i:{_ARTICLE_RX}){_ROLE}\s*,?\s*$")
 # Name then role: "Carla Venturini, ministra del Turismo," / "Jane Roe, chief executive of X."
-_ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|$)")
+# "Theo Vanza, a teacher who leads a local group,": a relative clause
+# may follow the office.
+_ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|\s+(?:who|che)\s|$)")
+# Name, then the office as a verb: "Bernard Achterberg, who chairs the finance committee,"
+# is the chair of the finance committee; "X, che presiede il consorzio," its president.
+_OFFICE_VERBS: dict[str, str] = {
+    **dict.fromkeys(("chairs", "presides over"), "chair"),
+    **dict.fromkeys(("heads", "runs", "directs", "manages"), "head"),
+    **dict.fromkeys(("leads",), "leader"),
+    **dict.fromkeys(("founded",), "founder"),
+    **dict.fromkeys(("presiede",), "presidente"),
+    **dict.fromkeys(("dirige", "gestisce"), "direttore"),
+    **dict.fromkeys(("guida",), "guida"),
+    **dict.fromkeys(("coordina",), "coordinatore"),
+    **dict.fromkeys(("ha fondato",), "fondatore"),
+}
+_OFFICE_VERB_RX = "|".join(sorted(_OFFICE_VERBS, key=len, reverse=True)).replace(" ", r"\s+")
+_ROLE_WHO = re.compile(
+    rf"\s*,?\s*(?:who|che)\s+(?P<verb>{_OFFICE_VERB_RX})\s+"
+    rf"(?:(?:the|an?|il|lo|la|i|gli|le|un|una)\s+|l['’]\s*)?(?P<org>[\w'’&-]+"
+    rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?[\w'’&-]+){{0,5}})(?=\s*[,.;:)]|$)",
+)
 # Sentence openers and dates are not part of an organisation before the office.
 _NOT_PREFIX = frozenset(
     fold(w)
@@ -221,8 +336,20 @@ def normalise_role(phrase: str) -> str:
     return " ".join(words)
 
 
+def _qualifier(word: str) -> tuple[str, ...]:
+    """A qualifier word's canonical forms, as keys shared by Italian and English: mapped
+    words to their English form, any other word to its ``cognate`` stem (islands/island,
+    Federplast/federplast)."""
+    if word in _EXPAND:
+        return tuple(cognate(w) for w in _EXPAND[word])
+    return (cognate(_QUALIFIERS.get(word, word)),)
+
+
+_WEAK_KEYS = frozenset(cognate(w) for w in _WEAK)
+
+
 def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
-    """(canonical office, canonical qualifier words) of a role phrase; ("", ...) without one."""
+    """(canonical office, canonical qualifier keys) of a role phrase; ("", ...) without one."""
     words = _tokens(phrase)
     head, quals, rank = "", [], ""
     i = 0
@@ -237,9 +364,138 @@ def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
             if words[i] in _RANKS:
                 rank = _RANKS[words[i]]
             elif words[i] not in _FILLER:
-                quals.append(_QUALIFIERS.get(words[i], words[i]))
+                quals.extend(_qualifier(words[i]))
             i += 1
     return f"{rank} {head}" if rank and head else head, frozenset(quals)
+
+
+def context_keys(text: str) -> frozenset[str]:
+    """The qualifier keys of a text around an office (the article's title and passages):
+    an article that calls its museum's director "la direttrice" still names the museum."""
+    return frozenset(k for w in _tokens(text) if w not in _FILLER for k in _qualifier(w))
+
+
+# Offices one language names where the other has a neighbour: an Italian hospital's
+# "direttore generale" is an English hospital's chief executive, and also its director.
+_NEAR = frozenset(
+    {
+        frozenset(("director general", "chief executive")),
+        frozenset(("director general", "director")),
+        # "who leads the housing charity" is its head.
+        frozenset(("director", "leader")),
+        # An Italian party's or union's "segretario" is its leader.
+        frozenset(("secretary", "leader")),
+        *(
+            frozenset(("head", office))
+            for office in (
+                "director",
+                "director general",
+                "president",
+                "chief executive",
+                "leader",
+                "secretary general",
+                "secretary",
+                "coordinator",
+                "commander",
+            )
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person an article gives an office, with the article's words around it."""
+
+    name: str
+    role: str  # normalised role phrase, a key of ``roles_in``
+    doc: str = ""  # the article, so that holders of one article compare
+    context: frozenset[str] = frozenset()  # ``context_keys`` of the article
+
+
+def _fit(phrase: str, holder: Holder) -> tuple[int, int, int] | None:
+    """How well ``holder``'s office fits the office ``phrase`` names: (qualifiers in the
+    role, qualifiers found in the role or its article, office score), higher is better;
+    None when it does not fit.
+
+    The office must be the same (or a neighbour, which scores lower). The question's
+    qualifiers must be among the role's, or among the words of the role's article (weaker:
+    "the museum director" is "la direttrice" of an article about the museum); or most of
+    them, since a question words the office in its own language ("the director general of
+    the Valle del Celso health authority" for "direttrice generale dell'Asl Valle del
+    Celso"), and a word with no counterpart must not hide those that agree. Then one of
+    the role's own must agree and name something: "general" alone makes no two offices
+    one, nor a word the article happens to use ("nuovo" for "the mayor of Porto Nuovo").
+    """
+    head, quals = parse_role(phrase)
+    role_head, role_quals = parse_role(holder.role)
+    if not head or not role_head:
+        return None
+    # An English "secretary" is a minister, or the secretary of a union or party.
+    heads = {head, "secretary"} if head == "minister" and "secretary" in _tokens(phrase) else {head}
+    if role_head in heads:
+        office = 2
+    elif any(frozenset((h, role_head)) in _NEAR for h in heads):
+        office = 1
+    else:
+        return None
+    strong = quals & role_quals
+    weak = (quals - role_quals) & holder.context
+    found = strong | weak
+    if not (quals <= found or (strong - _WEAK_KEYS and 2 * len(found) >= len(quals))):
+        return None
+    return len(strong), len(found), office
+
+
+def best_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
+    """The holders with the most of the question's qualifiers found, in their role or in
+    its article (one per person, the best fitting first)."""
+    fits: dict[str, tuple[tuple[int, int, int], Holder]] = {}
+    for holder in holders:
+        fit = _fit(phrase, holder)
+        if fit is not None and (holder.name not in fits or fit > fits[holder.name][0]):
+            fits[holder.name] = (fit, holder)
+    if not fits:
+        return []
+    top = max(fit[1] for fit, _ in fits.values())
+    best = [(fit, holder) for fit, holder in fits.values() if fit[1] == top]
+    return [holder for _, holder in sorted(best, key=lambda b: (-b[0][0], -b[0][2]))]
+
+
+def resolve_holder(phrase: str, holders: Iterable[Holder], order: Sequence[str] = ()) -> str:
+    """The one person holding the office ``phrase`` names; "" when nobody or several fit.
+
+    Several people fitting equally well (two towns' mayors, two countries' environment
+    ministers, two museums' directors) are told apart by ``order``, the articles best
+    first for the rest of the question ("… about the plastic ban"): the first of them
+    holding one of those people decides. Within it, or without an order, the one whose
+    role itself says it (not only its article), then the office itself rather than a
+    neighbour; still several: "" rather than a guess.
+    """
+    best = best_holders(phrase, holders)
+    for doc in order:
+        here = [h for h in best if h.doc == doc]
+        if here:
+            best = here
+            break
+    if len({h.name for h in best}) <= 1:
+        return best[0].name if best else ""
+    ranked = {h.name: (fit[0], fit[2]) if (fit := _fit(phrase, h)) else (0, 0) for h in best}
+    top = max(ranked.values())
+    names = [name for name, rank in ranked.items() if rank == top]
+    return names[0] if len(names) == 1 else ""
+
+
+def match_role(phrase: str, roles: dict[str, str], context: str = "") -> str:
+    """The full name of the one person holding the office ``phrase`` names in one
+    article's ``roles``, in either language ("the NATO Secretary General" finds
+    "segretario generale della nato"); "" when nobody or more than one person fits.
+
+    A bare office ("the mayor") is enough when one person holds it; ``context`` is the
+    article's text, whose words may stand for qualifiers the role leaves out.
+    """
+    keys = context_keys(context) if context else frozenset()
+    return resolve_holder(phrase, [Holder(name, role, "", keys) for role, name in roles.items()])
 
 
 def _trim_prefix(role: str) -> str:
@@ -270,7 +526,29 @@ def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
             key = normalise_role(_trim_prefix(m.group("role")))
             if key and parse_role(key)[0]:
                 roles.setdefault(key, name)
-    return roles
+        after = found[1].end() if found[1] is not None else end
+        if m := _ROLE_WHO.match(text, after):
+            office = _OFFICE_VERBS[" ".join(m.group("verb").lower().split())]
+            link = "of" if office.isascii() and office in _ENGLISH_OFFICES else "di"
+            roles.setdefault(normalise_role(f"{office} {link} {m.group('org')}"), name)
+    return _without_organisations(roles)
+
+
+_ENGLISH_OFFICES = frozenset(("chair", "head", "leader", "founder"))
+
+
+def _without_organisations(roles: dict[str, str]) -> dict[str, str]:
+    """``roles`` without the "holders" that are organisations: a name finder reads "Acqua
+    Chiara" in "la presidente dell'associazione di consumatori Acqua Chiara, Loredana
+    Pizzighetti" as a person, and the office before it as Acqua Chiara's. A name that is
+    part of another holder's office is that office's organisation."""
+    keyed = {name: f" {normalise_role(name)} " for name in set(roles.values())}
+    orgs = {
+        name
+        for name, key in keyed.items()
+        if any(key in f" {role} " for role, other in roles.items() if other != name)
+    }
+    return {role: name for role, name in roles.items() if name not in orgs}
 
 
 def with_place(roles: dict[str, str], place: str) -> dict[str, str]:
@@ -285,39 +563,6 @@ def with_place(roles: dict[str, str], place: str) -> dict[str, str]:
         if fold(town).lower() not in key:
             out.setdefault(normalise_role(f"{key} {town}"), name)
     return out
-
-
-def match_role(phrase: str, roles: dict[str, str]) -> str:
-    """The full name of the one person holding the office ``phrase`` names, in either
-    language ("the NATO Secretary General" finds "segretario generale della nato").
-
-    The question's qualifiers must all be among the role's ("the chief executive of
-    Northwind" finds "chief executive of northwind air"); a bare office ("the mayor") is
-    enough when one person holds it. "" when nobody or more than one person fits.
-    """
-    head, quals = parse_role(phrase)
-    if not head:
-        return ""
-    # An English "secretary" is a minister, or the secretary of a union or party.
-    heads = {head, "secretary"} if head == "minister" and "secretary" in _tokens(phrase) else {head}
-    best: dict[str, int] = {}
-    for key, name in roles.items():
-        role_head, role_quals = parse_role(key)
-        if role_head not in heads:
-            continue
-        shared = quals & role_quals
-        # All the question's qualifiers, or most of them: a question words the office in
-        # its own language ("the director general of the Valle del Celso health
-        # authority" for "direttrice generale dell'Asl Valle del Celso"), and a word
-        # with no counterpart (health / Asl) must not hide the ones that agree. One of
-        # those that agree must name something: "general" alone makes no two offices one.
-        if quals <= role_quals or (shared - _WEAK and 2 * len(shared) >= len(quals)):
-            best[name] = max(best.get(name, -1), len(shared))
-    if not best:
-        return ""
-    top = max(best.values())
-    names = [name for name, score in best.items() if score == top]
-    return names[0] if len(names) == 1 else ""
 
 
 def roles_metadata(roles: dict[str, str]) -> str:

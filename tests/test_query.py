@@ -16,6 +16,14 @@ from rag.query import Filters, analyse, history_pairs
         ("What does Quagliarini think every province needs?", "Quagliarini", "every province needs"),
         ("Cosa ha chiesto Fonsato all'autorità portuale?", "Fonsato", "all'autorità portuale"),
         ("What did Rutte say?", "Rutte", ""),
+        # The person as the source of the rest of the question, in either order.
+        ("When will the refunds be paid, according to Orsini?", "Orsini", "When will the refunds be paid"),
+        ("According to Orsini, when will the refunds be paid?", "Orsini", "when will the refunds be paid"),
+        ("Quando saranno pagati i rimborsi, secondo Orsini?", "Orsini", "Quando saranno pagati i rimborsi"),
+        ("Secondo Lidia Orsini, quando saranno pagati i rimborsi?", "Lidia Orsini", "quando saranno pagati i rimborsi"),
+        ("Stando a Orsini, quanto costerà il ponte?", "Orsini", "quanto costerà il ponte"),
+        # A verb and its preposition with nothing after it ask about no topic.
+        ("What did Achterfeld warn about?", "Achterfeld", ""),
     ],
 )  # fmt: skip
 def test_the_person_and_the_topic(question: str, speaker: str, topic: str) -> None:
@@ -37,6 +45,19 @@ def test_the_person_and_the_topic(question: str, speaker: str, topic: str) -> No
         ("What traffic does the port authority president expect?", "the port authority president", ""),
         # A capitalised run after an article is an organisation, not a person.
         ("What did the chief executive of the North Vale Hospitals Trust say?", "the chief executive of the North Vale Hospitals Trust", ""),
+        # A possessor in place of the article, a rank and a field before the office.
+        ("What did Castelmoro's deputy mayor say the council will do?", "Castelmoro's deputy mayor", ""),
+        ("What did the Sarn islands' mayor say about the ferry?", "the Sarn islands' mayor", ""),
+        ("What did the regional health commissioner say?", "the regional health commissioner", ""),
+        # Qualifier words after the office's organisation; occupations are asked about too.
+        ("What did the chair of the planning committee warn about?", "the chair of the planning committee", ""),
+        ("What did the mountain guide say about the path?", "the mountain guide", ""),
+        # Another article before the office starts the role there, not at "l'aumento".
+        ("Come ha definito l'aumento la presidente di Acqua Viva?", "la presidente di Acqua Viva", ""),
+        # Italian, anywhere in the question, with source phrases and other verbs.
+        ("Secondo l'assessora al Welfare, quanti centri apriranno?", "l'assessora al Welfare", ""),
+        ("Cosa pensa il questore di Valmarina dei controlli?", "il questore di Valmarina", ""),
+        ("Che cosa chiede la rettrice dell'università di Pievebruna?", "la rettrice dell'università di Pievebruna", ""),
     ],
 )  # fmt: skip
 def test_a_person_asked_about_by_role(question: str, role: str, speaker: str) -> None:
