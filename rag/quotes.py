@@ -1428,7 +1428,7 @@ def _said_so_by(
         para_start, para_end = ctx.paragraph(m.start())
         stop = _CLAUSE_END.search(text, m.end(), para_end)
         sentence_end = stop.start() if stop else para_end
-        head = re.match(r"[^,.;:]*", text[m.end() : sentence_end]).group(0)
+        head = re.split(r"[,.;:]", text[m.end() : sentence_end], maxsplit=1)[0]
         if (
             _ARTICLE_START.match(head)
             and not ctx.names_in(m.end(), m.end() + len(head))

@@ -351,7 +351,8 @@ _WEAK_KEYS = frozenset(cognate(w) for w in _WEAK)
 def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
     """(canonical office, canonical qualifier keys) of a role phrase; ("", ...) without one."""
     words = _tokens(phrase)
-    head, quals, rank = "", [], ""
+    head, rank = "", ""
+    quals: list[str] = []
     i = 0
     while i < len(words):
         for size in (3, 2, 1):
