@@ -355,6 +355,11 @@ def _role_and_name(phrase: str) -> tuple[str, str]:
             # "ministra del Turismo Carla Rossi": Turismo names the office, and what is left
             # is a name only if it is a whole one ("chief executive of Northwind Air").
             tokens = tokens[1:] if len(tokens) > 2 else []
+        elif len(before) >= 2 and fold(before[-2]) in _OF and before[-1].islower():
+            # "la sindaca delle isole Halm", "il presidente della regione Valdorno": the
+            # run names the islands or the region the office is of, unless it is more than
+            # one word after them ("del comune Valdorno Carla Rossi").
+            tokens = tokens[1:] if len(tokens) > 2 else []
         while tokens and (tokens[0].isupper() or fold(tokens[0]) in _ROLE_WORDS):
             tokens = tokens[1:]
         if tokens and not any(fold(t) in _ROLE_WORDS for t in tokens):

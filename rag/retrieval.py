@@ -32,6 +32,7 @@ from rag.roles import (
     best_holders,
     context_keys,
     parse_role,
+    qualified_holders,
     resolve_holder,
     roles_from_metadata,
 )
@@ -87,6 +88,8 @@ class HybridRetriever(BaseRetriever):
     sparse_vote: SparseVote = DEFAULT_SPARSE_VOTE
     _lexical: LexicalIndex = PrivateAttr()
     _sparse: SparseIndex = PrivateAttr()
+    # Every role holder in the store, for the store's state it was read at.
+    _holders: tuple[StoreKey | None, list[Holder]] = PrivateAttr(default=(None, []))
 
     def model_post_init(self, __context: Any) -> None:
         self.store.check_model(self.embeddings)
@@ -244,6 +247,11 @@ class HybridRetriever(BaseRetriever):
             if any(fold(w) in people for w in named.split()):
                 return ""  # a person's name, not an organisation's
             found = [h for h in found if need <= h.context | parse_role(h.role)[1]]
+        elif not best_holders(question.role, found):
+            # The holder's article may not be among the passages (a briefing in the other
+            # language, which the question's words do not reach): any article's holder
+            # whose role itself says every qualifier the question gives.
+            found = qualified_holders(question.role, self._store_holders())
         # Several equally good holders: the rest of the question tells their articles apart.
         order: list[str] = []
         if len(best_holders(question.role, found)) > 1 and (rest := question.without_role()):
@@ -254,6 +262,21 @@ class HybridRetriever(BaseRetriever):
         if not name:  # several fit: the answer says so rather than guessing one
             question.role_holders = sorted({h.name for h in best_holders(question.role, found)})
         return name
+
+    def _store_holders(self) -> list[Holder]:
+        """Every (article, role) holder the store's chunks record, read once per state of
+        the store."""
+        key = self.store.key()
+        if self._holders[0] != key:
+            seen: dict[tuple[str, str], Holder] = {}
+            for _, text, meta in self.store.iter_chunks():
+                doc = str(meta.get("doc_id", ""))
+                roles = roles_from_metadata(meta.get("roles"))
+                context = context_keys(f"{meta.get('title', '')} {text}") if roles else None
+                for role, name in roles.items():
+                    seen.setdefault((doc, role), Holder(name, role, doc, context or frozenset()))
+            self._holders = (key, list(seen.values()))
+        return self._holders[1]
 
     def _get_relevant_documents(
         self,

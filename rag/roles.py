@@ -463,6 +463,22 @@ def best_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
     return [holder for _, holder in sorted(best, key=lambda b: (-b[0][0], -b[0][2]))]
 
 
+def qualified_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
+    """The holders of the office ``phrase`` names with every one of its qualifiers, at
+    least one in the role itself ("the housing councillor" is "l'assessora alle Politiche
+    abitative"; "la sindaca delle isole Halm" the islands' mayor of an article about Halm):
+    the bar for holders found outside the question's passages, where a bare office ("the
+    mayor") would name every town's."""
+    quals = parse_role(phrase)[1]
+    if not quals:
+        return []
+    return [
+        h
+        for h in holders
+        if (fit := _fit(phrase, h)) is not None and fit[0] >= 1 and fit[1] >= len(quals)
+    ]
+
+
 def resolve_holder(phrase: str, holders: Iterable[Holder], order: Sequence[str] = ()) -> str:
     """The one person holding the office ``phrase`` names; "" when nobody or several fit.
 

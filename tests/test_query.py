@@ -45,6 +45,9 @@ def test_the_person_and_the_topic(question: str, speaker: str, topic: str) -> No
         ("What traffic does the port authority president expect?", "the port authority president", ""),
         # A capitalised run after an article is an organisation, not a person.
         ("What did the chief executive of the North Vale Hospitals Trust say?", "the chief executive of the North Vale Hospitals Trust", ""),
+        # ... and so is one after the noun the office is of: the islands, not a person.
+        ("Che cosa ha detto la sindaca delle isole Halm sugli studenti?", "la sindaca delle isole Halm", ""),
+        ("Cosa ha detto il direttore del museo civico Aldo Neri?", "il direttore del museo civico", "Aldo Neri"),
         # A possessor in place of the article, a rank and a field before the office.
         ("What did Castelmoro's deputy mayor say the council will do?", "Castelmoro's deputy mayor", ""),
         ("What did the Sarn islands' mayor say about the ferry?", "the Sarn islands' mayor", ""),

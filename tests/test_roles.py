@@ -5,7 +5,7 @@ Fictional people and places throughout."""
 import pytest
 
 from rag.quotes import find_roles
-from rag.roles import Holder, context_keys, match_role, resolve_holder
+from rag.roles import Holder, context_keys, match_role, qualified_holders, resolve_holder
 
 
 @pytest.mark.parametrize(
@@ -87,6 +87,27 @@ def _holders() -> list[Holder]:
 )  # fmt: skip
 def test_the_holder_across_articles(phrase: str, order: list[str], name: str) -> None:
     assert resolve_holder(phrase, _holders(), order) == name
+
+
+@pytest.mark.parametrize(
+    ("phrase", "names"),
+    [
+        # Every qualifier, one of them in the role itself: the holder outside the
+        # question's passages (another language's briefing) is still found.
+        ("the mayor of Lagonero", ["Ermes Tavola"]),
+        ("the director general of the Valle del Celso health authority", ["Ernesta Valli"]),
+        ("the director general of the Montecelso health authority", ["Ernesta Valli"]),
+        # The article's words alone do not make a holder of a store-wide office ...
+        ("the mayor of the town with the frozen lake", []),
+        # ... nor does a bare office, which would name every town's mayor.
+        ("the mayor", []),
+        ("the mayor of Porto Nuovo", []),
+    ],
+)  # fmt: skip
+def test_holders_outside_the_passages_need_the_role_to_say_it(
+    phrase: str, names: list[str]
+) -> None:
+    assert [h.name for h in qualified_holders(phrase, _holders())] == names
 
 
 @pytest.mark.parametrize(
