@@ -39,8 +39,7 @@ from typing import Any
 import numpy as np
 
 from rag.answer import extractive as ex
-from rag.answer.extractive import _antecedent, _candidates, _evidence, _floor, holds
-from rag.chunking import split_sentences
+from rag.answer.extractive import _candidates, _evidence, _floor, holds
 from rag.e5 import OnnxE5Embeddings
 from rag.e5.format import dequantize
 from rag.e5.runtime import _function_tokens, _strongest, runtime
@@ -157,22 +156,7 @@ def answered(rec: Rec, feat: Callable[[Rec, Any], float] | None, w: float) -> bo
     strongest = max(kept, key=lambda c: _evidence(c, info) - _floor(c, info))
     if _evidence(strongest, info) < _floor(strongest, info):
         return False
-    top = max(c.score for c in kept)
-    chosen: list[Any] = []
-    budget = ex.GENERAL_SENTENCES
-    for c in sorted(kept, key=lambda c: -c.score):
-        if c.score < top - ex.GENERAL_KEEP_WITHIN or any(c is x for x in chosen):
-            continue
-        before = _antecedent(c, sentences)
-        group = [b for b in [before] if b is not None and all(b is not x for x in chosen)]
-        group.append(c)
-        n = sum(len(split_sentences(g.text)) or 1 for g in group)
-        if chosen and n > budget:
-            continue
-        chosen.extend(group)
-        budget -= n
-        if budget <= 0:
-            break
+    chosen = ex.choose_general(kept, sentences)
     return contains_answer(row["answer"], "\n".join(c.text for c in chosen))
 
 

@@ -324,24 +324,7 @@ class ExtractiveAnswerer:
             refusal = _refusal(info, _nothing(info), confidence=best)
             refusal.signals = signals
             return refusal
-        top = max(c.score for c in candidates)
-        ranked = sorted(candidates, key=lambda c: -c.score)
-        chosen: list[_Candidate] = []
-        budget = GENERAL_SENTENCES  # counted as a reader counts them, not as candidates
-        for c in ranked:
-            if c.score < top - GENERAL_KEEP_WITHIN or any(c is x for x in chosen):
-                continue
-            # "Egli descrive ...": the sentence before it names who "egli" is.
-            before = _antecedent(c, sentences)
-            group = [b for b in [before] if b is not None and all(b is not x for x in chosen)]
-            group.append(c)
-            n = sum(len(split_sentences(g.text)) or 1 for g in group)
-            if chosen and n > budget:
-                continue
-            chosen.extend(group)
-            budget -= n
-            if budget <= 0:
-                break
+        chosen = choose_general(candidates, sentences)
         answer = _compose(info, chosen, by_date=False)
         answer.confidence = best
         answer.signals = signals
@@ -537,6 +520,30 @@ def _floor(c: _Candidate, info: Question) -> float:
 _PRONOUN_SUBJECT = re.compile(
     r"^(?:egli|ella|lui|lei|esso|essa|essi|esse|he|she|they)\b", re.IGNORECASE
 )
+
+
+def choose_general(candidates: list[_Candidate], sentences: list[_Candidate]) -> list[_Candidate]:
+    """The general answer's sentences: the best scored and those within GENERAL_KEEP_WITHIN
+    of it, each with the sentence naming its pronoun subject, up to GENERAL_SENTENCES (as a
+    reader counts them, not as candidates). Also what ``bench/sentence_signals.py`` scores."""
+    top = max(c.score for c in candidates)
+    chosen: list[_Candidate] = []
+    budget = GENERAL_SENTENCES
+    for c in sorted(candidates, key=lambda c: -c.score):
+        if c.score < top - GENERAL_KEEP_WITHIN or any(c is x for x in chosen):
+            continue
+        # "Egli descrive ...": the sentence before it names who "egli" is.
+        before = _antecedent(c, sentences)
+        group = [b for b in [before] if b is not None and all(b is not x for x in chosen)]
+        group.append(c)
+        n = sum(len(split_sentences(g.text)) or 1 for g in group)
+        if chosen and n > budget:
+            continue
+        chosen.extend(group)
+        budget -= n
+        if budget <= 0:
+            break
+    return chosen
 
 
 def _antecedent(c: _Candidate, sentences: list[_Candidate]) -> _Candidate | None:
