@@ -285,8 +285,11 @@ def ingest(
                 group, vectors = in_flight
                 in_flight = None
                 _write_isolating(store, group, vectors.result(), report)
-                done_chunks += len(group.texts)
-                bar.advance(len(group.texts), done_chunks, bar.total(), "embedding")
+                # Every chunk counts, reused ones too, so that progress reaches its total
+                # on a re-analysis that embeds nothing.
+                n = sum(len(p.chunks) for p in group.pending)
+                done_chunks += n
+                bar.advance(n, done_chunks, bar.total(), "embedding" if group.texts else "reused")
 
         def flush() -> None:
             nonlocal pending, pending_chunks, in_flight

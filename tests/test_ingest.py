@@ -102,8 +102,10 @@ def test_new_analysis_version_reanalyses_without_embedding(
     a.ingest([corpus], progress=False)
     before = _snapshot(a)
     monkeypatch.setattr(rag.ingest, "ANALYSIS_VERSION", rag.ingest.ANALYSIS_VERSION + 1)
-    report = a.ingest([corpus], progress=False)
+    calls: list[tuple[int, int, str]] = []
+    report = a.ingest([corpus], progress=False, on_progress=lambda d, t, w: calls.append((d, t, w)))
     assert len(report.updated) == 2 and report.chunks_embedded == 0
+    assert calls[-1] == (calls[-1][1], calls[-1][1], "reused") and calls[-1][1] > 0
     assert _snapshot(a) == before
     assert {r.analysis for r in a.store.doc_records().values()} == {rag.ingest.ANALYSIS_VERSION}
     assert a.ingest([corpus], progress=False).unchanged

@@ -18,7 +18,7 @@ from rag import Assistant
 from tests.conftest import ROOT, SAMPLE
 
 # The heartbeat `rag ingest` writes to a non-terminal stderr every PROGRESS_EVERY seconds.
-PROGRESS_LINE = re.compile(r"ingest: \d+ files read, \d+/\d+ chunks \(\w+\), \d+s")
+PROGRESS_LINE = re.compile(r"ingest: \d+ files read, \d+/\d+ chunks \([a-z ]+\), \d+s")
 
 
 def _state(store: Path, e5) -> tuple[dict[str, str], set[str], int]:
