@@ -338,6 +338,21 @@ class _People:
         i = bisect_left(self.mentions, (pos,))
         return self.mentions[i - 1][2] if i and self.mentions[i - 1][0] >= floor else ""
 
+    def last_subject_before(self, text: str, pos: int, floor: int) -> str:
+        """The last person named before ``pos`` who could be its pronoun's antecedent: not
+        a name a preposition governs ('co-ordinator for the Electronic Frontier
+        Foundation', 'the uncut version of Dirty War'), which is an organisation's, a
+        work's or someone spoken about."""
+        for i in range(bisect_left(self.mentions, (pos,)) - 1, -1, -1):
+            start, end, name = self.mentions[i]
+            if start < floor:
+                break
+            if text[end - len(name) : end] == name:
+                start = end - len(name)  # the mention of a surname written in full
+            if not _GOVERNED.search(text, max(0, start - 30), start) or _THEN_WHO.match(text, end):
+                return name
+        return ""
+
     def speaker_between(self, start: int, end: int, text: str) -> str:
         """The first name in [start, end) that ends a phrase: followed by punctuation or a
         speech verb ('Brett Godfrey.', 'Roy Asher,', 'Floiran Woest told'), so that an
@@ -377,6 +392,18 @@ class _People:
         return kept
 
 
+# A preposition (and an article) right before a name, in lower case as running text writes
+# it ('Dai Lloyd' is a name).
+_GOVERNED = re.compile(
+    r"\b(?:for|of|at|from|with|by|into|on|per|di|del|della|dello|dei|degli|delle|da|dal"
+    r"|dalla|dai|su|sul|sulla|con|nel|nella)\s+(?:(?:the|il|lo|la|i|gli|le)\s+)?$"
+    r"|\b(?:dell|dall|sull|nell)['’]\s*$"
+    # ... or capitalised inside a title ('Breakfast With Frost', 'World At One').
+    r"|\b[A-Z][\w'’]*\s+(?:With|At|Of|For|On|From|By)\s+$"
+)
+# '... for Staunton, 49, who told BBC News', 'il tono di Loris Cavagnetti, viticoltore di
+# Borgo Alto, che ha perso': a relative, after an age or a role, makes the name a subject.
+_THEN_WHO = re.compile(r"\S*\s*,\s*(?:[^,.;:!?\n]{1,60},\s*)?(?:who|che|il quale|la quale)\b")
 _ONLY_MARKS = re.compile(r"[\s\"“”«»]*")
 # Between a name and its speech verb: nothing, or a few lower-case words ("has also").
 _NAME_THEN_VERB = re.compile(r"\s+(?:[a-zà-ÿ]+\s+){0,3}")
@@ -587,7 +614,7 @@ def _direct_quotes(
             if before:
                 speaker = _subject_before(people, text, before[-1].start(), sentence_start)
         if not speaker:
-            speaker = people.last_before(a, para_start)
+            speaker = people.last_subject_before(text, a, para_start)
         # 4. A paragraph that opens with a quote continues the previous speaker.
         if not speaker:
             prev = [s for p, s in last_speaker_in_para.items() if p < para_start]
@@ -1050,7 +1077,9 @@ class _Context:
         i = bisect_left(self.voices, (pos, ""))
         if i and self.voices[i - 1][0] >= floor:
             best = max(best, self.voices[i - 1])
-        return best[1] if best[0] >= 0 else self.people.last_before(pos, para_start)
+        if best[0] >= 0:
+            return best[1]
+        return self.people.last_subject_before(self.text, pos, para_start)
 
     def last_voice(self, pos: int) -> str:
         """The last one who spoke in this paragraph or the one before it, when nobody else

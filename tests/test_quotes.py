@@ -80,6 +80,20 @@ def test_attribution_patterns(text: str, speaker: str) -> None:
     assert quotes and [q.speaker for q in quotes] == [speaker] * len(quotes)
 
 
+# A pronoun's speaker is the last person named as a subject: not a name a preposition
+# governs (an organisation, a programme, a work), unless a relative makes it a subject.
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('Dana Holt, co-ordinator for the Harbour Freedom Foundation, had doubts. "It will not work," she said.', "Dana Holt"),
+        ('Dana Holt told BBC Radio\'s Breakfast With Frost: "It will not work." "Nobody wants it," she said.', "Dana Holt"),
+        ('It is a first nomination for Dana Holt, 49, who spoke on Monday. "I am thrilled," she said.', "Dana Holt"),
+    ],
+)  # fmt: skip
+def test_a_pronoun_speaker_is_no_governed_name(text: str, speaker: str) -> None:
+    assert [q.speaker for q in _direct(text)][-1] == speaker
+
+
 def test_quotes_metadata_round_trip_is_relative_to_the_chunk() -> None:
     text = _text(SAMPLE)
     quotes = find_quotes(text)
