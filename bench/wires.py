@@ -665,6 +665,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["role_resolution"] = {
             s: {"right": v[0], "questions": v[1]} for s, v in role_s.items()
         }
+        # Per question, so that a subset (a round of briefings) can be counted afterwards.
+        result["role_items"] = roles
+        result["answer_items"] = [{k: r[k] for k in ("id", "file", "type", "right")} for r in items]
         lines += [
             ("role resolved to the person", [_pct(role_s[s][0]) for s in splits]),
             ("role questions", [str(role_s[s][1]) for s in splits]),

@@ -156,7 +156,9 @@ def _attach_quotes(doc: Document, chunks: list[Document]) -> None:
     # The article's roles on every chunk: a question about "the mayor" may hit a chunk
     # that only names him, and the table is a few dozen bytes.
     roles = roles_metadata(
-        with_place(find_roles(doc.page_content), str(doc.metadata.get("place") or ""))
+        with_place(
+            find_roles(doc.page_content), str(doc.metadata.get("place") or ""), doc.page_content
+        )
     )
     for c in chunks:
         c.metadata["quotes"], c.metadata["speakers"] = quotes_metadata(

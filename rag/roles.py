@@ -208,6 +208,8 @@ _QUALIFIERS: dict[str, str] = {
     ),
     **dict.fromkeys(("medical", "medico", "clinical", "clinico"), "health"),
     **dict.fromkeys(("sociale", "sociali", "social"), "social"),
+    **dict.fromkeys(("tecnico", "tecnica", "tecnici", "technical"), "technical"),
+    **dict.fromkeys(("finanziario", "finanziaria", "financial"), "economy"),
     # Places English and Italian name differently, and their adjectives: "the Piedmont health
     # councillor" is "l'assessore regionale alla Sanità del Piemonte", "the Ligurian one"
     # that of Liguria.
@@ -656,17 +658,32 @@ def _without_organisations(roles: dict[str, str]) -> dict[str, str]:
     return {role: name for role, name in roles.items() if name not in orgs}
 
 
-def with_place(roles: dict[str, str], place: str) -> dict[str, str]:
+def with_place(roles: dict[str, str], place: str, text: str = "") -> dict[str, str]:
     """The roles of a briefing filed from ``place`` with that place as one more qualifier:
     in a Lagonero briefing "il sindaco" is the mayor of Lagonero, and a question asks for
-    him so ("the mayor of Lagonero") though the article never writes it."""
+    him so ("the mayor of Lagonero") though the article never writes it. Not a role that
+    names a place or body of its own, capitalised in ``text`` ("la sindaca di Pietralba"
+    in a briefing filed from Roccafiora is not Roccafiora's mayor)."""
     town = place.split("(")[0].strip()
     if not town:
         return roles
+    # Names: words the article capitalises and never writes in lower case ('Festival' in a
+    # headline is the festival).
+    lower = {fold(w).lower() for w in re.findall(r"(?<![\w'’])[a-zà-ÿ][\w-]*", text)}
+    proper = frozenset(
+        k
+        for w in _CAPITALISED.findall(text)
+        if (f := fold(w).lower()) not in lower and f not in _FILLER
+        for k in _qualifier(f)
+    )
     out = dict(roles)
     for key, name in roles.items():
-        if fold(town).lower() not in key:
-            out.setdefault(normalise_role(f"{key} {town}"), name)
+        if fold(town).lower() in key:
+            continue
+        own = parse_role(key)[1] - _COMMON_KEYS - {cognate(fold(name.split()[-1]).lower())}
+        if own & proper:
+            continue
+        out.setdefault(normalise_role(f"{key} {town}"), name)
     return out
 
 
