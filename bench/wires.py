@@ -556,6 +556,13 @@ def _table(title: str, lines: list[tuple[str, list[str]]], splits: Sequence[str]
         print(f"  {name:28}" + "".join(f"{c:>10}" for c in cells))
 
 
+def _file_list(spec: str) -> list[str]:
+    if spec.startswith("@"):
+        lines = Path(spec[1:]).read_text(encoding="utf-8").splitlines()
+        return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+    return [name.strip() for name in spec.split(",") if name.strip()]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=["all", "even", "odd"], default="all")
@@ -564,6 +571,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     ap.add_argument("--skip-answers", action="store_true", help="metadata and attribution only")
     ap.add_argument("--verbose", "-v", action="store_true", help="list misses and failures")
+    ap.add_argument(
+        "--files",
+        help="only these briefings: comma-separated file names, or @PATH of a file listing "
+        "one a line (a round of briefings measured alone, e.g. its generalisation figure)",
+    )
     args = ap.parse_args(argv)
 
     problems = self_check(args.root)
@@ -575,6 +587,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         nb = sum(in_split(a["file"], s) for a in annotations)
         nq = sum(in_split(q["file"], s) for q in questions)
         print(f"split {s}: {nb} briefings, {nq} questions")
+    if args.files:
+        only = set(_file_list(args.files))
+        annotations = [a for a in annotations if a["file"] in only]
+        questions = [q for q in questions if q["file"] in only]
+        print(f"only {len(annotations)} briefings, {len(questions)} questions (--files)")
     annotations = [a for a in annotations if in_split(a["file"], args.split)]
     questions = [q for q in questions if in_split(q["file"], args.split)]
     splits = ["all", "even", "odd"] if args.split == "all" else [args.split]
@@ -648,6 +665,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["role_resolution"] = {
             s: {"right": v[0], "questions": v[1]} for s, v in role_s.items()
         }
+        # Per question, so that a subset (a round of briefings) can be counted afterwards.
+        result["role_items"] = roles
+        result["answer_items"] = [{k: r[k] for k in ("id", "file", "type", "right")} for r in items]
         lines += [
             ("role resolved to the person", [_pct(role_s[s][0]) for s in splits]),
             ("role questions", [str(role_s[s][1]) for s in splits]),

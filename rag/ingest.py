@@ -54,7 +54,9 @@ ProgressFn = Callable[[int, int, str], None]
 # denials denied, nominal credits, Q&A interviews, outlet-less datelines.
 # 15: offices with their English modifiers and possessor, 'who chairs X', occupations,
 # and no organisation taken for an office's holder (rag/roles.py).
-ANALYSIS_VERSION = 15
+# 16: former holders hold the former office, appointments ('eletta presidente ... al posto
+# di X'), and a reported clause cut by its attribution ('Il ponte, ha assicurato X, ...').
+ANALYSIS_VERSION = 16
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
@@ -154,7 +156,9 @@ def _attach_quotes(doc: Document, chunks: list[Document]) -> None:
     # The article's roles on every chunk: a question about "the mayor" may hit a chunk
     # that only names him, and the table is a few dozen bytes.
     roles = roles_metadata(
-        with_place(find_roles(doc.page_content), str(doc.metadata.get("place") or ""))
+        with_place(
+            find_roles(doc.page_content), str(doc.metadata.get("place") or ""), doc.page_content
+        )
     )
     for c in chunks:
         c.metadata["quotes"], c.metadata["speakers"] = quotes_metadata(

@@ -338,6 +338,21 @@ class _People:
         i = bisect_left(self.mentions, (pos,))
         return self.mentions[i - 1][2] if i and self.mentions[i - 1][0] >= floor else ""
 
+    def last_subject_before(self, text: str, pos: int, floor: int) -> str:
+        """The last person named before ``pos`` who could be its pronoun's antecedent: not
+        a name a preposition governs ('co-ordinator for the Electronic Frontier
+        Foundation', 'the uncut version of Dirty War'), which is an organisation's, a
+        work's or someone spoken about."""
+        for i in range(bisect_left(self.mentions, (pos,)) - 1, -1, -1):
+            start, end, name = self.mentions[i]
+            if start < floor:
+                break
+            if text[end - len(name) : end] == name:
+                start = end - len(name)  # the mention of a surname written in full
+            if not _GOVERNED.search(text, max(0, start - 30), start) or _THEN_WHO.match(text, end):
+                return name
+        return ""
+
     def speaker_between(self, start: int, end: int, text: str) -> str:
         """The first name in [start, end) that ends a phrase: followed by punctuation or a
         speech verb ('Brett Godfrey.', 'Roy Asher,', 'Floiran Woest told'), so that an
@@ -377,6 +392,18 @@ class _People:
         return kept
 
 
+# A preposition (and an article) right before a name, in lower case as running text writes
+# it ('Dai Lloyd' is a name).
+_GOVERNED = re.compile(
+    r"\b(?:for|of|at|from|with|by|into|on|per|di|del|della|dello|dei|degli|delle|da|dal"
+    r"|dalla|dai|su|sul|sulla|con|nel|nella)\s+(?:(?:the|il|lo|la|i|gli|le)\s+)?$"
+    r"|\b(?:dell|dall|sull|nell)['’]\s*$"
+    # ... or capitalised inside a title ('Breakfast With Frost', 'World At One').
+    r"|\b[A-Z][\w'’]*\s+(?:With|At|Of|For|On|From|By)\s+$"
+)
+# '... for Staunton, 49, who told BBC News', 'il tono di Loris Cavagnetti, viticoltore di
+# Borgo Alto, che ha perso': a relative, after an age or a role, makes the name a subject.
+_THEN_WHO = re.compile(r"\S*\s*,\s*(?:[^,.;:!?\n]{1,60},\s*)?(?:who|che|il quale|la quale)\b")
 _ONLY_MARKS = re.compile(r"[\s\"“”«»]*")
 # Between a name and its speech verb: nothing, or a few lower-case words ("has also").
 _NAME_THEN_VERB = re.compile(r"\s+(?:[a-zà-ÿ]+\s+){0,3}")
@@ -587,7 +614,7 @@ def _direct_quotes(
             if before:
                 speaker = _subject_before(people, text, before[-1].start(), sentence_start)
         if not speaker:
-            speaker = people.last_before(a, para_start)
+            speaker = people.last_subject_before(text, a, para_start)
         # 4. A paragraph that opens with a quote continues the previous speaker.
         if not speaker:
             prev = [s for p, s in last_speaker_in_para.items() if p < para_start]
@@ -1050,7 +1077,32 @@ class _Context:
         i = bisect_left(self.voices, (pos, ""))
         if i and self.voices[i - 1][0] >= floor:
             best = max(best, self.voices[i - 1])
-        return best[1] if best[0] >= 0 else self.people.last_before(pos, para_start)
+        if best[0] >= 0:
+            return best[1]
+        return self.people.last_subject_before(self.text, pos, para_start)
+
+    def last_voice(self, pos: int) -> str:
+        """The last one who spoke in this paragraph or the one before it, when nobody else
+        is named since ('Oliver Letwin, ..., affects bewilderment ... The attack, he says,'
+        is not the last speaker's); "" rather than a guess."""
+        para_start = self.paragraph(pos)[0]
+        floor = self.paragraph(max(0, para_start - 2))[0] if para_start > 1 else 0
+        events = [
+            (q.start, q.speaker)
+            for q in (*self.direct, *self.said)
+            if floor <= q.start < pos and q.speaker
+        ]
+        events += [(at, name) for at, name in self.voices if floor <= at < pos]
+        if not events:
+            return ""
+        at, voice = max(events)
+        # Names inside what was said, and in this sentence itself, are talked about.
+        others = [
+            n
+            for n in self.names_in(at, self.sentence_start(pos))
+            if n[2] != voice and not self.inside_quote(n[0]) and not self.reported_at(n[0])
+        ]
+        return "" if others else voice
 
     def add(self, start: int, end: int, speaker: str) -> None:
         i = bisect_left(self._said_starts, start)
@@ -1372,6 +1424,159 @@ def _clause_before(ctx: _Context, sent_start: int, comma: int) -> tuple[int, int
     return None if ctx.overlaps_direct(start, comma) else (start, comma)
 
 
+# Words that open no continuation of a cut clause: a relative ('..., said X, who ...'), a
+# gerund's next statement ('..., he said, adding that'), a speech verb's own clause.
+_NOT_CONTINUATION = re.compile(
+    r"\s*(?:who|whom|whose|which|where|che|cui|dove|il\s+quale|la\s+quale|that"
+    r"|\w+(?:ando|endo|ing))\b",
+    re.IGNORECASE,
+)
+# 'which he said', 'as Mr Letwin said', 'come ha detto X': a relative or an agreement, no
+# insert in a clause.
+_RELATIVE_WORDS = frozenset("which who whom that as che cui quale quali come".split())
+# Nouns of occupation that open an apposition after a name ('..., according to John
+# Houlihan, editor of the magazine.'), beside the offices ``parse_role`` knows.
+_OCCUPATIONS = frozenset(
+    "editor adviser advisor chief analyst author expert liaison partner fellow lecturer".split()
+)
+
+
+def _insert_speaker(ctx: _Context, c1: int, v0: int, v1: int, c2: int, italian: bool) -> str:
+    """Who an attribution set off by commas names: its subject before the verb ('Colquhoun
+    said', 'he said', 'the minister said', with at most whom or when after it) or after it
+    ('ha assicurato l'assessore', 'ha spiegato Ferlini', 'said Smith'); "" when the insert
+    says anything else."""
+    text = ctx.text
+    pre, post = text[c1 + 1 : v0], text[v1:c2]
+    if pre.strip():
+        if _RELATIVE_WORDS.intersection(_words(pre)) or (
+            _words(post) and not _TIME_ONLY.fullmatch(post)
+        ):
+            return ""  # 'the bill, which he said would ...' is no insert
+        subject = _subject(ctx, c1 + 1, v0, italian)
+        # 'he said': the one speaking already, never merely the last person named.
+        return ctx.last_voice(v0) if subject is None else subject
+    names = ctx.names_in(v1, c2)
+    if names:
+        return names[-1][2] if _only_name(ctx, v1, c2, names) else ""
+    role = post.strip()
+    if not _ARTICLE_START.match(role) or not 1 < len(role.split()) <= 6:
+        return ""
+    return _role_holder(role, ctx.roles)
+
+
+def _only_name(ctx: _Context, start: int, end: int, names: list[tuple[int, int, str]]) -> bool:
+    """Whether ``text[start:end]`` is one name, after at most its role ('ha spiegato il
+    presidente Ferlini'), not a name inside other words ('recalled in place of X',
+    'according to the UN Commission for Latin America')."""
+    text = ctx.text
+    if len(names) != 1 or text[names[0][1] : end].strip():
+        return False
+    role = text[start : names[0][0]].strip()
+    return not role or bool(
+        _ROLE_WORDS.fullmatch(text, start, names[0][0])
+        and (_ARTICLE_START.match(role) or parse_role(role)[0])
+    )
+
+
+def _apposition(text: str) -> bool:
+    """Whether ``text`` (up to its first comma) is a role set off after a name ('editor of
+    the magazine', 'a professor at Yale', 'senior vice president of TV Guide'), not the
+    rest of a clause."""
+    phrase = text.split(",", 1)[0]
+    words = _words(phrase)
+    return bool(words) and bool(
+        re.match(r"\s*(?:an?|the|un|una|uno)\s", phrase, re.IGNORECASE)
+        or parse_role(phrase)[0]
+        or _OCCUPATIONS.intersection(words)
+    )
+
+
+def _continues(after: str) -> bool:
+    """Whether ``after`` goes on with the clause an insert cut: lower-case, a few words,
+    not a relative, a gerund or a name."""
+    return (
+        len(_words(after)) >= MIN_CLAUSE_WORDS
+        and after.strip()[:1].islower()
+        and not _NOT_CONTINUATION.match(after)
+    )
+
+
+def _around_insert(
+    ctx: _Context, sent_start: int, c1: int, c2: int, named_after: bool = False
+) -> tuple[int, int] | None:
+    """The sentence around an attribution set off by commas at ``c1``..``c2``, without its
+    final stop, when the words before and after it make one clause: the sentence starts
+    with its subject, and what follows goes on with a verb, not a relative, a gerund or a
+    name; None otherwise, or for a question or a direct quote."""
+    text = ctx.text
+    dateline = _DATELINE.match(text, sent_start, c1)
+    start = dateline.end() if dateline else sent_start
+    while start < c1 and text[start].isspace():
+        start += 1
+    end = ctx.sentence_end(c2)
+    if end < len(text) and text[end] == "?":
+        return None
+    after = text[c2 + 1 : end]
+    if named_after and _apposition(after):
+        # '<clause>, said Tony Froggatt, S&N's chief executive.': the clause before the
+        # attribution is the statement; the sentence, when it goes on after the role ('What
+        # this means, said X, senior vice president of Y, is that ...').
+        rest = after.split(",", 1)[1] if "," in after else ""
+        if not _continues(rest):
+            return _clause_before(ctx, sent_start, c1)
+        after = rest
+    if (
+        not _words(text[start:c1])
+        or not _continues(after)
+        or _REPORTING_VERB.search(text, start, c1)
+        or ctx.overlaps_direct(start, end)
+    ):
+        return None
+    return start, end
+
+
+def _reported_around_inserts(ctx: _Context) -> None:
+    """'Il ponte, ha assicurato il sindaco, riaprirà a maggio', 'The bridge, she said, will
+    reopen', 'The plant, according to X, will open in 2028': an attribution set off by
+    commas inside the clause it credits. The statement is the whole sentence (its subject
+    stands before the insert, its verb after), the speaker the one the insert names."""
+    text = ctx.text
+    for verb in ctx.verbs:
+        v0, v1 = verb.span()
+        said = verb.group(0)
+        if ctx.inside_quote(v0) or ctx.reported_at(v0) or ASKING.fullmatch(said):
+            continue
+        if _GERUND.fullmatch(said):
+            continue
+        sent_start = ctx.sentence_start(v0)
+        c1 = text.rfind(",", sent_start, v0)
+        c2 = text.find(",", v1, ctx.sentence_end(v1))
+        if c1 < 0 or c2 < 0 or text.find("\n", c1, c2) >= 0:
+            continue
+        italian = not _EN_VERB.fullmatch(said)
+        speaker = _insert_speaker(ctx, c1, v0, v1, c2, italian)
+        named_after = not text[c1 + 1 : v0].strip() and bool(ctx.names_in(v1, c2))
+        span = _around_insert(ctx, sent_start, c1, c2, named_after) if speaker else None
+        if span:
+            ctx.add(*span, speaker)
+    for m in _ACCORDING.finditer(text):
+        if m.group("sep") != "," or m.group("initial") or ctx.inside_quote(m.start()):
+            continue
+        sent_start = ctx.sentence_start(m.start())
+        c1 = text.rfind(",", sent_start, m.start())
+        if c1 < 0 or text[c1 + 1 : m.start()].strip():
+            continue
+        who = ctx.names_in(*m.span("who"))
+        if who:
+            speaker = who[0][2] if _only_name(ctx, *m.span("who"), who) else ""
+        else:
+            speaker = _role_holder(m.group("who"), ctx.roles)
+        span = _around_insert(ctx, sent_start, c1, m.end() - 1, bool(who)) if speaker else None
+        if span:
+            ctx.add(*span, speaker)
+
+
 def _reported_statements(
     text: str, people: _People, roles: dict[str, str], quotes: list[Quote]
 ) -> list[Quote]:
@@ -1381,6 +1586,7 @@ def _reported_statements(
     _reported_after_verbs(ctx)
     _reported_before_verbs(ctx)
     _reported_by_pronoun(ctx)
+    _reported_around_inserts(ctx)
     return ctx.said
 
 

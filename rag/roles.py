@@ -136,6 +136,9 @@ _RANKS: dict[str, str] = {
     **dict.fromkeys(("shadow", "ombra"), "shadow"),
     **dict.fromkeys(("under", "junior", "sotto"), "junior"),
     **dict.fromkeys(("acting", "interim", "facente"), "acting"),
+    # A past holder holds another office: the former mayor is not the mayor, and a question
+    # may ask for the former one ("l'ex sindaco di Pietralba", "Harwell's former CEO").
+    **dict.fromkeys(("former", "ex", "previous", "onetime", "past"), "former"),
 }
 # Qualifier words (folded) -> canonical form; any other qualifier word stands for itself
 # (a town, a company: "valmarina", "northwind").
@@ -205,6 +208,32 @@ _QUALIFIERS: dict[str, str] = {
     ),
     **dict.fromkeys(("medical", "medico", "clinical", "clinico"), "health"),
     **dict.fromkeys(("sociale", "sociali", "social"), "social"),
+    **dict.fromkeys(("tecnico", "tecnica", "tecnici", "technical"), "technical"),
+    **dict.fromkeys(("finanziario", "finanziaria", "financial"), "economy"),
+    # Places English and Italian name differently, and their adjectives: "the Piedmont health
+    # councillor" is "l'assessore regionale alla Sanità del Piemonte", "the Ligurian one"
+    # that of Liguria.
+    **dict.fromkeys(("piemonte", "piedmont", "piemontese", "piedmontese"), "piemonte"),
+    **dict.fromkeys(("lombardia", "lombardy", "lombardo", "lombarda", "lombard"), "lombardia"),
+    **dict.fromkeys(("toscana", "tuscany", "toscano", "tuscan"), "toscana"),
+    **dict.fromkeys(("liguria", "ligurian", "ligure"), "liguria"),
+    **dict.fromkeys(("sicilia", "sicily", "siciliano", "siciliana", "sicilian"), "sicilia"),
+    **dict.fromkeys(("sardegna", "sardinia", "sardinian"), "sardegna"),
+    **dict.fromkeys(("puglia", "apulia", "pugliese", "apulian"), "puglia"),
+    **dict.fromkeys(("calabria", "calabrese", "calabrian"), "calabria"),
+    **dict.fromkeys(("lazio", "latium", "laziale"), "lazio"),
+    **dict.fromkeys(("umbria", "umbro", "umbra", "umbrian"), "umbria"),
+    **dict.fromkeys(("abruzzo", "abruzzi", "abruzzese"), "abruzzo"),
+    **dict.fromkeys(("veneto", "veneta"), "veneto"),
+    **dict.fromkeys(("roma", "rome", "romano", "romana", "roman"), "roma"),
+    **dict.fromkeys(("milano", "milan", "milanese"), "milano"),
+    **dict.fromkeys(("torino", "turin", "torinese"), "torino"),
+    **dict.fromkeys(("genova", "genoa", "genovese", "genoese"), "genova"),
+    **dict.fromkeys(("venezia", "venice", "veneziano", "veneziana", "venetian"), "venezia"),
+    **dict.fromkeys(("firenze", "florence", "fiorentino", "fiorentina", "florentine"), "firenze"),
+    **dict.fromkeys(("napoli", "naples", "napoletano", "napoletana", "neapolitan"), "napoli"),
+    **dict.fromkeys(("padova", "padua"), "padova"),
+    **dict.fromkeys(("mantova", "mantua"), "mantova"),
 }
 # Acronyms that stand for a whole qualifier: the ASL is the local health authority.
 _EXPAND: dict[str, tuple[str, ...]] = {
@@ -315,8 +344,31 @@ _NOT_PREFIX = frozenset(
     Later Also Now Then However Speaking
     """.split()
 )
-# A past holder is not the holder: 'former Foreign Secretary X', "l'ex ministro X".
+# A past holder is not the holder: 'former Foreign Secretary X', "l'ex ministro X" hold the
+# former office (a rank), which the words before the role may say when the role leaves them
+# out ('the former Labour Health Secretary').
 _FORMER = re.compile(r"\b(?:former|ex|previous|late|onetime|then|ex-ministro)\b", re.IGNORECASE)
+# A name right after a preposition is the office's object, not its holder: "presidente del
+# consorzio al posto di Ermanno Tealdi", "the successor of X".
+_ENDS_IN_LINK = re.compile(
+    r"(?:\b(?:of|for|at|to|di|del|della|dello|dei|degli|delle|per|al|alla|allo|ai|agli|alle|da|dal|dalla|by)|\b(?:dell|all|dall)['’])\s*,?\s*$",
+    re.IGNORECASE,
+)
+# Whom the holder replaced ends the office's qualifiers: "eletta presidente del consorzio al
+# posto di Ermanno Tealdi", "appointed chief executive in place of X", "succeeding X".
+_REPLACED = (
+    r"(?i:al\s+posto|in\s+sostituzione|in\s+luogo|dopo\s+le\s+dimissioni|in\s+place"
+    r"|succeeding|replacing|after\s+the\s+resignation)\b"
+)
+_SUCCESSION = re.compile(rf"\s+{_REPLACED}.*$", re.DOTALL)
+# "Lucia Rabagliati, eletta a settembre presidente del consorzio,": an appointment between
+# the name and the office, with when it happened.
+_APPOINTED = re.compile(
+    r"\s*,\s*(?:(?:newly|recently|appena|neo)\s*-?\s*)?"
+    r"(?:elett[oaie]|nominat[oaie]|confermat[oaie]|designat[oaie]|appointed|elected|named)"
+    r"(?:\s+[a-zà-ÿ0-9]+){0,3}?\s+(?:(?:as|come)\s+)?"
+    rf"(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|\s+(?:who|che)\s|$|\s+{_REPLACED})"
+)
 _TRAILING = frozenset(
     "of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle the e and".split()
 )
@@ -346,6 +398,19 @@ def _qualifier(word: str) -> tuple[str, ...]:
 
 
 _WEAK_KEYS = frozenset(cognate(w) for w in _WEAK)
+_PLACE_KEYS = frozenset(
+    cognate(v)
+    for v in (
+        "piemonte lombardia toscana liguria sicilia sardegna puglia calabria lazio umbria"
+        " abruzzo veneto roma milano torino genova venezia firenze napoli padova mantova"
+    ).split()
+)
+# Qualifiers the lexicon knows (a ministry's field, a kind of body): any other one names a
+# particular place or body, as a place in the lexicon does.
+_COMMON_KEYS = (
+    frozenset(cognate(v) for v in _QUALIFIERS.values())
+    | frozenset(cognate(w) for ws in _EXPAND.values() for w in ws)
+) - _PLACE_KEYS
 
 
 def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
@@ -368,6 +433,19 @@ def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
                 quals.extend(_qualifier(words[i]))
             i += 1
     return f"{rank} {head}" if rank and head else head, frozenset(quals)
+
+
+_CAPITALISED = re.compile(r"(?<![\w'’])(?-i:[A-ZÀ-Ö])[\w-]+")
+
+
+def _proper_keys(phrase: str) -> frozenset[str]:
+    """The qualifier keys of the capitalised words of a role phrase as written (a town, a
+    company), without its articles and its office."""
+    words = [fold(w).lower() for w in _CAPITALISED.findall(phrase.replace("’", "'"))]
+    return (
+        frozenset(k for w in words if w not in _FILLER and w not in _HEADS for k in _qualifier(w))
+        - _COMMON_KEYS
+    )
 
 
 def context_keys(text: str) -> frozenset[str]:
@@ -443,6 +521,12 @@ def _fit(phrase: str, holder: Holder) -> tuple[int, int, int] | None:
     strong = quals & role_quals
     weak = (quals - role_quals) & holder.context
     found = strong | weak
+    # The mayor of one town is not the mayor of another: a place or body the question names
+    # (capitalised, or a place the lexicon knows) that the holder's article does not, where
+    # the role names another, is another office.
+    named = _proper_keys(phrase) | (quals & _PLACE_KEYS)
+    if (named - found) and (role_quals - quals - _COMMON_KEYS):
+        return None
     if not (quals <= found or (strong - _WEAK_KEYS and 2 * len(found) >= len(quals))):
         return None
     return len(strong), len(found), office
@@ -533,14 +617,20 @@ def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
         if text.startswith(("'s", "’s"), end):
             continue  # "Benazir Bhutto's prime minister": someone else's office
         line_start = max(text.rfind("\n", 0, start) + 1, start - 120)
-        found = [_ROLE_BEFORE.search(text, line_start, start), _ROLE_AFTER.match(text, end)]
+        after_name = _ROLE_AFTER.match(text, end) or _APPOINTED.match(text, end)
+        found = [_ROLE_BEFORE.search(text, line_start, start), after_name]
         for m in found:
             if m is None:
                 continue
+            role = _SUCCESSION.sub("", m.group("role"))
+            if m.re is _ROLE_BEFORE and (
+                _ENDS_IN_LINK.search(text, m.start("role"), start) or role != m.group("role")
+            ):
+                continue  # the name is whom the office is of, or whom its holder replaced
+            key = normalise_role(_trim_prefix(role))
             lead = text[max(line_start, m.start("role") - 12) : m.end("role")]
-            if m.re is _ROLE_BEFORE and _FORMER.search(lead):
-                continue
-            key = normalise_role(_trim_prefix(m.group("role")))
+            if _FORMER.search(lead) and parse_role(key)[0].split()[0] != "former":
+                key = f"ex {key}"
             if key and parse_role(key)[0]:
                 roles.setdefault(key, name)
         after = found[1].end() if found[1] is not None else end
@@ -568,17 +658,32 @@ def _without_organisations(roles: dict[str, str]) -> dict[str, str]:
     return {role: name for role, name in roles.items() if name not in orgs}
 
 
-def with_place(roles: dict[str, str], place: str) -> dict[str, str]:
+def with_place(roles: dict[str, str], place: str, text: str = "") -> dict[str, str]:
     """The roles of a briefing filed from ``place`` with that place as one more qualifier:
     in a Lagonero briefing "il sindaco" is the mayor of Lagonero, and a question asks for
-    him so ("the mayor of Lagonero") though the article never writes it."""
+    him so ("the mayor of Lagonero") though the article never writes it. Not a role that
+    names a place or body of its own, capitalised in ``text`` ("la sindaca di Pietralba"
+    in a briefing filed from Roccafiora is not Roccafiora's mayor)."""
     town = place.split("(")[0].strip()
     if not town:
         return roles
+    # Names: words the article capitalises and never writes in lower case ('Festival' in a
+    # headline is the festival).
+    lower = {fold(w).lower() for w in re.findall(r"(?<![\w'’])[a-zà-ÿ][\w-]*", text)}
+    proper = frozenset(
+        k
+        for w in _CAPITALISED.findall(text)
+        if (f := fold(w).lower()) not in lower and f not in _FILLER
+        for k in _qualifier(f)
+    )
     out = dict(roles)
     for key, name in roles.items():
-        if fold(town).lower() not in key:
-            out.setdefault(normalise_role(f"{key} {town}"), name)
+        if fold(town).lower() in key:
+            continue
+        own = parse_role(key)[1] - _COMMON_KEYS - {cognate(fold(name.split()[-1]).lower())}
+        if own & proper:
+            continue
+        out.setdefault(normalise_role(f"{key} {town}"), name)
     return out
 
 
