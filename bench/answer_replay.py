@@ -32,7 +32,9 @@ from answers import DEFAULT_DATA, log  # noqa: E402
 def dump(args: argparse.Namespace) -> None:
     assistant = Assistant(store=args.store)
     rows = select_questions(
-        args.data / args.dataset / "questions.dev.jsonl", split=args.split, wrong_topic=False
+        args.data / args.dataset / "questions.dev.jsonl",
+        split=args.split,
+        wrong_topic=args.wrong_topic,
     )
     saved = []
     t0 = time.perf_counter()
@@ -68,15 +70,16 @@ def score(args: argparse.Namespace) -> None:
     groups = defaultdict(list)
     for rec in records:
         groups[f"lang={rec.lang}"].append(rec)
+        groups[f"type={rec.type}"].append(rec)
         groups["all"].append(rec)
-    print(f"{'group':<10}{'n':>5}{'top3':>8}{'contain':>9}{'cont|top3':>10}{'short':>7}"
-          f"{'falseref':>9}{'p50ms':>7}")  # fmt: skip
+    print(f"{'group':<14}{'n':>5}{'top3':>8}{'contain':>9}{'cont|top3':>10}{'short':>7}"
+          f"{'held':>7}{'falseref':>9}{'refused':>8}{'p50ms':>7}")  # fmt: skip
     for name in sorted(groups):
         st = aggregate(groups[name])
         print(
-            f"{name:<10}{st.n:>5}{st.top3 or 0:>8.3f}{st.contained or 0:>9.3f}"
-            f"{st.contained_top3 or 0:>10.3f}{st.short or 0:>7.3f}{st.false_refusals or 0:>9.3f}"
-            f"{st.p50_ms:>7.0f}"
+            f"{name:<14}{st.n:>5}{st.top3 or 0:>8.3f}{st.contained or 0:>9.3f}"
+            f"{st.contained_top3 or 0:>10.3f}{st.short or 0:>7.3f}{st.held or 0:>7.3f}"
+            f"{st.false_refusals or 0:>9.3f}{st.refusal_recall or 0:>8.3f}{st.p50_ms:>7.0f}"
         )
 
 
@@ -89,6 +92,11 @@ def main() -> None:
     d.add_argument("--store", type=Path, required=True)
     d.add_argument("--data", type=Path, default=DEFAULT_DATA)
     d.add_argument("--out", type=Path, required=True)
+    d.add_argument(
+        "--wrong-topic",
+        action="store_true",
+        help="also the wrong-topic negatives bench/answers.py asks (quote sets)",
+    )
     s = sub.add_parser("score")
     s.add_argument("dump", type=Path)
     s.add_argument("--out", type=Path, help="one JSON line per question")

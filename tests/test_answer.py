@@ -108,6 +108,9 @@ def test_three_turn_conversation_on_the_sample(assistant: Assistant) -> None:
     assert {s.speaker for s in deterrence.sources + resilience.sources} == {"Mark Rutte"}
     assert not air.refused
     assert "ogni sistema di difesa aerea consegnato" in air.text
+    # "air defence" is found as "difesa aerea" in that quote alone: the deterrence statement
+    # ("un'alleanza difensiva") is not shown before it.
+    assert "deterrenza" not in air.text
     assert {s.speaker for s in air.sources} == {"Mark Rutte"}
 
 
