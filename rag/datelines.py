@@ -199,9 +199,14 @@ def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, i
         regions = [comma_region, *regions]
     if len(regions) > 1:
         return None
-    # Without an outlet only a shouted place with a date counts ("LONDON, March 3, 2026
-    # —"); "Oggi, 3 marzo 2026 – ..." and "Roma (Lazio) - ..." are sentences.
-    if not outlet and (not (when or dated) or not shouted):
+    # Without an outlet only a place with a date counts: shouted ("LONDON, March 3, 2026
+    # —"), or in mixed case with the year and a capitalised body after the dash, as papers
+    # write it ("Reggio Emilia, 3 marzo 2026 – Il sindaco"). "Oggi, 3 marzo 2026 – ...",
+    # "Roma (Lazio) - ..." and "Roma, 3 marzo – la giunta" are sentences.
+    if not outlet and not (
+        (when or dated)
+        and (shouted or _is_dateline_place(place_m[0], when, head[dash.end() : dash.end() + 1]))
+    ):
         return None
     place = display_place(place_m[0])
     if regions:
@@ -260,6 +265,36 @@ def _is_place(text: str) -> bool:
         if not word[0].isupper() and word.lower() not in _PARTICLES and head not in _ELIDED:
             return False
     return True
+
+
+# Words that open a sentence with a date after a comma ("Oggi, 3 marzo 2026 – ..."):
+# never a mixed-case dateline's place.
+_NOT_PLACES = frozenset(
+    "oggi ieri domani stamani stamattina stasera stanotte allora intanto infine inoltre "
+    "today yesterday tomorrow tonight then meanwhile finally however also".split()
+)
+
+
+def _is_dateline_place(place: str, when: str, body_start: str) -> bool:
+    """A mixed-case place opens a dateline only with a dated year and a capitalised body."""
+    return (
+        re.search(_YEAR, when) is not None
+        and body_start[:1].isupper()
+        and place.split()[0].lower() not in _NOT_PLACES
+    )
+
+
+_TRAILING_OUTLET = re.compile(r"\(([^()\n]{2,30})\)[ \t]*\.?\s*\Z")
+
+
+def trailing_outlet(text: str) -> str:
+    """The outlet an article names at its end, as ANSA's English service does ("... the
+    council said. (ANSA)."): a known agency only, so a closing "(1)" or "(PD)" is not one."""
+    for line in reversed(text.rstrip().splitlines()[-3:]):
+        m = _TRAILING_OUTLET.search(line)
+        if m is not None and (outlet := OUTLETS.get(" ".join(m[1].split()).lower())):
+            return outlet
+    return ""
 
 
 def _is_shouted(text: str) -> bool:

@@ -28,7 +28,7 @@ from rag.config import DEFAULT_MAX_FILE_MB
 
 # Datelines are parsed in rag.datelines; Dateline and parse_dateline are importable here too.
 from rag.datelines import Dateline as Dateline
-from rag.datelines import display_date, parse_date, parse_dateline
+from rag.datelines import display_date, parse_date, parse_dateline, trailing_outlet
 from rag.errors import DocumentError
 from rag.metadata import ArticleMetadata
 from rag.text import detect_language
@@ -146,11 +146,12 @@ def _article(
     body_start = 0
     if dl is not None:
         place = place or dl.place
-        source = source or dl.source
+        source = source or dl.source or trailing_outlet(text)
         published_at = given or dl.published_at or named
         body_start = dl.end
     else:
         published_at = reference
+        source = source or trailing_outlet(text)
     title = _nfc(title).strip() or headline_title(source, place, published_at, text[body_start:])
     metadata: ArticleMetadata = {
         "doc_id": doc_id,
@@ -218,23 +219,54 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     return fields, text[m.end() :]
 
 
+_NAME = r"[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:(?:de|di|da|van|von|der|la|le|del|della)\s+)?[A-ZÀ-Þ][\w'’.-]*){0,3}"
+# A byline, never a headline nor article text: "By Jane Doe", "BY JANE DOE AND JOHN ROE",
+# "di Mario Rossi", "By Jane Doe, Political Editor". A name then lower case is a headline
+# ("Di Maio incontra i sindacati").
+_BYLINE = re.compile(
+    rf"(?:[Bb]y|BY|[Dd]i|DI)\s+{_NAME}(?:\s*(?:,|and|AND|e|E|&)\s*{_NAME})*(?:\s*[,|–—-]\s*[^\n]{{1,40}})?"
+)
+
+
 def _split_title(text: str) -> tuple[str, str]:
     """(title, rest): a short first line followed by a blank line is the title, unless it
     is a dateline. A date on its own line is not the title either, but the headline under
     it is ("Giovedì 19 marzo 2026", blank, headline, blank, "ROMA (Adnkronos) - ..."):
     the date line then stays above the rest, where the dateline parser reads it."""
     stripped = text.lstrip("\ufeff\n ")
+    head, _, after = stripped.partition("\n")
+    if _BYLINE.fullmatch(head.strip()):  # "By Jane Doe" above the headline or dateline
+        return _split_title(after)
+    second, _, after_second = after.partition("\n")
+    if (
+        _BYLINE.fullmatch(second.strip())
+        and 0 < len(head.strip()) <= 200
+        and parse_dateline(head) is None
+    ):  # a headline with its byline under it
+        return head.lstrip("# ").strip(), after_second.lstrip("\n ")
+    if (
+        _is_date_line(head)
+        and 0 < len(second.strip()) <= 200
+        and after_second.startswith("\n")
+        and parse_dateline(second) is None
+    ):  # a date line with the headline straight under it
+        return second.lstrip("# ").strip(), f"{head.strip()}\n\n{after_second.lstrip()}"
     first, rest = _short_paragraph(stripped)
     if not first:
         return "", stripped
     dl = parse_dateline(first)
     if dl is None:
         return first.lstrip("# ").strip(), rest
-    if not (dl.place or dl.source or first[dl.end :].strip()):  # a date line alone
+    if _is_date_line(first):
         headline, after = _short_paragraph(rest.lstrip("\n "))
         if headline and parse_dateline(headline) is None:
             return headline.lstrip("# ").strip(), f"{first}\n\n{after.lstrip()}"
     return "", stripped
+
+
+def _is_date_line(line: str) -> bool:
+    dl = parse_dateline(line)
+    return dl is not None and not (dl.place or dl.source or line[dl.end :].strip())
 
 
 def _short_paragraph(text: str) -> tuple[str, str]:

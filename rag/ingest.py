@@ -56,7 +56,7 @@ ProgressFn = Callable[[int, int, str], None]
 # and no organisation taken for an office's holder (rag/roles.py).
 # 16: former holders hold the former office, appointments ('eletta presidente ... al posto
 # di X'), and a reported clause cut by its attribution ('Il ponte, ha assicurato X, ...').
-ANALYSIS_VERSION = 16
+ANALYSIS_VERSION = 17
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's

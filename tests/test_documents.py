@@ -104,6 +104,11 @@ from tests.conftest import DATA, SAMPLE
                      "La giunta", id="date-and-time-line-above"),
         pytest.param("12 marzo 2026, ore 10.47\nPARIGI (ITALPRESS) – Il sindaco", "2026-03-12", "Parigi",
                      "Italpress", "Il sindaco", id="date-ore-time-line-above"),
+        # A paper's dateline in mixed case: the year and a capitalised body make it one.
+        pytest.param("Reggio Emilia, 3 marzo 2026 – Il sindaco", "2026-03-03", "Reggio Emilia", "",
+                     "Il sindaco", id="mixed-case-place-dated"),
+        pytest.param("Kestrelton, Tuesday 3 March 2026 - The council", "2026-03-03", "Kestrelton", "",
+                     "The council", id="mixed-case-place-weekday"),
     ],
 )  # fmt: skip
 def test_parse_dateline(line: str, date: str, place: str, source: str, body: str) -> None:
@@ -142,6 +147,9 @@ def test_year_less_date_takes_the_nearest_year(
         "Il 3 marzo 2026 il consiglio - riunito in seduta - ha deciso",
         "12 marzo 2026 il consiglio ha deciso - all'unanimità",
         "Oggi, 3 marzo 2026 – il consiglio ha deciso",
+        "Oggi, 3 marzo 2026 – Il consiglio ha deciso",
+        "Roma, 3 marzo – la giunta ha deciso",  # mixed case without a year: a sentence
+        "Roma, 3 marzo 2026 – la giunta ha deciso",
         "Mario Rossi (PD) - il consigliere immaginario - ha detto",
         "Roma (Lazio) - la giunta ha deciso",
         "Nel corso della riunione (ANSA) - dice",
@@ -308,6 +316,10 @@ def test_headline_less_briefing_gets_a_readable_title(tmp_path: Path) -> None:
         pytest.param("22 Sep 2026\n\nFennick Mutual to shut branches\n\n(Bloomberg) -- Fennick",
                      "Fennick Mutual to shut branches", "2026-09-22", "", "Bloomberg", "Fennick",
                      id="bloomberg-no-place"),
+        # The headline straight under the date line, no blank line between them.
+        pytest.param("Martedì 7 aprile 2026\nValbruna, riapre il mercato coperto\n\n"
+                     "ROMA (askanews) - Il mercato", "Valbruna, riapre il mercato coperto",
+                     "2026-04-07", "Roma", "askanews", "Il mercato", id="headline-under-date-no-blank"),
         # With no dateline under it the headline is still the title, and the date still counts.
         pytest.param("12 marzo 2026\n\nValbruna, approvato il bilancio\n\nIl consiglio immaginario",
                      "Valbruna, approvato il bilancio", "2026-03-12", "", "", "Il consiglio",
@@ -329,6 +341,41 @@ def test_headline_under_a_date_line(
     assert title not in doc.page_content
     assert doc.page_content.startswith(text.partition("\n")[0] + "\n\n")
     assert "\n\n\n" not in doc.page_content
+
+
+# A byline is neither the headline nor article text, above or under the headline.
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Council votes on the Kestrelton bridge\nBy Jane Roe\n\nLONDON, March 3, 2026 (Reuters) - The",
+         "Council votes on the Kestrelton bridge"),
+        ("By Jane Roe and John Doe, Political Editors\n\nLONDON, March 3, 2026 (Reuters) - The",
+         "Reuters, London, 3 Mar 2026: The"),
+        ("Valbruna, il ponte riapre\ndi Maria de Santis\n\nROMA, 3 marzo 2026 (ITALPRESS) – The",
+         "Valbruna, il ponte riapre"),
+    ],
+)  # fmt: skip
+def test_a_byline_is_not_title_nor_text(tmp_path: Path, text: str, title: str) -> None:
+    [doc] = load_file(_write(tmp_path / "wire.txt", f"{text} council met.\n\n{FICTION}")).documents
+    assert doc.metadata["title"].startswith(title)
+    assert doc.metadata["source"] in ("Reuters", "Italpress") and doc.metadata["published_at"]
+    assert "Roe" not in doc.page_content and "Santis" not in doc.page_content
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("ROME, March 3 - The council of imaginary Valbruna met.\n\nIt voted. (ANSA).", "ANSA"),
+        ("LONDON, March 3, 2026 — The council met.\n\nIt voted.\n(Reuters)\n", "Reuters"),
+        # An unknown bracket at the end is not an outlet.
+        ("LONDON, March 3, 2026 — The council met.\n\nIt voted (2).", ""),
+        ("Il consiglio immaginario di Valbruna ha votato il bilancio. (PD)", ""),
+    ],
+)
+def test_an_outlet_named_at_the_end_is_the_source(tmp_path: Path, text: str, source: str) -> None:
+    first, _, rest = text.partition("\n")
+    [doc] = load_file(_write(tmp_path / "wire.txt", f"{first}\n\n{FICTION}\n{rest}")).documents
+    assert doc.metadata["source"] == source
 
 
 @pytest.mark.parametrize(
