@@ -813,3 +813,10 @@ def test_a_local_office_is_qualified_by_the_briefing_place() -> None:
     assert match_role("the mayor of Lagonero", roles) == "Ermes Tavecchio"
     assert match_role("il sindaco", roles) == "Ermes Tavecchio"
     assert match_role("the mayor of Porto Nuovo", roles) == ""
+
+
+def test_an_office_naming_its_own_place_is_not_the_briefing_place_s() -> None:
+    text = "La sindaca di Pietralba, Nora Vetti, ha firmato l'ordinanza."
+    roles = with_place(find_roles(text), "Roccafiora", text)
+    assert match_role("the mayor of Pietralba", roles) == "Nora Vetti"
+    assert match_role("the mayor of Roccafiora", roles) == ""
