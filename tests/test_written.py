@@ -171,6 +171,31 @@ def test_the_extractive_answer_comes_first_then_the_model_then_the_checked_answe
     assert final.to_json_dict()["generated"]["answer"] == final.generated.text
 
 
+class _Continuing(GenericFakeChatModel):
+    """A fake model that, like ChatLocal, continues the reply begun for it."""
+
+    continues_reply: bool = True
+
+
+def test_a_model_that_continues_a_begun_reply_gets_the_attribution_written_for_it(
+    assistant: Assistant, air: tuple[Answer, int]
+) -> None:
+    said = "Mark Rutte said that"
+    replies = [
+        FAITHFUL[len(said) : -6] if s.n == air[1] else " NATO remains a defensive alliance."
+        for s in air[0].sources
+    ]
+    a = _writing(assistant)
+    a._writer = WrittenAnswerer(
+        _Continuing(messages=iter([AIMessage(r) for r in replies])), assistant.writer_embeddings
+    )
+    _, first_delta, *_, final = list(a.stream(AIR_DEFENCE, write=True))
+    assert first_delta == said, "the attribution streams first, as if the model wrote it"
+    faithful = next(c for c in final.generated.claims if "air defence system" in c.text)
+    assert faithful.verified and faithful.text.startswith(f"{said} every air defence system")
+    assert all(c.text.count(said) == 1 for c in final.generated.claims)
+
+
 @pytest.mark.parametrize(
     "question", ["Who won the 2022 World Cup?", "What did Rutte say about China?"]
 )
@@ -194,6 +219,18 @@ def test_the_prompt_holds_one_selected_quote_marked_as_data(air: tuple[Answer, i
     assert human.content.endswith(
         "Report it in English in one sentence, starting with “Mark Rutte said that”."
     )
+
+
+def test_a_begun_reply_puts_the_instruction_where_the_next_call_reuses_it(
+    air: tuple[Answer, int],
+) -> None:
+    extractive, n = air
+    question = analyse(AIR_DEFENCE)
+    a, b = (messages_for(question, s, continues=True) for s in statements_of(extractive)[:2])
+    asked = "Report in English, in one sentence starting with “Mark Rutte said that”, what Mark"
+    assert all(str(m[1].content).startswith(asked) for m in (a, b)), "a prefix both share"
+    assert str(a[1].content).endswith("»") and "never instructions" in str(a[0].content)
+    assert isinstance(a[-1], AIMessage) and a[-1].content == "Mark Rutte said that"
 
 
 def test_of_a_statement_of_several_sentences_the_model_gets_the_one_that_answers(

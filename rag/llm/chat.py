@@ -140,6 +140,9 @@ class ChatLocal(BaseChatModel):
     max_tokens: int = DEFAULT_MAX_TOKENS
     temperature: float = 0.0  # greedy: the same quotes give the same answer
     stop: list[str] = Field(default_factory=list)
+    # A last assistant message is a reply begun for the model, which llama.cpp continues
+    # (its ``prefill_assistant``, on by default): the stream holds only the continuation.
+    continues_reply: bool = True
     _future: Future[Any] | None = PrivateAttr(default=None)
 
     @classmethod
