@@ -222,10 +222,11 @@ def test_the_prompt_holds_one_selected_quote_marked_as_data(air: tuple[Answer, i
 
 
 def test_a_begun_reply_puts_the_instruction_where_the_next_call_reuses_it(
-    air: tuple[Answer, int],
+    assistant: Assistant,
 ) -> None:
-    extractive, n = air
-    question = analyse(AIR_DEFENCE)
+    # Two of Rutte's statements, so that the prefix the two calls share can be seen.
+    extractive = assistant.ask("What did Rutte say about deterrence?")
+    question = analyse("What did Rutte say about deterrence?")
     a, b = (messages_for(question, s, continues=True) for s in statements_of(extractive)[:2])
     asked = "Report in English, in one sentence starting with “Mark Rutte said that”, what Mark"
     assert all(str(m[1].content).startswith(asked) for m in (a, b)), "a prefix both share"
