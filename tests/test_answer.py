@@ -576,28 +576,3 @@ def test_a_topic_another_article_says_far_more_closely_is_refused(
     answer = _statements_answer("What did Calloway say about school meals?", sims, _QUAY, _MEALS)
     assert answer.refused is refused
     assert answer.signals["elsewhere"] == pytest.approx(0.95, abs=1e-6)
-
-
-_OPENING = "She opened it to the public in 1951. It had one reading room."
-
-
-@pytest.mark.parametrize(
-    ("span", "shown"),
-    [
-        # A two-sentence span on "She" fits the three sentences with the one naming her.
-        (_OPENING, [_FOUNDER, _OPENING]),
-        # A three-sentence span does not: it is shown alone rather than as four sentences.
-        (f"{_OPENING} Its roof leaked.", [f"{_OPENING} Its roof leaked."]),
-    ],
-)
-def test_a_general_answer_keeps_to_three_sentences(span: str, shown: list[str]) -> None:
-    from rag.answer.extractive import _Candidate, choose_general
-
-    hit = _hit(f"{_FOUNDER} {span}")
-
-    def candidate(text: str, score: float) -> _Candidate:
-        start = hit.text.index(text)
-        return _Candidate(hit, text, start, start + len(text), "", False, score=score)
-
-    founder, best = candidate(_FOUNDER, 0.70), candidate(span, 0.90)
-    assert [c.text for c in choose_general([best], [founder, best])] == shown

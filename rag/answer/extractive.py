@@ -526,20 +526,17 @@ def choose_general(candidates: list[_Candidate], sentences: list[_Candidate]) ->
     """The general answer's sentences: the best scored and those within GENERAL_KEEP_WITHIN
     of it, each with the sentence naming its pronoun subject, up to GENERAL_SENTENCES (as a
     reader counts them, not as candidates). Also what ``bench/sentence_signals.py`` scores."""
-    ranked = sorted(candidates, key=lambda c: -c.score)
-    top = ranked[0].score
+    top = max(c.score for c in candidates)
     chosen: list[_Candidate] = []
     budget = GENERAL_SENTENCES
-    for c in ranked:
+    for c in sorted(candidates, key=lambda c: -c.score):
         if c.score < top - GENERAL_KEEP_WITHIN or any(c is x for x in chosen):
             continue
         # "Egli descrive ...": the sentence before it names who "egli" is.
         before = _antecedent(c, sentences)
         group = [b for b in [before] if b is not None and all(b is not x for x in chosen)]
         group.append(c)
-        n = sum(_sentence_count(g) for g in group)
-        if n > budget and len(group) > 1 and _sentence_count(c) <= budget:
-            group, n = [c], _sentence_count(c)  # the budget holds the sentence, not its antecedent
+        n = sum(len(split_sentences(g.text)) or 1 for g in group)
         if chosen and n > budget:
             continue
         chosen.extend(group)
@@ -547,10 +544,6 @@ def choose_general(candidates: list[_Candidate], sentences: list[_Candidate]) ->
         if budget <= 0:
             break
     return chosen
-
-
-def _sentence_count(c: _Candidate) -> int:
-    return len(split_sentences(c.text)) or 1
 
 
 def _antecedent(c: _Candidate, sentences: list[_Candidate]) -> _Candidate | None:
