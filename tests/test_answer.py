@@ -576,3 +576,27 @@ def test_a_topic_another_article_says_far_more_closely_is_refused(
     answer = _statements_answer("What did Calloway say about school meals?", sims, _QUAY, _MEALS)
     assert answer.refused is refused
     assert answer.signals["elsewhere"] == pytest.approx(0.95, abs=1e-6)
+
+
+def test_a_sentence_cut_by_a_chunk_boundary_is_joined_but_not_the_sentences_after_it() -> None:
+    from rag.answer.extractive import _candidates
+    from rag.retrieval import Hit
+
+    sentences = [
+        "The fictional Eastvale ferry first sailed in 1921.",
+        "Its second boat, bought from a shipyard up the coast, joined it in 1934.",
+        "The council took it over in 1998.",
+        "It now carries forty people.",
+    ]
+    article = " ".join(sentences)
+    cut = article.index(" shipyard")  # the first chunk ends inside the second sentence
+    overlap = article.index("bought")  # the second starts a few words before that
+
+    def chunk(start: int, end: int) -> Hit:
+        meta = {"doc_id": "fict-ferry", "char_start": start, "quotes": "", "speakers": ""}
+        return Hit(
+            chunk_id=f"fict-ferry:{start}", text=article[start:end], metadata=meta, score=1.0
+        )
+
+    hits = [chunk(0, cut), chunk(overlap, len(article))]
+    assert [c.text for c in _candidates(hits, sentences=True)] == sentences
