@@ -2,7 +2,9 @@
 
     python bench/answer_replay.py dump --dataset squad_it --split even --store DIR --out hits.pkl
     python bench/answer_replay.py score hits.pkl [--out answers.jsonl] [--lang en]
+        [--vectors cache.pkl ...] [--save-vectors cache.pkl]
     python bench/answer_replay.py compare answers.jsonl other.jsonl
+    python bench/answer_replay.py reader answers.jsonl [...]
 
 ``dump`` runs each question's analysis and retrieval (``Assistant.question``,
 ``Assistant.hits``: what ``ask`` runs) once and pickles them with the question rows;
@@ -24,11 +26,11 @@ import json
 import pickle
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from rag import Assistant
-from rag.eval import TOP_K, aggregate, score_answer, select_questions
+from rag.eval import TOP_K, aggregate, contains_answer, score_answer, select_questions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from answers import DEFAULT_DATA, log  # noqa: E402
@@ -56,6 +58,14 @@ def dump(args: argparse.Namespace) -> None:
 def score(args: argparse.Namespace) -> None:
     data = pickle.loads(args.dump.read_bytes())
     assistant = Assistant(store=data["store"])
+    if args.vectors:
+        # Sentences already embedded by ``bench/general_choice.py`` (the answerer's own
+        # entries, each sentence embedded alone as it does): nothing is embedded twice.
+        cache = assistant.answerer._cache
+        for path in args.vectors:
+            for (kind, text), entry in pickle.loads(path.read_bytes()).items():
+                if kind == "s":
+                    cache[text] = entry
     records = []
     t0 = time.perf_counter()
     out = args.out.open("w", encoding="utf-8") if args.out else None
@@ -71,6 +81,9 @@ def score(args: argparse.Namespace) -> None:
             out.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
     if out:
         out.close()
+    if args.save_vectors:
+        cache = assistant.answerer._cache
+        args.save_vectors.write_bytes(pickle.dumps({("s", t): e for t, e in cache.items()}))
     log(f"{len(records)} answers in {time.perf_counter() - t0:.0f} s")
     groups = defaultdict(list)
     for rec in records:
@@ -86,6 +99,40 @@ def score(args: argparse.Namespace) -> None:
             f"{st.contained_top3 or 0:>10.3f}{st.short or 0:>7.3f}{st.held or 0:>7.3f}"
             f"{st.false_refusals or 0:>9.3f}{st.refusal_recall or 0:>8.3f}{st.p50_ms:>7.0f}"
         )
+    reader([rec.to_dict() for rec in records])
+
+
+def first_claim(text: str) -> str:
+    """The answer's first cited sentence (or statement): what a reader reads first."""
+    return next((line for line in text.splitlines() if line.rstrip().endswith("[1]")), "")
+
+
+def reader(records: list[dict]) -> None:
+    """What a reader gets, per question language, over the questions whose gold is in the
+    top-3 chunks: the answer holds it, its FIRST sentence holds it, and how many sentences
+    answers have (1/2/3/4+; refusals left out)."""
+    groups = defaultdict(list)
+    for r in records:
+        if r.get("gold_top3") and r.get("kind") == "factoid":
+            groups[f"lang={r['lang']}"].append(r)
+    print(f"{'group':<10}{'n':>5}{'cont':>8}{'first':>8}{'refused':>9}  sentences 1/2/3/4+")
+    for name in sorted(groups):
+        rs = groups[name]
+        n = len(rs)
+        first = sum(
+            contains_answer(r["gold"], first_claim(r["text"])) for r in rs if not r["refused"]
+        )
+        given = [r for r in rs if not r["refused"]]
+        counts = Counter(min(r["sentences"], 4) for r in given)
+        shares = "/".join(f"{counts[k] / (len(given) or 1):.3f}" for k in (1, 2, 3, 4))
+        print(
+            f"{name:<10}{n:>5}{sum(bool(r['contained']) for r in rs) / n:>8.3f}{first / n:>8.3f}"
+            f"{sum(r['refused'] for r in rs) / n:>9.3f}  {shares}"
+        )
+
+
+def summary(args: argparse.Namespace) -> None:
+    reader([json.loads(line) for path in args.jsonl for line in path.open(encoding="utf-8")])
 
 
 def _answers(path: Path) -> dict[tuple[str, str], dict]:
@@ -133,11 +180,15 @@ def main() -> None:
     s.add_argument("dump", type=Path)
     s.add_argument("--out", type=Path, help="one JSON line per question")
     s.add_argument("--lang", help="only the questions in this language")
+    s.add_argument("--vectors", type=Path, nargs="*", help="sentence caches to preload")
+    s.add_argument("--save-vectors", type=Path, help="save the sentence cache here")
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
+    r = sub.add_parser("reader", help="what a reader gets, from score --out files")
+    r.add_argument("jsonl", type=Path, nargs="+")
     args = ap.parse_args()
-    {"dump": dump, "score": score, "compare": compare}[args.cmd](args)
+    {"dump": dump, "score": score, "compare": compare, "reader": summary}[args.cmd](args)
 
 
 if __name__ == "__main__":

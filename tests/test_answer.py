@@ -607,3 +607,27 @@ def test_sentences_cached_for_a_general_answer_get_codes_when_a_topic_needs_them
     answer, fresh = warm.answer(about, hits), answerer().answer(about, hits)
     assert any(warm._cache[t][1] is not None for t in uncoded), "a sentence both questions read"
     assert (answer.text, answer.signals) == (fresh.text, fresh.signals)
+
+
+def test_a_sentence_cut_by_a_chunk_boundary_is_joined_but_not_the_sentences_after_it() -> None:
+    from rag.answer.extractive import _candidates
+    from rag.retrieval import Hit
+
+    sentences = [
+        "The fictional Eastvale ferry first sailed in 1921.",
+        "Its second boat, bought from a shipyard up the coast, joined it in 1934.",
+        "The council took it over in 1998.",
+        "It now carries forty people.",
+    ]
+    article = " ".join(sentences)
+    cut = article.index(" shipyard")  # the first chunk ends inside the second sentence
+    overlap = article.index("bought")  # the second starts a few words before that
+
+    def chunk(start: int, end: int) -> Hit:
+        meta = {"doc_id": "fict-ferry", "char_start": start, "quotes": "", "speakers": ""}
+        return Hit(
+            chunk_id=f"fict-ferry:{start}", text=article[start:end], metadata=meta, score=1.0
+        )
+
+    hits = [chunk(0, cut), chunk(overlap, len(article))]
+    assert [c.text for c in _candidates(hits, sentences=True)] == sentences

@@ -741,7 +741,7 @@ def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]
                     context=_introduction(hit.text, start, body, quotes),
                 )
             )
-    merged = _merge_split_statements(out)
+    merged = _merge_split_statements(out, sentences=sentences)
     # Sentences stay sentences: a general answer ranks them one by one.
     return _drop_contained(merged if sentences else _join_continued(merged))
 
@@ -841,27 +841,39 @@ def _introduction(
     return (a, b)
 
 
-def _merge_split_statements(cands: list[_Candidate]) -> list[_Candidate]:
+def _merge_split_statements(
+    cands: list[_Candidate], *, sentences: bool = False
+) -> list[_Candidate]:
     """One statement cut by a chunk boundary comes back as two clipped spans of two hits:
-    join them when both hits were retrieved, so the reader gets the whole statement."""
+    join them when both hits were retrieved, so the reader gets the whole statement.
+
+    With ``sentences``, a joined sentence ends inside the next chunk, so it is only joined
+    again when it runs to that chunk's end too: tested against its first chunk, it would
+    swallow every following sentence of the next one (a general answer of seven sentences
+    shown as one, squad dev: bench/BENCHMARKS.md)."""
     order = {id(c): i for i, c in enumerate(cands)}
     out: list[_Candidate] = []
+    tail: dict[int, Hit] = {}  # with ``sentences``: the chunk a joined sentence ends in
     for c in sorted(cands, key=lambda c: (str(c.hit.metadata.get("doc_id")), c.start)):
         prev = out[-1] if out else None
+        last = tail.get(id(prev), prev.hit) if prev is not None else None
         if (
             prev is not None
+            and last is not None
             and prev.hit is not c.hit
             and prev.speaker == c.speaker
             and prev.quoted == c.quoted
             and str(prev.hit.metadata.get("doc_id")) == str(c.hit.metadata.get("doc_id"))
             and c.start <= prev.end + 1 < c.end
-            and prev.end - int(prev.hit.metadata.get("char_start", 0) or 0) >= len(prev.hit.text)
+            and prev.end - int(last.metadata.get("char_start", 0) or 0) >= len(last.text)
         ):
             # prev runs to its chunk's end and c goes on past it: the union's article text
             # is prev's text plus c's text after prev's end.
             c_base = int(c.hit.metadata.get("char_start", 0) or 0)
             prev.text += c.hit.text[prev.end - c_base : c.end - c_base]
             prev.end = c.end
+            if sentences:
+                tail[id(prev)] = c.hit
             continue
         out.append(c)
     return sorted(out, key=lambda c: order[id(c)])
