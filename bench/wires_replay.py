@@ -46,14 +46,15 @@ def score(args: argparse.Namespace) -> None:
     for q, info, hits in rows:
         answer = assistant.answer(info, hits)
         ok, why = wires.check_answer(answer, q)
-        for group in ("all", f"type {q['type']}"):
+        half = "even" if wires.in_split(q["file"], "even") else "odd"
+        for group in ("all", f"half {half}", f"half {half} {q['type']}", f"type {q['type']}"):
             total[group] += 1
             right[group] += ok
         if not ok and args.verbose:
             signals = {k: round(float(v), 3) for k, v in (answer.signals or {}).items()}
             print(f"{q['id']} [{q['type']}] {q['question']}\n  {why}\n  {signals}")
             print(f"  answer: {answer.text[:240]!r}")
-    for group in sorted(total, key=lambda g: (g != "all", g)):
+    for group in sorted(total, key=lambda g: (g != "all", not g.startswith("half"), g)):
         print(
             f"  {group:<24}{right[group]:>4}/{total[group]:<4}{100 * right[group] / total[group]:6.1f}"
         )
