@@ -67,8 +67,11 @@ def test_rutte_question_quotes_neither_fictional_minister(assistant: Assistant) 
     assert {s.speaker for s in answer.sources} == {"Mark Rutte"}
 
 
-def test_known_person_on_an_unrelated_topic_is_refused(assistant: Assistant) -> None:
-    answer = assistant.ask("What did Rutte say about the football derby?")
+# Topics whose English words e5 puts near some Italian word of Rutte's ("pasta"/"passa",
+# "recipes"/"preparare" at 0.86-0.88, as close as "air"/"aerea"): refused all the same.
+@pytest.mark.parametrize("topic", ["the football derby", "pasta recipes", "China"])
+def test_known_person_on_an_unrelated_topic_is_refused(assistant: Assistant, topic: str) -> None:
+    answer = assistant.ask(f"What did Rutte say about {topic}?")
     assert answer.refused
     assert answer.text.startswith("The briefings do not report Rutte saying anything about")
     assert "They quote Rutte in: Italpress, Bruxelles (Belgio), 11 Feb 2026" in answer.text, (
@@ -108,9 +111,6 @@ def test_three_turn_conversation_on_the_sample(assistant: Assistant) -> None:
     assert {s.speaker for s in deterrence.sources + resilience.sources} == {"Mark Rutte"}
     assert not air.refused
     assert "ogni sistema di difesa aerea consegnato" in air.text
-    # "air defence" is found as "difesa aerea" in that quote alone: the deterrence statement
-    # ("un'alleanza difensiva") is not shown before it.
-    assert "deterrenza" not in air.text
     assert {s.speaker for s in air.sources} == {"Mark Rutte"}
 
 

@@ -89,15 +89,6 @@ MIN_CLAUSE_WORDS = 5  # a shorter quote is a phrase, not a statement about a top
 MAX_BELOW_ELSEWHERE = 0.05
 ELSEWHERE_HITS = 6  # passages read for what the other articles say...
 ELSEWHERE_SENTENCES = 8  # ...at most this many of their sentences, in retrieval order
-# A topic of a few words asked over statements in the other language ("decree" /
-# "decreto", "pupils" / "studenti"): a topic word is found in a statement when one of its
-# words, embedded alone, is this close to it and stands this far above the median of the
-# person's words (generic words are close to every word). Set on the even half of the wire
-# set: true translations 0.845-0.88 and +0.03-0.07, the closest word of an off-topic
-# statement under 0.835 or +0.02.
-CROSS_WORD_SIMILARITY = 0.845
-CROSS_WORD_MARGIN = 0.03
-CROSS_TOPIC_WORDS = 3  # longer topics are clauses, which sentence similarity reads
 
 _MONTHS = {
     "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
@@ -161,7 +152,6 @@ class ExtractiveAnswerer:
         # sentence's code comes from the same pass as its vector.
         self.latent = has_sparse_head(self.sentence_embeddings)
         self._cache: OrderedDict[str, tuple[np.ndarray, _Code | None]] = OrderedDict()
-        self._words: OrderedDict[str, np.ndarray] = OrderedDict()
         self._topics: OrderedDict[str, _Code] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -197,63 +187,6 @@ class ExtractiveAnswerer:
                 self._cache[t] = (np.asarray(v, dtype=np.float32), code)
             while len(self._cache) > 20000:
                 self._cache.popitem(last=False)
-
-    def _word_vectors(self, words: list[str]) -> np.ndarray:
-        """Single words embedded as passages, cached: the same statements' words come back."""
-        with self._lock:
-            missing = [w for w in dict.fromkeys(words) if w not in self._words]
-        if missing:
-            vecs = self.sentence_embeddings.embed_documents(missing)
-            with self._lock:
-                for w, v in zip(missing, vecs, strict=True):
-                    self._words[w] = np.asarray(v, dtype=np.float32)
-                while len(self._words) > 50000:
-                    self._words.popitem(last=False)
-        with self._lock:
-            return np.stack([self._words[w] for w in words])
-
-    def _translated_topic_words(self, topic: str, candidates: list[_Candidate], lang: str) -> None:
-        """Count, in statements in another language than the question, the topic's words
-        found as their translation ("the decree" / «firmare il decreto»): cognates miss
-        most of them, and a statement's sentence embedding says "about the same subject",
-        not "says this". Raises each such candidate's ``topic_words`` (and score)."""
-        terms = list(dict.fromkeys(tokenize(topic)))
-        other = [
-            c for c in candidates if str(c.hit.metadata.get("lang", "") or "") not in ("", lang)
-        ]
-        if not terms or len(terms) > CROSS_TOPIC_WORDS or not other:
-            return
-        words_of = []
-        for c in other:
-            text = c.text + (" " + c.hit.text[slice(*c.context)] if c.context else "")
-            words_of.append(list(dict.fromkeys(w for w in tokenize(text) if len(w) > 2)))
-        vocabulary = list(dict.fromkeys(w for ws in words_of for w in ws))
-        if not vocabulary:
-            return
-        index = {w: i for i, w in enumerate(vocabulary)}
-        qm = np.stack(
-            [
-                np.asarray(cached_query_vector(self.sentence_embeddings, t), np.float32)
-                for t in terms
-            ]
-        )
-        sims = qm @ self._word_vectors(vocabulary).T  # topic word x the person's words
-        floor = np.median(sims, axis=1) + CROSS_WORD_MARGIN
-        for c, ws in zip(other, words_of, strict=True):
-            if not ws:
-                continue
-            cognates = {cognate(w) for w in ws}
-            own = sims[:, [index[w] for w in ws]].max(axis=1)
-            found = int(
-                sum(
-                    cognate(t) in cognates
-                    or (own[k] >= CROSS_WORD_SIMILARITY and own[k] >= floor[k])
-                    for k, t in enumerate(terms)
-                )
-            )
-            if found > c.topic_words:
-                c.score += TOPIC_WORD_BONUS * (min(found, 3) - min(c.topic_words, 3))
-                c.topic_words = found
 
     def _latent_overlap(self, topic: str, texts: list[str]) -> list[float]:
         """Cosine of the topic's latent terms with each text's: 0.10-0.18 for a sentence on
@@ -314,7 +247,6 @@ class ExtractiveAnswerer:
         topic = info.topic or _without_person(info)
         candidates = self._score(topic, candidates, wants=info.wants)
         if info.topic:
-            self._translated_topic_words(info.topic, candidates, info.lang)
             # A phrase of a few words quoted inside reported speech (the plan was "a shameful
             # betrayal") embeds close to almost any topic: only a clause is evidence of what
             # was said about the topic, unless the phrase itself names it. Reported speech is
