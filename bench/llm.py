@@ -99,12 +99,17 @@ def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens)
     t0 = time.perf_counter()
     extractive_s = asked_at = first_token_s = None
     final: Answer | None = None
+    # A model that continues a begun reply (ChatLocal) gets "X said that" shown before it
+    # runs: that first text part is ours, so the model's first token is the next one.
+    skip = 1 if getattr(assistant.writer.llm, "continues_reply", False) else 0
     for part in assistant.stream(question, chat_history=history, write=True):
         now = time.perf_counter()
         if isinstance(part, Answer):
             if extractive_s is None:
                 extractive_s, asked_at = now - t0, now
             final = part
+        elif skip:
+            skip -= 1
         elif first_token_s is None:
             first_token_s = now - t0
     end = time.perf_counter()
