@@ -146,12 +146,12 @@ def _article(
     body_start = 0
     if dl is not None:
         place = place or dl.place
-        source = source or dl.source or trailing_outlet(text)
+        source = source or dl.source
         published_at = given or dl.published_at or named
         body_start = dl.end
     else:
         published_at = reference
-        source = source or trailing_outlet(text)
+    source = source or trailing_outlet(text)  # "... (ANSA).": named at the end
     title = _nfc(title).strip() or headline_title(source, place, published_at, text[body_start:])
     metadata: ArticleMetadata = {
         "doc_id": doc_id,
@@ -245,7 +245,7 @@ def _split_title(text: str) -> tuple[str, str]:
     ):  # a headline with its byline under it
         return head.lstrip("# ").strip(), after_second.lstrip("\n ")
     if (
-        _is_date_line(head)
+        _is_date_line(head, parse_dateline(head))
         and 0 < len(second.strip()) <= 200
         and after_second.startswith("\n")
         and parse_dateline(second) is None
@@ -257,15 +257,15 @@ def _split_title(text: str) -> tuple[str, str]:
     dl = parse_dateline(first)
     if dl is None:
         return first.lstrip("# ").strip(), rest
-    if _is_date_line(first):
+    if _is_date_line(first, dl):
         headline, after = _short_paragraph(rest.lstrip("\n "))
         if headline and parse_dateline(headline) is None:
             return headline.lstrip("# ").strip(), f"{first}\n\n{after.lstrip()}"
     return "", stripped
 
 
-def _is_date_line(line: str) -> bool:
-    dl = parse_dateline(line)
+def _is_date_line(line: str, dl: Dateline | None) -> bool:
+    """``dl``, the line's parsed dateline, is a date alone: no place, outlet or text."""
     return dl is not None and not (dl.place or dl.source or line[dl.end :].strip())
 
 

@@ -56,6 +56,7 @@ ProgressFn = Callable[[int, int, str], None]
 # and no organisation taken for an office's holder (rag/roles.py).
 # 16: former holders hold the former office, appointments ('eletta presidente ... al posto
 # di X'), and a reported clause cut by its attribution ('Il ponte, ha assicurato X, ...').
+# 17: datelines in mixed case with a year, the outlet named at the end, bylines (metadata).
 ANALYSIS_VERSION = 17
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
