@@ -631,3 +631,19 @@ def test_a_sentence_cut_by_a_chunk_boundary_is_joined_but_not_the_sentences_afte
 
     hits = [chunk(0, cut), chunk(overlap, len(article))]
     assert [c.text for c in _candidates(hits, sentences=True)] == sentences
+
+
+def test_a_line_break_inside_a_sentence_reads_as_a_space_and_the_quote_stays_exact() -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    text = _CHIP_PLANT.replace("on 14 March 2026, after", "on 14 March 2026,\nafter")
+    sims = dict.fromkeys([s + "." if not s.endswith(".") else s for s in text.split(". ")], 0.84)
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    answer = answerer.answer(analyse("When did the Eastvale chip plant open?"), [_hit(text)])
+    source = answer.sources[0]
+    assert source.quote == "The plant opened on 14 March 2026,\nafter two years of work."
+    assert text[source.char_start : source.char_end] == source.quote, "offsets are the file's"
+    assert answer.text.splitlines()[1] == (
+        "The plant opened on 14 March 2026, after two years of work. [1]"
+    ), "the answer line is not broken by the file's wrapping"

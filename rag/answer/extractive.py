@@ -834,6 +834,9 @@ def _pick(
     ][:limit]
 
 
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+
+
 def _compose(info: Question, chosen: list[_Candidate], *, by_date: bool = True) -> Answer:
     """Group by article, number the citations in reading order. Articles come in date
     order (what a person said, as it happened) or, with ``by_date=False``, best first
@@ -868,6 +871,9 @@ def _compose(info: Question, chosen: list[_Candidate], *, by_date: bool = True) 
             n = len(sources) + 1
             start, end, shown, cut_before, cut_after = _shown(c)
             body = f"{'… ' if cut_before else ''}{shown}{' …' if cut_after else ''}"
+            # A line break inside a sentence ('(O\n4)') is the file's wrapping, not the
+            # speaker's: the answer line reads it as a space; quote and offsets stay exact.
+            body = _LINE_BREAK.sub(" ", body)
             # A direct quote in quotation marks; reported speech and narrative as written.
             lines.append(f"{f'“{body}”' if c.quoted else body} [{n}]")
             claims.append(Claim(text=shown, citations=[n]))
