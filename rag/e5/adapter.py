@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from rag.e5.format import FAMILY, Precision
-from rag.e5.runtime import runtime
+from rag.e5.runtime import Runtime, runtime
 from rag.embeddings import SparseCode, SparseEmbeddings
 
 # Which sparse head made a code: codes score against each other only within one head.
@@ -17,7 +19,12 @@ class OnnxE5Embeddings(SparseEmbeddings):
         self.precision: Precision = precision
         suffix = "-int8" if precision == "int8" else ""
         self.model_name = f"onnx:{FAMILY}{suffix}"
-        self._rt = runtime(precision)
+
+    @cached_property
+    def _rt(self) -> Runtime:
+        # Loaded on first use: `rag status` and `rag check` name the model without running
+        # it, and an Assistant built for one question loads it while Chroma opens.
+        return runtime(self.precision)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
