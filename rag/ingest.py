@@ -57,7 +57,9 @@ ProgressFn = Callable[[int, int, str], None]
 # 16: former holders hold the former office, appointments ('eletta presidente ... al posto
 # di X'), and a reported clause cut by its attribution ('Il ponte, ha assicurato X, ...').
 # 17: datelines in mixed case with a year, the outlet named at the end, bylines (metadata).
-ANALYSIS_VERSION = 17
+# 18: more dateline orders (an agency without brackets, the date before the place, the
+# outlet or date after the place's dash, joint credits, 'Published:'), metadata.
+ANALYSIS_VERSION = 18
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
