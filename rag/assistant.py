@@ -19,6 +19,7 @@ from rag.answer.base import ChatAnswerer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.models import Answer
 from rag.config import Settings
+from rag.datelines import display_date
 from rag.embeddings import get_embeddings, scoring_embeddings
 from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
@@ -343,7 +344,7 @@ class Assistant:
         if not name:
             return q
         again = analyse(q.text.replace(q.role, name, 1), filters=q.filters)
-        again.asked, again.role = q.asked, q.role
+        again.asked, again.role, again.role_dates = q.asked, q.role, q.role_dates
         if not again.speaker:  # no template reads the rest: the person all the same
             again.speaker = name
         again.names = list(dict.fromkeys([*again.names, *name.split()]))
@@ -352,7 +353,15 @@ class Assistant:
     @staticmethod
     def _role_note(question: Question, answer: Answer) -> Answer:
         """An answer to a role several people hold says who they are: it names none of
-        them rather than guess which one was meant."""
+        them rather than guess which one was meant. An office that changed hands between
+        dated briefings says who held it when, and whom the answer is about."""
+        if len(question.role_dates) >= 2 and question.speaker:
+            held = "; ".join(f"{name}, {display_date(when)}" for name, when in question.role_dates)
+            if question.lang == "it":
+                note = f"«{question.role}» nelle fonti: {held}. La risposta riguarda {question.speaker}."
+            else:
+                note = f"“{question.role}” in the briefings: {held}. This answer is about {question.speaker}."
+            return answer.model_copy(update={"notes": [*answer.notes, note]})
         if question.speaker or len(question.role_holders) < 2:
             return answer
         names = ", ".join(question.role_holders)

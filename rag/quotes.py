@@ -577,11 +577,11 @@ def _interview_answers(text: str, people: _People, quotes: list[Quote]) -> list[
     return out
 
 
-def find_roles(text: str) -> dict[str, str]:
+def find_roles(text: str, *, headline: str = "") -> dict[str, str]:
     """Normalised role phrase ('segretario generale della nato') -> the full name of the
-    person the article gives it to."""
+    person the article gives it to; ``headline``, the article's own, may give one more."""
     people = _People(text, [(a, b) for a, b, _ in _quote_spans(text)])
-    return roles_in(text, people.as_written(text))
+    return roles_in(text, people.as_written(text), headline=headline)
 
 
 def _direct_quotes(
