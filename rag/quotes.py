@@ -907,7 +907,16 @@ _TIME = (
 )
 # 'told reporters', 'told Reuters on Tuesday': whom the words were said to.
 _TOLD_WHOM = r"(?:reporters|journalists|(?-i:[A-Z][\w&]+)|the\s+(?-i:[A-Z])\w+)"
-_TIME_ONLY = re.compile(rf"\s+(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})\s*", re.IGNORECASE)
+# 'after a visit to the harbour', 'at a press conference': where or when it was said, a
+# prepositional phrase (no clause: not 'at least 40 people died', nothing with 'that').
+_CIRCUMSTANCE = (
+    r"(?:after|during|following|at(?!\s+(?:least|most)\b)|outside|before|dopo|durante|al(?:la)?)"
+    r"(?:\s+(?!(?:that|che)\b)[\w'’-]+){1,6}"
+)
+_TIME_ONLY = re.compile(
+    rf"\s+(?:(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})(?:\s+{_CIRCUMSTANCE})?|{_CIRCUMSTANCE})\s*",
+    re.IGNORECASE,
+)
 _NAME_THEN_ROLE = re.compile(
     rf"(\s+(?:{_CAP}\s+){{1,2}}{_CAP})\s*,\s*(?:the|a|an|il|la|lo|l['’])\b[^,]{{2,80}}"
 )

@@ -151,7 +151,14 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("difesa", "defence", "defense"), "defence"),
     **dict.fromkeys(("esteri", "foreign"), "foreign"),
     **dict.fromkeys(("economia", "economy", "finanze", "finance", "tesoro", "treasury"), "economy"),
-    **dict.fromkeys(("trasporti", "transport", "transportation"), "transport"),
+    **dict.fromkeys(
+        ("trasporti", "transport", "transportation", "mobilita", "mobility"), "transport"
+    ),
+    # A council's portfolios ("assessore al Bilancio" is the budget councillor).
+    **dict.fromkeys(("bilancio", "budget"), "budget"),
+    **dict.fromkeys(("commercio", "commerce", "retail", "shops"), "commerce"),
+    **dict.fromkeys(("urbanistica", "planning"), "planning"),
+    **dict.fromkeys(("sicurezza", "security", "safety"), "security"),
     **dict.fromkeys(("interno", "interni", "interior", "home"), "interior"),
     **dict.fromkeys(("giustizia", "justice"), "justice"),
     **dict.fromkeys(("istruzione", "education"), "education"),
@@ -832,7 +839,74 @@ def roles_in(
     if headline:
         _headline_office(headline, text, people, roles)
     _deputies(text, people, roles)
+    _plural_offices(text, people, roles)
     return _without_organisations(roles)
+
+
+# Plural offices, each of its holders with their own portfolio: "i due assessori, Marco
+# Pelizzari (Bilancio) e Rita Zanoncelli (Scuola)"; "gli assessori all'Agricoltura e al
+# Commercio di Val Morana, rispettivamente X e Y".
+_PLURAL_OFFICES = {
+    "assessori": "assessore",
+    "assessore": "assessore",  # "le assessore" (women)
+    "consiglieri": "consigliere",
+    "ministri": "ministro",
+    "direttori": "direttore",
+    "sindaci": "sindaco",
+    "presidenti": "presidente",
+    "councillors": "councillor",
+    "ministers": "minister",
+    "directors": "director",
+    "mayors": "mayor",
+}
+_PLURAL_RX = "|".join(_PLURAL_OFFICES)
+_PORTFOLIO = re.compile(r"\s*\((?P<port>(?-i:[A-ZÀ-Ö])[\w'’ -]{1,30})\)")
+_PLURAL_BEFORE = re.compile(rf"(?i:\b(?:{_PLURAL_RX}))\b[^.;:!?\n]{{0,40}}$")
+_RESPECTIVELY = re.compile(
+    rf"(?i:\b(?P<office>{_PLURAL_RX}))\s+(?P<ports>(?:(?:{_LINKWORD})?[\w'’]+\s*(?:,|e|ed|and)?\s*){{2,8}}?)"
+    rf"(?:(?P<of>(?:di|della|del|dei|delle)\s+[^,]{{2,40}}?))?"
+    r"\s*,\s*(?:rispettivamente\s+)?$",
+)
+
+
+def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[str, str]) -> None:
+    """Adds to ``roles`` each holder of a plural office with their own portfolio."""
+    for i, (start, end, name) in enumerate(people):
+        if (port := _PORTFOLIO.match(text, end)) is not None:
+            sent = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
+            # The plural office before this name or before the list's first name.
+            first = start
+            for s0, _, _ in reversed(people[:i]):
+                if s0 < sent:
+                    break
+                first = s0
+            if m := _PLURAL_BEFORE.search(text, sent, first):
+                office = _PLURAL_OFFICES[re.match(r"\w+", m.group(0))[0].lower()]
+                key = normalise_role(f"{office} al {port['port']}")
+                if parse_role(key)[0]:
+                    roles.setdefault(key, name)
+    # "..., rispettivamente X e Y": the n-th portfolio is the n-th name's.
+    for m in re.finditer(r"\brispettivamente\s+", text):
+        sent = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        names = [p for p in people if m.end() <= p[0] < m.end() + 80]
+        office_m = _RESPECTIVELY.search(text, sent, m.start())
+        if office_m is None or len(names) < 2:
+            continue
+        ports = [
+            w.strip()
+            for w in re.split(r"\s*(?:,|\be\b|\bed\b|\band\b)\s*", office_m["ports"].strip())
+            if w.strip()
+        ]
+        if len(ports) != len(names[: len(ports)]) or len(ports) < 2:
+            continue
+        office = _PLURAL_OFFICES[office_m["office"].lower()]
+        # "della vicina Val Morana": the place, not its neighbourliness.
+        of = re.sub(r"\b(?:vicina|vicino)\s+", "", f" {office_m['of']}") if office_m["of"] else ""
+        for port, (_, _, name) in zip(ports, names, strict=False):
+            link = "" if re.match(rf"{_LINKWORD}", port + " ", re.IGNORECASE) else "al "
+            key = normalise_role(f"{office} {link}{port}{of}")
+            if parse_role(key)[0]:
+                roles.setdefault(key, name)
 
 
 # "His deputy, Alisha Brennan", "La sua vice, Martina Pellacani": the deputy of the office

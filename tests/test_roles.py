@@ -189,6 +189,13 @@ def test_the_head_of_an_organisation(text: str, phrase: str, name: str) -> None:
     assert match_role(phrase, find_roles(text)) == name
 
 
+_PLURAL = (
+    "Il progetto è stato presentato dai due assessori, Carlo Benassi (Bilancio) e Anna Ruggeri"
+    " (Scuola). Benassi ha spiegato che costa poco.\n\nC'erano anche gli assessori allo Sport e"
+    " al Commercio della vicina Valtorbida, rispettivamente Elio Ferrando e Lina Tosi."
+)
+
+
 @pytest.mark.parametrize(
     ("text", "phrase", "name"),
     [
@@ -208,6 +215,11 @@ def test_the_head_of_an_organisation(text: str, phrase: str, name: str) -> None:
         ("Il sindaco di Valdorso, Aldo Cremi, ha parlato. La sua vice, Marta Pella, ha aggiunto che aiuterà.", "la vicesindaca di Valdorso", "Marta Pella"),
         ("Il sindaco di Valdorso, Aldo Cremi, ha parlato. La sua vice, Marta Pella, ha aggiunto che aiuterà.", "the deputy mayor of Valdorso", "Marta Pella"),
         ("The leader of Brantfield council, Tobias Wrenn, spoke. His deputy, Alisha Cole, said more.", "Brantfield's deputy council leader", "Alisha Cole"),
+        # Plural offices, each holder with a portfolio of their own.
+        (_PLURAL, "the budget councillor", "Carlo Benassi"),
+        (_PLURAL, "l'assessora alla Scuola", "Anna Ruggeri"),
+        (_PLURAL, "the sports councillor of Valtorbida", "Elio Ferrando"),
+        (_PLURAL, "l'assessora al Commercio di Valtorbida", "Lina Tosi"),
     ],
 )  # fmt: skip
 def test_offices_in_more_forms(text: str, phrase: str, name: str) -> None:
