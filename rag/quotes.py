@@ -907,10 +907,11 @@ _TIME = (
 )
 # 'told reporters', 'told Reuters on Tuesday': whom the words were said to.
 _TOLD_WHOM = r"(?:reporters|journalists|(?-i:[A-Z][\w&]+)|the\s+(?-i:[A-Z])\w+)"
-# 'after a visit to the harbour', 'at a press conference': where or when it was said, a
-# prepositional phrase (no clause: not 'at least 40 people died', nothing with 'that').
+# 'after a visit to the harbour', 'during talks in Dunholm': when or where it was said, a
+# prepositional phrase with no clause in it (nothing with 'that'). Not 'at': 'hinted at a
+# Budget giveaway' is what was hinted.
 _CIRCUMSTANCE = (
-    r"(?:after|during|following|at(?!\s+(?:least|most)\b)|outside|before|dopo|durante|al(?:la)?)"
+    r"(?:after|during|following|outside|before|dopo|durante)"
     r"(?:\s+(?!(?:that|che)\b)[\w'’-]+){1,6}"
 )
 _TIME_ONLY = re.compile(
