@@ -58,7 +58,8 @@ ProgressFn = Callable[[int, int, str], None]
 # di X'), and a reported clause cut by its attribution ('Il ponte, ha assicurato X, ...').
 # 17: datelines in mixed case with a year, the outlet named at the end, bylines (metadata).
 # 18: more dateline orders (an agency without brackets, the date before the place, the
-# outlet or date after the place's dash, joint credits, 'Published:'), metadata.
+# outlet or date after the place's dash, joint credits, 'Published:'), metadata; roles from
+# a headline, possessive deputies, plural offices, acting ranks, offices in the perfect.
 ANALYSIS_VERSION = 18
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
