@@ -331,3 +331,50 @@ def test_an_office_that_changed_hands_is_said_to_have() -> None:
         "“the consortium president” in the briefings: Ada Tealdo, 10 Feb 2026; Lia Rabaglia,"
         " 20 Oct 2026. This answer is about Lia Rabaglia."
     ]
+
+
+_VALSORRA = {
+    "valsorra-canali.txt": "VALSORRA, 10 febbraio 2026 (ITALPRESS) – Il presidente del Consorzio di"
+    " bonifica di Valsorra, Ermete Calvani, ha annunciato che i canali della piana saranno"
+    " rifatti entro l'estate.\n\n[Briefing fittizio scritto per i test.]\n",
+    "valsorra-bollette.txt": "VALSORRA, 20 ottobre 2026 (ITALPRESS) – Lucilla Ferretti, eletta a"
+    " settembre presidente del Consorzio di bonifica di Valsorra al posto di Ermete Calvani, ha"
+    " detto che le bollette irrigue scenderanno del 10 per cento.\n\n[Briefing fittizio scritto"
+    " per i test.]\n",
+}
+
+
+@pytest.fixture(scope="module")
+def valsorra(tmp_path_factory: pytest.TempPathFactory, e5):
+    from rag import Assistant
+
+    folder = tmp_path_factory.mktemp("valsorra")
+    for name, text in _VALSORRA.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assistant = Assistant(store=folder / "store", embeddings=e5)
+    assert assistant.ingest([folder], progress=False).ok
+    return assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker", "said"),
+    [
+        # Undated: the latest holder, who is quoted on the bills ...
+        ("What did the president of the Valsorra consortium say about irrigation bills?", "Ferretti", "bollette irrigue"),
+        # ... and not on the canals: then the earlier holder, who is.
+        ("What did the president of the Valsorra consortium say about the canals?", "Calvani", "canali della piana"),
+    ],
+)  # fmt: skip
+def test_an_office_that_changed_hands_is_answered_by_its_holder(
+    valsorra, question: str, speaker: str, said: str
+) -> None:
+    answer = valsorra.ask(question)
+    assert not answer.refused and said in answer.text and speaker in answer.text
+    assert any(
+        "Ermete Calvani, 10 Feb 2026; Lucilla Ferretti, 20 Oct 2026" in n for n in answer.notes
+    )
+
+
+def test_a_dated_question_asks_the_holder_then(valsorra) -> None:
+    question = "What did the president of the Valsorra consortium say in February about the bills?"
+    assert valsorra.question(question).speaker == "Ermete Calvani"
