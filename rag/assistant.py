@@ -19,12 +19,14 @@ from rag.answer.base import ChatAnswerer
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.models import Answer
 from rag.config import Settings
+from rag.datelines import display_date
 from rag.embeddings import get_embeddings, scoring_embeddings
 from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ingest
 from rag.metadata import HEAD_KEY
 from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
+from rag.roles import question_period
 from rag.sparse import has_sparse_head
 from rag.store import Store
 
@@ -286,7 +288,7 @@ class Assistant:
         )
         hits = self.hits(q)
         if write:
-            extractive = self._role_note(q, self.answerer.answer(q, hits))
+            extractive = self._extractive(q, hits)
             yield extractive
             yield from self._written(q, extractive)
             return
@@ -343,16 +345,48 @@ class Assistant:
         if not name:
             return q
         again = analyse(q.text.replace(q.role, name, 1), filters=q.filters)
-        again.asked, again.role = q.asked, q.role
+        again.asked, again.role, again.role_dates = q.asked, q.role, q.role_dates
         if not again.speaker:  # no template reads the rest: the person all the same
             again.speaker = name
         again.names = list(dict.fromkeys([*again.names, *name.split()]))
         return again
 
+    def _extractive(self, question: Question, hits: list[Hit]) -> Answer:
+        """The extractive answer, with its role note. An office that changed hands, asked
+        about with no time named, means its latest holder; when the briefings do not quote
+        them on the question's topic, every earlier holder is asked in turn, latest first,
+        and the first one quoted on it answers (the note says who held the office when)."""
+        answer = self.answerer.answer(question, hits)
+        if answer.refused and len(question.role_dates) >= 2 and question.speaker:
+            if question_period(question.text) is None:
+                earlier = [n for n, _ in reversed(question.role_dates) if n != question.speaker]
+                for name in dict.fromkeys(earlier):
+                    other = analyse(question.text.replace(question.speaker, name, 1))
+                    if not other.speaker:  # as _resolve_role: the person all the same
+                        other.speaker = name
+                    other.filters, other.asked, other.role = (
+                        question.filters,
+                        question.asked,
+                        question.role,
+                    )
+                    other.role_dates = question.role_dates
+                    found = self.answerer.answer(other, self.hits(other))
+                    if not found.refused:
+                        return self._role_note(other, found)
+        return self._role_note(question, answer)
+
     @staticmethod
     def _role_note(question: Question, answer: Answer) -> Answer:
         """An answer to a role several people hold says who they are: it names none of
-        them rather than guess which one was meant."""
+        them rather than guess which one was meant. An office that changed hands between
+        dated briefings says who held it when, and whom the answer is about."""
+        if len(question.role_dates) >= 2 and question.speaker:
+            held = "; ".join(f"{name}, {display_date(when)}" for name, when in question.role_dates)
+            if question.lang == "it":
+                note = f"«{question.role}» nelle fonti: {held}. La risposta riguarda {question.speaker}."
+            else:
+                note = f"“{question.role}” in the briefings: {held}. This answer is about {question.speaker}."
+            return answer.model_copy(update={"notes": [*answer.notes, note]})
         if question.speaker or len(question.role_holders) < 2:
             return answer
         names = ", ".join(question.role_holders)
@@ -371,7 +405,7 @@ class Assistant:
         (with the local model's checked written part in ``generated`` when it writes)."""
         if self.generator is not None:
             return self.generator.answer(question, hits)
-        extractive = self._role_note(question, self.answerer.answer(question, hits))
+        extractive = self._extractive(question, hits)
         if not self.writes:
             return extractive
         return [p for p in self._written(question, extractive) if isinstance(p, Answer)][-1]

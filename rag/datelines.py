@@ -9,6 +9,9 @@ Agencies put them in their own orders, e.g.
     12 marzo 2026                              (Bloomberg) -- ...
     PARIGI (ITALPRESS) – ...                   Tuesday, 10 March 2026 — MANCHESTER — ...
     QUENBURY, Ohio (AP) — ...                  WELLINGFORD, England, June 16, 2026 — ...
+    AGI - Roma, 3 marzo - ...                  Roma, 3 marzo – (Adnkronos) – ...
+    March 3, 2026 LONDON — ...                 3 March 2026, LONDON (PA) - ...
+    (ANSA-AFP) - PARIGI, 3 MAR - ...           ROMA (ITALPRESS) – 3 marzo 2026 – ...
 
 The head is read by a few small anchored patterns in sequence, each with bounded
 repetition, over at most ``_HEAD`` characters: linear time on any input, and no pattern
@@ -80,14 +83,24 @@ _WORD = rf"{_LETTER}(?:{_LETTER}|['’.]){{0,30}}"
 _PLACE = re.compile(rf"[{_UPPER}](?:{_LETTER}|['’.]){{0,30}}(?:[ -]{_WORD}){{0,5}}")
 _BRACKET = re.compile(r"\s*\(([^()\n]{1,40})\)")
 _OPEN_BRACKET = re.compile(r"\(([^()\n]{1,40})\)")
-_COMMA_DATE = re.compile(rf"\s*,\s*({_DATE})")
+# A wire's time stamp after the date ("2026-05-12 10:47", "12 marzo 2026, ore 10.47").
+_TIME = r"(?:,?[ \t]+(?i:ore[ \t]+|h[ \t]*)?(?:[01]?\d|2[0-3])[:.][0-5]\d(?::[0-5]\d)?(?!\d))"
+_COMMA_DATE = re.compile(rf"\s*,\s*({_DATE}){_TIME}?")
+# "LONDON, Tuesday (Reuters) -": a weekday alone after the place dates nothing, and is no region.
+_COMMA_WEEKDAY = re.compile(rf"[ \t]*,[ \t]*{_words(_WEEKDAYS)}(?=\s*(?:\(|--|[–—-]))")
+# "ROMA (ITALPRESS) – 3 marzo 2026 – ", "LONDON — March 3, 2026 — ": the date between dashes.
+_DASHED_DATE = re.compile(rf"({_DATE}){_TIME}?[ \t]*(?:--|[–—-])\s*")
+# "AGI - Roma, 3 marzo - ": an agency's name without brackets, then its dash.
+_BARE_AGENCY = re.compile(r"([^\W\d_][\w]{1,15}(?:[ \t][^\W\d_][\w]{1,15})?)[ \t]*(?:--|[–—-])\s*")
 # "QUENBURY, Ohio (AP)", "WELLINGFORD, England, June 16, 2026": a region or country after a comma.
 _COMMA_REGION = re.compile(rf"[ \t]*,[ \t]*({_PLACE.pattern})")
 _DASH = re.compile(r"[ \t]*(?:--|[–—-])\s*")
-# A wire's time stamp after the date ("2026-05-12 10:47", "12 marzo 2026, ore 10.47").
-_TIME = r"(?:,?[ \t]+(?i:ore[ \t]+|h[ \t]*)?(?:[01]?\d|2[0-3])[:.][0-5]\d(?::[0-5]\d)?(?!\d))"
-# "date 2026-02-11 " (a scraper's prefix), or a date on its own line above the dateline.
-_LEADING_DATE = re.compile(rf"(?i:date:?[ \t]+)?({_DATE}){_TIME}?(?P<eol>[ \t]*(?:\n|\Z))?\s*")
+# "date 2026-02-11 " (a scraper's prefix; "Published:", "Pubblicato il" a site's), or a
+# date on its own line above the dateline.
+_LEADING_DATE = re.compile(
+    r"(?i:(?:date|published|updated|pubblicato|aggiornato)(?:[ \t]+(?:on|il|l['’]))?:?[ \t]+)?"
+    rf"({_DATE}){_TIME}?(?P<eol>[ \t]*(?:\n|\Z))?(?P<comma>[ \t]*,)?\s*"
+)
 
 # Canonical outlet spellings; an outlet not listed here is title-cased.
 OUTLETS = {
@@ -139,10 +152,12 @@ def parse_dateline(text: str, *, reference: date | None = None) -> Dateline | No
     alone = False
     if (m := _LEADING_DATE.match(head, pos)) is not None:
         when, alone, pos = m[1], m["eol"] is not None, m.end()
-    core = _core(head, pos)
+        if alone and m["comma"]:
+            return None  # "12 marzo 2026\n, ...": no line of its own after all
+    core = _core(head, pos, dated=when if not alone else "")
     if core is None and when and not alone and (dash := _DASH.match(head, pos)) is not None:
         # "Tuesday, 10 March 2026 — MANCHESTER — ": the date first, the place between dashes.
-        core = _core(head, dash.end(), dated=True)
+        core = _core(head, dash.end(), dated=when)
     if core is None:
         if not alone:  # "12 marzo 2026 il consiglio ...": a sentence, not a dateline
             return None
@@ -151,11 +166,17 @@ def parse_dateline(text: str, *, reference: date | None = None) -> Dateline | No
     return Dateline(_resolve(core_date or when, reference), place, outlet, end)
 
 
-def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, int] | None:
-    """(place, outlet, date text, end) of the dateline proper at ``pos``; ``dated`` when a
-    date already came before it."""
+def _core(head: str, pos: int, *, dated: str = "") -> tuple[str, str, str, int] | None:
+    """(place, outlet, date text, end) of the dateline proper at ``pos``; ``dated``: the
+    date that already came before it."""
     if (m := _OPEN_BRACKET.match(head, pos)) is not None:
         return _agency_first(head, m)
+    if (m := _BARE_AGENCY.match(head, pos)) is not None and (
+        outlet := known_outlet(m[1], bare=True)
+    ):
+        # "AGI - Roma, 3 marzo - ": without its brackets the name is an agency's only
+        # before a place and that place's own dash, never before a bare sentence.
+        return _agency_first(head, m, outlet=outlet, need_place=True)
     place_m = _PLACE.match(head, pos)
     if place_m is None or not _is_place(place_m[0]):
         return None
@@ -166,7 +187,9 @@ def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, i
     when = ""
     comma_region = ""
     # A comma then a date is the date ("LONDON, March 3"), tried first: a month is capitalised.
-    if _COMMA_DATE.match(head, pos) is None:
+    if (w := _COMMA_WEEKDAY.match(head, pos)) is not None:
+        pos = w.end()
+    elif _COMMA_DATE.match(head, pos) is None:
         r = _COMMA_REGION.match(head, pos)
         if r is not None and _is_place(r[1]):
             comma_region, pos = r[1], r.end()
@@ -190,7 +213,8 @@ def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, i
             return None
     elif before and not when:
         outlet = outlet_name(before[-1], shouted=shouted)
-        if outlet in _PROVINCE_CODES and not comma_region:
+        # An English date before the place ("3 March 2026, LONDON (PA)") is no Italian copy.
+        if outlet in _PROVINCE_CODES and not comma_region and not _english_date(dated):
             outlet = ""
         regions = before[:-1] if outlet else before
     else:
@@ -199,30 +223,60 @@ def _core(head: str, pos: int, *, dated: bool = False) -> tuple[str, str, str, i
         regions = [comma_region, *regions]
     if len(regions) > 1:
         return None
+    end = dash.end()
+    if not when and (d := _DASHED_DATE.match(head, end)) is not None:
+        # "ROMA (ITALPRESS) – 3 marzo 2026 – ", "LONDON — March 3, 2026 — ".
+        when, end = d[1], d.end()
+    if not outlet and (b := _OPEN_BRACKET.match(head, end)) is not None:
+        # "Roma, 3 marzo – (Adnkronos) – ": the outlet after the dash, a known one only.
+        if outlet := known_outlet(b[1]):
+            end = b.end()
+            end = d.end() if (d := _DASH.match(head, end)) is not None else _skip_space(head, end)
     # Without an outlet only a place with a date counts: shouted ("LONDON, March 3, 2026
     # —"), or in mixed case with the year and a capitalised body after the dash, as papers
     # write it ("Reggio Emilia, 3 marzo 2026 – Il sindaco"). "Oggi, 3 marzo 2026 – ...",
     # "Roma (Lazio) - ..." and "Roma, 3 marzo – la giunta" are sentences.
+    # A date before the place and no outlet ("March 3, 2026 LONDON — The council") needs
+    # the capitalised body too: "12 March 2026 NATO — the alliance said" is a sentence.
     if not outlet and not (
-        (when or dated)
-        and (shouted or _is_dateline_place(place_m[0], when, head[dash.end() : dash.end() + 1]))
+        (when or (dated and head[end : end + 1].isupper()))
+        and (shouted or _is_dateline_place(place_m[0], when, head[end : end + 1]))
     ):
         return None
     place = display_place(place_m[0])
     if regions:
         place = f"{place} ({_display_region(regions[0])})"
-    return place, outlet, when, dash.end()
+    return place, outlet, when, end
 
 
-def _agency_first(head: str, m: re.Match[str]) -> tuple[str, str, str, int] | None:
-    """ "(ANSA) - BARI, 2 FEB - ", "(DIRE) Roma, 3 apr. - ", "(Bloomberg) -- "."""
+# Month words only English writes (Italian abbreviates "feb", "mar", "apr", "nov" too).
+_ENGLISH_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan jun jul aug sep sept oct dec".split()
+)
+
+
+def _english_date(text: str) -> bool:
+    """The date names its month in English only ("3 March 2026", not "3 mar.")."""
+    return any(w.lower() in _ENGLISH_MONTHS for w in re.findall(r"[^\W\d_]+", text))
+
+
+def _skip_space(head: str, pos: int) -> int:
+    return len(head) - len(head[pos:].lstrip()) if pos < len(head) else pos
+
+
+def _agency_first(
+    head: str, m: re.Match[str], *, outlet: str = "", need_place: bool = False
+) -> tuple[str, str, str, int] | None:
+    """ "(ANSA) - BARI, 2 FEB - ", "(DIRE) Roma, 3 apr. - ", "(Bloomberg) -- "; with
+    ``need_place`` (an agency named without brackets) only the first two forms."""
     # Only a known agency: a bracket opening an article is more often "(FOTO)" or "(PD)".
-    outlet = OUTLETS.get(" ".join(m[1].split()).lower(), "")
+    outlet = outlet or known_outlet(m[1])
     if not outlet:
         return None
     pos = m.end()
-    dash = _DASH.match(head, pos)
-    after_dash = dash.end() if dash else pos + len(head[pos:]) - len(head[pos:].lstrip())
+    dash = None if need_place else _DASH.match(head, pos)
+    after_dash = dash.end() if dash else _skip_space(head, pos)
     place_m = _PLACE.match(head, after_dash)
     if place_m is not None and _is_place(place_m[0]):
         pos = place_m.end()
@@ -242,6 +296,20 @@ def _agency_first(head: str, m: re.Match[str]) -> tuple[str, str, str, int] | No
     return None
 
 
+def known_outlet(raw: str, *, bare: bool = False) -> str:
+    """The canonical name of a known agency, also first in a joint credit ("ANSA-AFP",
+    "AGI/Reuters", "Adnkronos/Labitalia"); "" otherwise. ``bare``: written without
+    brackets, where a province code ("PA") is never one."""
+    name = " ".join(raw.split()).lower()
+    if name in OUTLETS:
+        outlet = OUTLETS[name]
+    elif (first := re.split(r"\s*[-/]\s*", name, maxsplit=1)[0]) != name:
+        outlet = OUTLETS.get(first, "")
+    else:
+        outlet = ""
+    return "" if bare and outlet in _PROVINCE_CODES else outlet
+
+
 def outlet_name(raw: str, *, shouted: bool = True) -> str:
     """Canonical outlet name for a bracket's text; "" when it does not look like one.
 
@@ -250,8 +318,8 @@ def outlet_name(raw: str, *, shouted: bool = True) -> str:
     -> "Xyz News"), and has three letters or more: "Mario Rossi (PD) - ..." names a party.
     """
     name = " ".join(raw.split())
-    if name.lower() in OUTLETS:
-        return OUTLETS[name.lower()]
+    if known := known_outlet(name):
+        return known
     letters = sum(c.isalpha() for c in name)
     if shouted and letters >= 3 and name == name.upper() and len(name) <= 25:
         return display_place(name)
@@ -292,7 +360,7 @@ def trailing_outlet(text: str) -> str:
     council said. (ANSA)."): a known agency only, so a closing "(1)" or "(PD)" is not one."""
     for line in reversed(text.rstrip().splitlines()[-3:]):
         m = _TRAILING_OUTLET.search(line)
-        if m is not None and (outlet := OUTLETS.get(" ".join(m[1].split()).lower())):
+        if m is not None and (outlet := known_outlet(m[1])):
             return outlet
     return ""
 

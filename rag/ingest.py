@@ -35,7 +35,7 @@ from rag.config import (
     DEFAULT_CHUNK_OVERLAP_SENTENCES,
     DEFAULT_MAX_FILE_MB,
 )
-from rag.documents import file_doc_id, iter_files, stream_file
+from rag.documents import file_doc_id, headline_title, iter_files, stream_file
 from rag.errors import DocumentError, StoreError, StoreLockedError
 from rag.metadata import HEAD_KEY, ChunkMetadata
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
@@ -57,7 +57,10 @@ ProgressFn = Callable[[int, int, str], None]
 # 16: former holders hold the former office, appointments ('eletta presidente ... al posto
 # di X'), and a reported clause cut by its attribution ('Il ponte, ha assicurato X, ...').
 # 17: datelines in mixed case with a year, the outlet named at the end, bylines (metadata).
-ANALYSIS_VERSION = 17
+# 18: more dateline orders (an agency without brackets, the date before the place, the
+# outlet or date after the place's dash, joint credits, 'Published:'), metadata; roles from
+# a headline, possessive deputies, plural offices, acting ranks, offices in the perfect.
+ANALYSIS_VERSION = 18
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
@@ -156,16 +159,30 @@ def _attach_quotes(doc: Document, chunks: list[Document]) -> None:
     quotes = find_quotes(doc.page_content)
     # The article's roles on every chunk: a question about "the mayor" may hit a chunk
     # that only names him, and the table is a few dozen bytes.
+    place = str(doc.metadata.get("place") or "")
     roles = roles_metadata(
-        with_place(
-            find_roles(doc.page_content), str(doc.metadata.get("place") or ""), doc.page_content
-        )
+        with_place(find_roles(doc.page_content, headline=_headline(doc)), place, doc.page_content)
     )
     for c in chunks:
         c.metadata["quotes"], c.metadata["speakers"] = quotes_metadata(
             quotes, int(c.metadata["char_start"]), int(c.metadata["char_end"])
         )
         c.metadata["roles"] = roles
+
+
+def _headline(doc: Document) -> str:
+    """The article's own headline; "" for a title made from its dateline and first clause."""
+    meta = doc.metadata
+    title = str(meta.get("title") or "")
+    body = doc.page_content[int(meta.get("body_start") or 0) :]
+    made = headline_title(
+        str(meta.get("source") or ""),
+        str(meta.get("place") or ""),
+        str(meta.get("published_at") or ""),
+        body,
+    )
+    stem = Path(str(meta.get("path") or "")).stem
+    return "" if title in (made, made[:300], stem) else title
 
 
 @dataclass

@@ -221,6 +221,8 @@ class Question:
     role: str = ""  # "the NATO Secretary General": a person asked about by role
     # The people who fit the role equally well when it did not resolve to one of them.
     role_holders: list[str] = field(default_factory=list)
+    # (holder, ISO date of the article) of an office that changed hands, oldest first.
+    role_dates: list[tuple[str, str]] = field(default_factory=list)
     asks_who: bool = False  # "Who said that ...?": the topic is the claim
     wants: str = ""  # what kind of thing answers it: "person", "date", "number", "place"
     of_saying: bool = True  # "what did X say/think..." (not "what did X ask for/want")

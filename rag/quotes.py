@@ -577,11 +577,11 @@ def _interview_answers(text: str, people: _People, quotes: list[Quote]) -> list[
     return out
 
 
-def find_roles(text: str) -> dict[str, str]:
+def find_roles(text: str, *, headline: str = "") -> dict[str, str]:
     """Normalised role phrase ('segretario generale della nato') -> the full name of the
-    person the article gives it to."""
+    person the article gives it to; ``headline``, the article's own, may give one more."""
     people = _People(text, [(a, b) for a, b, _ in _quote_spans(text)])
-    return roles_in(text, people.as_written(text))
+    return roles_in(text, people.as_written(text), headline=headline)
 
 
 def _direct_quotes(
@@ -907,7 +907,17 @@ _TIME = (
 )
 # 'told reporters', 'told Reuters on Tuesday': whom the words were said to.
 _TOLD_WHOM = r"(?:reporters|journalists|(?-i:[A-Z][\w&]+)|the\s+(?-i:[A-Z])\w+)"
-_TIME_ONLY = re.compile(rf"\s+(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})\s*", re.IGNORECASE)
+# 'after a visit to the harbour', 'during talks in Dunholm': when or where it was said, a
+# prepositional phrase with no clause in it (nothing with 'that'). Not 'at': 'hinted at a
+# Budget giveaway' is what was hinted.
+_CIRCUMSTANCE = (
+    r"(?:after|during|following|outside|before|dopo|durante)"
+    r"(?:\s+(?!(?:that|che)\b)[\w'’-]+){1,6}"
+)
+_TIME_ONLY = re.compile(
+    rf"\s+(?:(?:{_TOLD_WHOM}(?:\s+{_TIME})?|{_TIME})(?:\s+{_CIRCUMSTANCE})?|{_CIRCUMSTANCE})\s*",
+    re.IGNORECASE,
+)
 _NAME_THEN_ROLE = re.compile(
     rf"(\s+(?:{_CAP}\s+){{1,2}}{_CAP})\s*,\s*(?:the|a|an|il|la|lo|l['’])\b[^,]{{2,80}}"
 )

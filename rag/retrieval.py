@@ -33,8 +33,10 @@ from rag.roles import (
     context_keys,
     parse_role,
     qualified_holders,
+    question_period,
     resolve_holder,
     roles_from_metadata,
+    succession,
 )
 from rag.sparse import SparseIndex, has_sparse_head
 from rag.store import Store, StoreKey
@@ -231,16 +233,21 @@ class HybridRetriever(BaseRetriever):
         if not question.role:
             return ""
         names: dict[tuple[str, str], str] = {}  # (article, role) -> holder
+        dates: dict[str, str] = {}  # article -> its date
         texts: dict[str, list[str]] = {}  # article -> its title and retrieved passages
         quoted: set[str] = set()  # surnames of the people the passages quote
         for hit in self.search(question, k=max(self.k, SPEAKER_K)):
             doc = str(hit.metadata.get("doc_id", ""))
             quoted.update(filter(None, str(hit.metadata.get("speakers", "")).split("|")))
             texts.setdefault(doc, [str(hit.metadata.get("title", ""))]).append(hit.text)
+            dates[doc] = str(hit.metadata.get("published_at") or "")
             for role, name in roles_from_metadata(hit.metadata.get("roles")).items():
                 names.setdefault((doc, role), name)
         context = {doc: context_keys(" ".join(parts)) for doc, parts in texts.items()}
-        found = [Holder(name, role, doc, context[doc]) for (doc, role), name in names.items()]
+        found = [
+            Holder(name, role, doc, context[doc], dates.get(doc, ""))
+            for (doc, role), name in names.items()
+        ]
         if named:
             need = context_keys(named)
             people = quoted | {fold(w) for name in names.values() for w in name.split()}
@@ -258,9 +265,12 @@ class HybridRetriever(BaseRetriever):
             order = list(
                 dict.fromkeys(str(h.metadata.get("doc_id", "")) for h in self.search(rest))
             )
-        name = resolve_holder(question.role, found, order)
+        name = resolve_holder(question.role, found, order, question_period(question.text))
         if not name:  # several fit: the answer says so rather than guessing one
             question.role_holders = sorted({h.name for h in best_holders(question.role, found)})
+        # An office that changed hands: the answer says who held it when.
+        line = succession(question.role, best_holders(question.role, found))
+        question.role_dates = list(dict.fromkeys((h.name, h.date) for h in line))
         return name
 
     def _store_holders(self) -> list[Holder]:
@@ -273,8 +283,11 @@ class HybridRetriever(BaseRetriever):
                 doc = str(meta.get("doc_id", ""))
                 roles = roles_from_metadata(meta.get("roles"))
                 context = context_keys(f"{meta.get('title', '')} {text}") if roles else None
+                when = str(meta.get("published_at") or "")
                 for role, name in roles.items():
-                    seen.setdefault((doc, role), Holder(name, role, doc, context or frozenset()))
+                    seen.setdefault(
+                        (doc, role), Holder(name, role, doc, context or frozenset(), when)
+                    )
             self._holders = (key, list(seen.values()))
         return self._holders[1]
 

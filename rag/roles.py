@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rag.datelines import parse_dateline
 from rag.text import cognate, fold
 
 # Office nouns (folded) -> one canonical head per office, Italian and English alike. A UK
@@ -54,7 +55,8 @@ _HEADS: dict[str, str] = {
     **dict.fromkeys(("coordinatore", "coordinatrice", "coordinator"), "coordinator"),
     **dict.fromkeys(("direttore", "direttrice", "director"), "director"),
     # Whoever leads an organisation, whatever its office is called there (_NEAR).
-    **dict.fromkeys(("head", "capo", "boss", "numero uno"), "head"),
+    # "chief coastguard", "fire chief": an English "chief" of a service is its head.
+    **dict.fromkeys(("head", "capo", "boss", "numero uno", "chief"), "head"),
     **dict.fromkeys(
         (
             "preside",
@@ -135,7 +137,8 @@ _RANKS: dict[str, str] = {
     **dict.fromkeys(("deputy", "vice", "vicario", "vicaria"), "deputy"),
     **dict.fromkeys(("shadow", "ombra"), "shadow"),
     **dict.fromkeys(("under", "junior", "sotto"), "junior"),
-    **dict.fromkeys(("acting", "interim", "facente"), "acting"),
+    # "direttore generale ad interim", "facente funzione": the office held for now.
+    **dict.fromkeys(("acting", "interim", "facente", "reggente"), "acting"),
     # A past holder holds another office: the former mayor is not the mayor, and a question
     # may ask for the former one ("l'ex sindaco di Pietralba", "Harwell's former CEO").
     **dict.fromkeys(("former", "ex", "previous", "onetime", "past"), "former"),
@@ -148,7 +151,14 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("difesa", "defence", "defense"), "defence"),
     **dict.fromkeys(("esteri", "foreign"), "foreign"),
     **dict.fromkeys(("economia", "economy", "finanze", "finance", "tesoro", "treasury"), "economy"),
-    **dict.fromkeys(("trasporti", "transport", "transportation"), "transport"),
+    **dict.fromkeys(
+        ("trasporti", "transport", "transportation", "mobilita", "mobility"), "transport"
+    ),
+    # A council's portfolios ("assessore al Bilancio" is the budget councillor).
+    **dict.fromkeys(("bilancio", "budget"), "budget"),
+    **dict.fromkeys(("commercio", "commerce", "retail", "shops"), "commerce"),
+    **dict.fromkeys(("urbanistica", "planning"), "planning"),
+    **dict.fromkeys(("sicurezza", "security", "safety"), "security"),
     **dict.fromkeys(("interno", "interni", "interior", "home"), "interior"),
     **dict.fromkeys(("giustizia", "justice"), "justice"),
     **dict.fromkeys(("istruzione", "education"), "education"),
@@ -275,10 +285,14 @@ _LINKWORD = (
 # Italian puts adjectives after the office: 'direttrice generale', 'assessore regionale',
 # 'commissario straordinario', 'amministratore unico'.
 _ROLE_ADJ = r"(?:\s+[a-zà-ÿ]+(?:ale|ali|ario|aria|ivo|iva|ico|ica|ato|ata|unico|unica))"
+# "il direttore generale ad interim dell'Asl": the office held for now (a rank, parse_role).
+_FOR_NOW = r"(?:\s+(?i:ad\s+interim|facente\s+funzion[ei]|pro\s+tempore|reggente))?"
+# "the acting chief coastguard": an English "chief" heads the service named after it.
+_CHIEF_OF = r"(?:(?<=[Cc]hief)[ \t]+(?!(?:of|for|at|to|and|said|says|told)\b)[a-z][a-z-]+)?"
 # "[NATO] Secretary General [of the Alliance]": capitalised words before the office (English
 # puts the organisation there), a prepositional qualifier after it.
 _ROLE = (
-    rf"(?P<role>(?:{_PREWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
+    rf"(?P<role>(?:{_PREWORD}\s+){{0,3}}(?i:{_HEAD_RX})\b{_CHIEF_OF}{_ROLE_ADJ}{{0,2}}{_FOR_NOW}"
     rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
     rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,5}})?)"
 )
@@ -299,6 +313,15 @@ ROLE_IN_QUESTION = re.compile(
     rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)",
     re.IGNORECASE,
 )
+# An office in a headline, which drops articles ("Stellbourne council leader backs ...",
+# "Pontescuro, l'assessora alla Mobilità presenta ..."): words before the office as in an
+# apposition, after it a link and names or qualifier words only.
+_HEADLINE_ROLE = re.compile(
+    rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*)?(?:{_PREWORD}\s+){{0,3}}"
+    rf"(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
+    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
+    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)"
+)
 # An office and its place or portfolio right before a name: 'il sindaco di Valmarina Vittorio
 # Abbondanza', "l'assessora al Demanio Giuliana Parodi" start the name after it. Italian
 # only: after 'director of' English puts an organisation ('director of Human Rights Watch'),
@@ -317,22 +340,33 @@ _ROLE_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?i:{_ARTICLE_RX}){_ROLE}\s*,?\s*$"
 _ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|\s+(?:who|che)\s|$)")
 # Name, then the office as a verb: "Bernard Achterberg, who chairs the finance committee,"
 # is the chair of the finance committee; "X, che presiede il consorzio," its president.
+# In the present or, with how long ("who has led Stellbourne council since 2022", "che
+# guida l'azienda da gennaio"), the perfect: still the office.
 _OFFICE_VERBS: dict[str, str] = {
-    **dict.fromkeys(("chairs", "presides over"), "chair"),
-    **dict.fromkeys(("heads", "runs", "directs", "manages"), "head"),
-    **dict.fromkeys(("leads",), "leader"),
+    **dict.fromkeys(("chairs", "presides over", "has chaired"), "chair"),
+    **dict.fromkeys(
+        ("heads", "runs", "directs", "manages", "has headed", "has run", "has managed"), "head"
+    ),
+    **dict.fromkeys(("leads", "has led"), "leader"),
     **dict.fromkeys(("founded",), "founder"),
     **dict.fromkeys(("presiede",), "presidente"),
     **dict.fromkeys(("dirige", "gestisce"), "direttore"),
-    **dict.fromkeys(("guida",), "guida"),
+    **dict.fromkeys(("guida", "ha guidato"), "guida"),
     **dict.fromkeys(("coordina",), "coordinatore"),
     **dict.fromkeys(("ha fondato",), "fondatore"),
 }
 _OFFICE_VERB_RX = "|".join(sorted(_OFFICE_VERBS, key=len, reverse=True)).replace(" ", r"\s+")
+# How long, after an office held as a verb: "since 2022", "for ten years", "dal 2024", "da
+# gennaio", "dallo scorso anno".
+_SINCE = (
+    r"(?:since|for|from|dal|dalla|dallo|dall['’]|da|per)\s*(?:[\w'’]+\s+){0,2}?"
+    r"(?:\d{4}|[\w'’]+)"
+)
 _ROLE_WHO = re.compile(
     rf"\s*,?\s*(?:who|che)\s+(?P<verb>{_OFFICE_VERB_RX})\s+"
     rf"(?:(?:the|an?|il|lo|la|i|gli|le|un|una)\s+|l['’]\s*)?(?P<org>[\w'’&-]+"
-    rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?[\w'’&-]+){{0,5}})(?=\s*[,.;:)]|$)",
+    rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?[\w'’&-]+){{0,5}}?)"
+    rf"(?:\s+{_SINCE})?(?=\s*[,.;:)]|$)",
 )
 # Sentence openers and dates are not part of an organisation before the office.
 _NOT_PREFIX = frozenset(
@@ -413,26 +447,60 @@ _COMMON_KEYS = (
 ) - _PLACE_KEYS
 
 
+# Words after an office that hold it for now ("ad interim", "facente funzione"), read as
+# a rank before the office lexicon, where "ad" is a chief executive.
+_ACTING_AFTER = frozenset(("ad interim", "facente funzione", "facente funzioni", "pro tempore"))
+_LINKS = frozenset(
+    """
+    of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle
+    """.split()
+)
+
+
 def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
-    """(canonical office, canonical qualifier keys) of a role phrase; ("", ...) without one."""
+    """(canonical office, canonical qualifier keys) of a role phrase; ("", ...) without one.
+
+    The office is the last office noun before the first link word: English puts whose
+    office it is first ("the minister's spokeswoman" is a spokesperson, "Kelbrook council
+    leader" a council leader), Italian after a link ("la portavoce della ministra"). Any
+    other office noun says whose office it is: a qualifier, in its canonical form."""
     words = _tokens(phrase)
-    head, rank = "", ""
+    rank = ""
+    offices: list[str] = []  # office nouns before the first link word
     quals: list[str] = []
+    linked = False
     i = 0
     while i < len(words):
-        for size in (3, 2, 1):
-            cand = " ".join(words[i : i + size])
-            if not head and len(words[i : i + size]) == size and cand in _HEADS:
-                head = _HEADS[cand]
-                i += size
-                break
-        else:
-            if words[i] in _RANKS:
-                rank = _RANKS[words[i]]
-            elif words[i] not in _FILLER:
-                quals.extend(_qualifier(words[i]))
-            i += 1
-    return f"{rank} {head}" if rank and head else head, frozenset(quals)
+        if " ".join(words[i : i + 2]) in _ACTING_AFTER:
+            rank, i = "acting", i + 2
+            continue
+        size = next(
+            (n for n in (3, 2, 1) if i + n <= len(words) and " ".join(words[i : i + n]) in _HEADS),
+            0,
+        )
+        if size:
+            office = _HEADS[" ".join(words[i : i + size])]
+            if linked:
+                quals.append(cognate(office.split()[-1]))
+            else:
+                offices.append(office)
+            i += size
+            continue
+        if words[i] in _RANKS:
+            rank = _RANKS[words[i]]
+        elif words[i] in _LINKS:
+            linked = True
+        elif words[i] not in _FILLER:
+            quals.extend(_qualifier(words[i]))
+        i += 1
+    if not offices:
+        return "", frozenset(quals)
+    head = offices[-1]
+    quals.extend(cognate(office.split()[-1]) for office in offices[:-1])
+    if head == "council leader":  # "Kelbrook council leader" leads Kelbrook council
+        head = "leader"
+        quals.extend(_qualifier("council"))
+    return f"{rank} {head}" if rank else head, frozenset(quals)
 
 
 _CAPITALISED = re.compile(r"(?<![\w'’])(?-i:[A-ZÀ-Ö])[\w-]+")
@@ -490,6 +558,70 @@ class Holder:
     role: str  # normalised role phrase, a key of ``roles_in``
     doc: str = ""  # the article, so that holders of one article compare
     context: frozenset[str] = frozenset()  # ``context_keys`` of the article
+    date: str = ""  # the article's ISO date: an office changes hands between dated articles
+
+
+# A month or year a question names ("in March", "a giugno", "nel marzo 2026", "in 2025"):
+# the time whose holder of an office it asks about.
+_Q_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january gennaio",
+            "february febbraio",
+            "march marzo",
+            "april aprile",
+            "may maggio",
+            "june giugno",
+            "july luglio",
+            "august agosto",
+            "september settembre",
+            "october ottobre",
+            "november novembre",
+            "december dicembre",
+        ),
+        1,
+    )
+    for name in names.split()
+}
+_Q_PERIOD = re.compile(
+    r"\b(?:in|a|ad|di|nel|nell['’]|during|durante)\s*(?:(?:the\s+)?(?:month\s+of|mese\s+di)\s+)?"
+    rf"(?:(?P<month>{'|'.join(_Q_MONTHS)})(?:\s+(?:of\s+|del\s+)?(?P<year>(?:19|20)\d\d))?"
+    r"|(?P<only_year>(?:19|20)\d\d))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month (of any year, or of one) or a year a question names."""
+
+    year: int | None = None
+    month: int | None = None
+
+    def holds(self, iso: str) -> bool:
+        if not iso:
+            return False
+        year, month = int(iso[:4]), int(iso[5:7])
+        return (self.year is None or year == self.year) and (
+            self.month is None or month == self.month
+        )
+
+    def ends_after(self, iso: str) -> bool:
+        """``iso`` falls before the period's end (a year is needed to say so)."""
+        if not iso or self.year is None:
+            return False
+        return (int(iso[:4]), int(iso[5:7])) <= (self.year, self.month or 12)
+
+
+def question_period(text: str) -> Period | None:
+    """The month or year a question names, None when it names none."""
+    m = _Q_PERIOD.search(text)
+    if m is None:
+        return None
+    if m["only_year"]:
+        return Period(year=int(m["only_year"]))
+    return Period(year=int(m["year"]) if m["year"] else None, month=_Q_MONTHS[m["month"].lower()])
 
 
 def _fit(phrase: str, holder: Holder) -> tuple[int, int, int] | None:
@@ -515,6 +647,10 @@ def _fit(phrase: str, holder: Holder) -> tuple[int, int, int] | None:
     if role_head in heads:
         office = 2
     elif any(frozenset((h, role_head)) in _NEAR for h in heads):
+        office = 1
+    elif role_head.startswith("acting ") and role_head.removeprefix("acting ") in heads:
+        # The acting holder holds the office for now: the question for the office finds
+        # them, below anyone holding it outright; a question for the acting one needs them.
         office = 1
     else:
         return None
@@ -563,7 +699,51 @@ def qualified_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
     ]
 
 
-def resolve_holder(phrase: str, holders: Iterable[Holder], order: Sequence[str] = ()) -> str:
+def succession(phrase: str, best: Sequence[Holder]) -> list[Holder]:
+    """``best``, oldest first, when it is one office held by different people in
+    different dated articles ("presidente del Consorzio della Piana del Sarvo", one person
+    in February, another in October), else []. The question must name the office by
+    something particular (a place, a body: not only "environment" or "regional", which
+    two countries' ministers share), and each holder's role must say one of those names,
+    its role or article every qualifier the question gives. Two towns' mayors asked about
+    as "the mayor" are not one office either; the rest of the question tells them apart."""
+    quals = parse_role(phrase)[1] - _WEAK_KEYS
+    named = quals - _COMMON_KEYS
+    if not named or len({h.name for h in best}) < 2 or not all(h.date for h in best):
+        return []
+    if len({h.doc for h in best}) < 2:
+        return []
+    for h in best:
+        own = parse_role(h.role)[1]
+        if not (named & own and quals <= own | h.context):
+            return []
+    return sorted(best, key=lambda h: h.date)
+
+
+def holder_at(phrase: str, best: Sequence[Holder], period: Period | None) -> list[Holder]:
+    """The holders of an office that changed hands (``succession``) whom the question
+    means: those of the articles of the month or year it names, else of the last article
+    before that time; with no time named, the latest holder (a question asks about an
+    office as it is now). ``best`` itself when the office did not change hands."""
+    line = succession(phrase, best)
+    if not line:
+        return list(best)
+    if period is not None:
+        during = [h for h in line if period.holds(h.date)]
+        if during:
+            return during
+        before = [h for h in line if period.ends_after(h.date)]
+        if before:
+            return [h for h in before if h.date == before[-1].date]
+    return [h for h in line if h.date == line[-1].date]
+
+
+def resolve_holder(
+    phrase: str,
+    holders: Iterable[Holder],
+    order: Sequence[str] = (),
+    period: Period | None = None,
+) -> str:
     """The one person holding the office ``phrase`` names; "" when nobody or several fit.
 
     Several people fitting equally well (two towns' mayors, two countries' environment
@@ -571,20 +751,35 @@ def resolve_holder(phrase: str, holders: Iterable[Holder], order: Sequence[str] 
     first for the rest of the question ("… about the plastic ban"): the first of them
     holding one of those people decides. Within it, or without an order, the one whose
     role itself says it (not only its article), then the office itself rather than a
-    neighbour; still several: "" rather than a guess.
+    neighbour; still several: "" rather than a guess. An office that changed hands between
+    dated articles is first narrowed to its holder at the time the question names
+    (``period``), or to its latest one (``holder_at``).
     """
-    best = best_holders(phrase, holders)
+    best = holder_at(phrase, best_holders(phrase, holders), period)
+    for narrowed in (_first_in(best, order), best):
+        if len({h.name for h in narrowed}) <= 1:
+            if narrowed:
+                return narrowed[0].name
+            continue
+        ranked = {
+            h.name: (fit[0], fit[2]) if (fit := _fit(phrase, h)) else (0, 0) for h in narrowed
+        }
+        top = max(ranked.values())
+        names = [name for name, rank in ranked.items() if rank == top]
+        if len(names) == 1:
+            return names[0]
+        # The article the rest of the question finds holds several alike ("direttore
+        # sanitario", "direttrice amministrativa"): it does not decide; all holders do.
+    return ""
+
+
+def _first_in(best: list[Holder], order: Sequence[str]) -> list[Holder]:
+    """The holders in the first article of ``order`` that holds any of ``best``."""
     for doc in order:
         here = [h for h in best if h.doc == doc]
         if here:
-            best = here
-            break
-    if len({h.name for h in best}) <= 1:
-        return best[0].name if best else ""
-    ranked = {h.name: (fit[0], fit[2]) if (fit := _fit(phrase, h)) else (0, 0) for h in best}
-    top = max(ranked.values())
-    names = [name for name, rank in ranked.items() if rank == top]
-    return names[0] if len(names) == 1 else ""
+            return here
+    return []
 
 
 def match_role(phrase: str, roles: dict[str, str], context: str = "") -> str:
@@ -606,11 +801,14 @@ def _trim_prefix(role: str) -> str:
     return " ".join(words)
 
 
-def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
+def roles_in(
+    text: str, people: list[tuple[int, int, str]], *, headline: str = ""
+) -> dict[str, str]:
     """Normalised role phrase -> full name, from the appositions around each full name.
 
     ``people`` are (start, end, full name) spans of the names as written in full.
-    The first holder of a role phrase in the article keeps it.
+    The first holder of a role phrase in the article keeps it. ``headline``: the article's
+    own headline, whose office may be the one its lede's subject holds.
     """
     roles: dict[str, str] = {}
     for start, end, name in people:
@@ -638,7 +836,135 @@ def roles_in(text: str, people: list[tuple[int, int, str]]) -> dict[str, str]:
             office = _OFFICE_VERBS[" ".join(m.group("verb").lower().split())]
             link = "of" if office.isascii() and office in _ENGLISH_OFFICES else "di"
             roles.setdefault(normalise_role(f"{office} {link} {m.group('org')}"), name)
+    if headline:
+        _headline_office(headline, text, people, roles)
+    _deputies(text, people, roles)
+    _plural_offices(text, people, roles)
     return _without_organisations(roles)
+
+
+# Plural offices, each of its holders with their own portfolio: "i due assessori, Marco
+# Pelizzari (Bilancio) e Rita Zanoncelli (Scuola)"; "gli assessori all'Agricoltura e al
+# Commercio di Val Morana, rispettivamente X e Y".
+_PLURAL_OFFICES = {
+    "assessori": "assessore",
+    "assessore": "assessore",  # "le assessore" (women)
+    "consiglieri": "consigliere",
+    "ministri": "ministro",
+    "direttori": "direttore",
+    "sindaci": "sindaco",
+    "presidenti": "presidente",
+    "councillors": "councillor",
+    "ministers": "minister",
+    "directors": "director",
+    "mayors": "mayor",
+}
+_PLURAL_RX = "|".join(_PLURAL_OFFICES)
+_PORTFOLIO = re.compile(r"\s*\((?P<port>(?-i:[A-ZÀ-Ö])[\w'’ -]{1,30})\)")
+_PLURAL_BEFORE = re.compile(rf"(?i:\b(?:{_PLURAL_RX}))\b[^.;:!?\n]{{0,40}}$")
+_RESPECTIVELY = re.compile(
+    rf"(?i:\b(?P<office>{_PLURAL_RX}))\s+(?P<ports>(?:(?:{_LINKWORD})?[\w'’]+\s*(?:,|e|ed|and)?\s*){{2,8}}?)"
+    rf"(?:(?P<of>(?:di|della|del|dei|delle)\s+[^,]{{2,40}}?))?"
+    r"\s*,\s*(?:rispettivamente\s+)?$",
+)
+
+
+def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[str, str]) -> None:
+    """Adds to ``roles`` each holder of a plural office with their own portfolio."""
+    for i, (start, end, name) in enumerate(people):
+        if (port := _PORTFOLIO.match(text, end)) is not None:
+            sent = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
+            # The plural office before this name or before the list's first name.
+            first = start
+            for s0, _, _ in reversed(people[:i]):
+                if s0 < sent:
+                    break
+                first = s0
+            if m := _PLURAL_BEFORE.search(text, sent, first):
+                office = _PLURAL_OFFICES[re.match(r"\w+", m.group(0))[0].lower()]
+                key = normalise_role(f"{office} al {port['port']}")
+                if parse_role(key)[0]:
+                    roles.setdefault(key, name)
+    # "..., rispettivamente X e Y": the n-th portfolio is the n-th name's.
+    for m in re.finditer(r"\brispettivamente\s+", text):
+        sent = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        names = [p for p in people if m.end() <= p[0] < m.end() + 80]
+        office_m = _RESPECTIVELY.search(text, sent, m.start())
+        if office_m is None or len(names) < 2:
+            continue
+        ports = [
+            w.strip()
+            for w in re.split(r"\s*(?:,|\be\b|\bed\b|\band\b)\s*", office_m["ports"].strip())
+            if w.strip()
+        ]
+        if len(ports) != len(names[: len(ports)]) or len(ports) < 2:
+            continue
+        office = _PLURAL_OFFICES[office_m["office"].lower()]
+        # "della vicina Val Morana": the place, not its neighbourliness.
+        of = re.sub(r"\b(?:vicina|vicino)\s+", "", f" {office_m['of']}") if office_m["of"] else ""
+        for port, (_, _, name) in zip(ports, names, strict=False):
+            link = "" if re.match(rf"{_LINKWORD}", port + " ", re.IGNORECASE) else "al "
+            key = normalise_role(f"{office} {link}{port}{of}")
+            if parse_role(key)[0]:
+                roles.setdefault(key, name)
+
+
+# "His deputy, Alisha Brennan", "La sua vice, Martina Pellacani": the deputy of the office
+# the person just named holds.
+_DEPUTY_OF = re.compile(
+    r"(?:\b(?P<en>his|her|their)\s+deputy|\b(?:(?:il|la)\s+)?su[oa]\s+vice)\s*,?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _deputies(text: str, people: list[tuple[int, int, str]], roles: dict[str, str]) -> None:
+    """Adds to ``roles`` the offices of deputies named by a possessive: the deputy of the
+    last person named before them, in that person's own office (its most qualified one,
+    not a deputy's or a former one); nothing when that person holds none."""
+    for i, (start, _, name) in enumerate(people):
+        m = _DEPUTY_OF.search(text, max(0, start - 30), start)
+        if m is None:
+            continue
+        before = [p[2] for p in people[:i] if p[1] <= m.start() and p[2] != name]
+        if not before:
+            continue
+        offices = [
+            key
+            for key, holder in roles.items()
+            if holder == before[-1]
+            and (head := parse_role(key)[0])
+            and head.split()[0] not in _RANKED
+        ]
+        if offices:
+            best = max(offices, key=lambda k: len(parse_role(k)[1]))
+            rank = "deputy" if m["en"] else "vice"
+            roles.setdefault(normalise_role(f"{rank} {best}"), name)
+
+
+_RANKED = frozenset(_RANKS.values())
+
+
+def _headline_office(
+    headline: str, text: str, people: list[tuple[int, int, str]], roles: dict[str, str]
+) -> None:
+    """The office a headline names without a name ("Stellbourne council leader backs
+    toll-free bridge", "l'assessora alla Mobilità presenta il piano") is that of the
+    person the lede opens with ("Tobias Wrenfield said on Thursday ..."): only when the
+    headline names none of the article's people and nobody else holds that office."""
+    m = _HEADLINE_ROLE.search(headline)
+    if m is None or not (office := parse_role(m["role"]))[0]:
+        return
+    if any(fold(w) in fold(headline) for _, _, n in people for w in n.split()[-1:]):
+        return  # the headline names its person: the body says what office they hold
+    dl = parse_dateline(text)
+    body = dl.end if dl is not None else 0
+    body += len(text[body:]) - len(text[body:].lstrip())
+    first = next((p for p in people if p[0] >= body), None)
+    if first is None or first[0] != body:
+        return
+    if any(parse_role(k) == office and n != first[2] for k, n in roles.items()):
+        return
+    roles.setdefault(normalise_role(_trim_prefix(m["role"])), first[2])
 
 
 _ENGLISH_OFFICES = frozenset(("chair", "head", "leader", "founder"))

@@ -109,6 +109,43 @@ from tests.conftest import DATA, SAMPLE
                      "Il sindaco", id="mixed-case-place-dated"),
         pytest.param("Kestrelton, Tuesday 3 March 2026 - The council", "2026-03-03", "Kestrelton", "",
                      "The council", id="mixed-case-place-weekday"),
+        # The agency's name without brackets, before the place and its own dash.
+        pytest.param("AGI - Cerreta, 3 marzo - Il prefetto", "", "Cerreta", "AGI", "Il prefetto",
+                     id="bare-agency-first"),
+        pytest.param("LaPresse – Cerreta, 5 maggio 2026 – La giunta", "2026-05-05", "Cerreta", "LaPresse",
+                     "La giunta", id="bare-agency-first-dated"),
+        # The date first, then the place: straight after it, or after a comma.
+        pytest.param("March 3, 2026 HOLTBY — The council", "2026-03-03", "Holtby", "", "The council",
+                     id="date-then-place"),
+        pytest.param("3 March 2026, HOLTBY (PA) - The council", "2026-03-03", "Holtby", "PA",
+                     "The council", id="date-comma-place-pa"),
+        pytest.param("Tuesday, 3 March 2026, HOLTBY (Reuters) - The council", "2026-03-03", "Holtby",
+                     "Reuters", "The council", id="weekday-date-comma-place-agency"),
+        # The outlet after the place's dash, with a dash of its own or none.
+        pytest.param("Cerreta, 3 marzo – (Adnkronos) La giunta", "", "Cerreta", "Adnkronos", "La giunta",
+                     id="agency-after-dash"),
+        pytest.param("Cerreta, 3 marzo 2026 - (askanews) - La giunta", "2026-03-03", "Cerreta", "askanews",
+                     "La giunta", id="agency-between-dashes"),
+        # The date between dashes after the place.
+        pytest.param("CERRETA (ITALPRESS) – 3 marzo 2026 – La giunta", "2026-03-03", "Cerreta",
+                     "Italpress", "La giunta", id="date-between-dashes-after-agency"),
+        pytest.param("HOLTBY — March 3, 2026 — The council", "2026-03-03", "Holtby", "", "The council",
+                     id="place-then-date-between-dashes"),
+        # A joint credit names its first agency.
+        pytest.param("(ANSA-AFP) - PARIGI, 3 MAR - Il sindaco", "", "Parigi", "ANSA", "Il sindaco",
+                     id="joint-credit-first"),
+        pytest.param("CERRETA, 3 marzo (Adnkronos/Labitalia) - La giunta", "", "Cerreta", "Adnkronos",
+                     "La giunta", id="joint-credit-after-date"),
+        # A weekday alone dates nothing and is no region; a time after the date is skipped.
+        pytest.param("HOLTBY, Tuesday (Reuters) - The council", "", "Holtby", "Reuters", "The council",
+                     id="weekday-alone"),
+        pytest.param("Cerreta, 3 marzo 2026, ore 10:30 (ITALPRESS) - La giunta", "2026-03-03", "Cerreta",
+                     "Italpress", "La giunta", id="time-after-date"),
+        # A site's "Published:" or "Pubblicato il" before the date line.
+        pytest.param("Published: March 3, 2026\nHOLTBY (Reuters) - The council", "2026-03-03", "Holtby",
+                     "Reuters", "The council", id="published-prefix"),
+        pytest.param("Pubblicato il 3 marzo 2026\nCERRETA (ITALPRESS) - La giunta", "2026-03-03",
+                     "Cerreta", "Italpress", "La giunta", id="pubblicato-prefix"),
     ],
 )  # fmt: skip
 def test_parse_dateline(line: str, date: str, place: str, source: str, body: str) -> None:
@@ -164,6 +201,18 @@ def test_year_less_date_takes_the_nearest_year(
         "BRANTHAM, England (Lazio) (Reuters) - two regions",
         "CEFALÙ (PA) - il sindaco immaginario ha detto",
         "12 marzo 2026 10.47 il consiglio ha deciso - all'unanimità",
+        # An agency's name without brackets needs a place and that place's dash after it.
+        "AGI - la giunta ha deciso",
+        "Reuters - The council said so",
+        "ANSA - Roma e Milano",
+        # A date then a place in capitals, with no outlet: the body is capitalised too.
+        "12 March 2026 NATO — the alliance said",
+        # After the dash, only a known agency's bracket is the outlet.
+        "Roma, 3 marzo – (foto) la giunta",
+        "Roma, 3 marzo – (Lega) la giunta",
+        "LONDON, Tuesday - and again",
+        # A province code is no bare agency.
+        "PA - PALERMO, 3 mar. - Il sindaco",
     ],
 )
 def test_parse_dateline_ignores_plain_text(line: str) -> None:
@@ -181,6 +230,8 @@ def test_parse_dateline_ignores_plain_text(line: str) -> None:
         pytest.param("12 marzo 2026 — " * 7_000, id="dates-and-dashes"),
         pytest.param("QUENBURY, Ohio, " * 7_000, id="comma-regions"),
         pytest.param("12 marzo 2026\n\n" * 7_000, id="date-lines"),
+        pytest.param("AGI - " * 20_000, id="bare-agencies"),
+        pytest.param("ROMA, 3 marzo – (Adnkronos) – " * 4_000, id="agencies-after-dashes"),
     ],
 )
 def test_dateline_parsing_is_linear_on_a_100kb_line(tmp_path: Path, text: str) -> None:
