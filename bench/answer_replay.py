@@ -14,7 +14,10 @@ the answerer runs again, so variants of it are compared on the same hits in a mi
 instead of the 45+ minutes a half's retrieval takes on a loaded machine. The store is only
 read for its retriever's models: pass the same store to both steps. ``dump --wrong-topic``
 adds the wrong-topic negatives of quote questions (what the refusal of an off-topic
-question about a person is measured on). ``compare`` lists the questions two ``score
+question about a person is measured on); ``dump --without-gold`` saves instead each
+question's hits with its own article taken out (retrieved 40 deep, the gold article's
+chunks dropped, the first six kept): an unanswerable question among articles of the same
+kind, what the general answer's refusal bar is calibrated on. ``compare`` lists the questions two ``score
 --out`` files answer differently (text or refusal) and both sides' answer latency over the
 questions both answered (the first one's includes loading the models).
 """
@@ -30,7 +33,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from rag import Assistant
+from rag.config import DEFAULT_K
 from rag.eval import TOP_K, aggregate, contains_answer, score_answer, select_questions
+
+# Hits retrieved for a question asked without its own article: this deep, then the gold
+# article's chunks dropped and the first DEFAULT_K kept (the `squad` branch's negatives).
+WITHOUT_GOLD_DEPTH = 40
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from answers import DEFAULT_DATA, log  # noqa: E402
@@ -47,12 +55,27 @@ def dump(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     for i, row in enumerate(rows):
         info = assistant.question(str(row["question"]))
-        saved.append((row, info, assistant.hits(info)))
+        if args.without_gold:
+            # A question on a subject the store does not cover, among articles of the same
+            # kind: the hits it would get with its own article taken out of the store.
+            # Every paragraph of it: squad's ids are "sq-<article>-<paragraph>".
+            gold = {_article(str(g)) for g in row.get("gold_article_ids") or []}
+            deep = assistant.retriever.search(info, k=WITHOUT_GOLD_DEPTH)
+            hits = [h for h in deep if _article(str(h.metadata.get("doc_id"))) not in gold]
+            hits = hits[:DEFAULT_K]
+            row = {**row, "answer": "", "without_gold": True}
+        else:
+            hits = assistant.hits(info)
+        saved.append((row, info, hits))
         if i % 50 == 0:
             log(f"{i}/{len(rows)} ({time.perf_counter() - t0:.0f} s)")
             args.out.write_bytes(pickle.dumps({"store": str(args.store), "rows": saved}))
     args.out.write_bytes(pickle.dumps({"store": str(args.store), "rows": saved}))
     log(f"{len(saved)} questions dumped in {time.perf_counter() - t0:.0f} s")
+
+
+def _article(doc_id: str) -> str:
+    return doc_id.rsplit("-", 1)[0]
 
 
 def score(args: argparse.Namespace) -> None:
@@ -175,6 +198,11 @@ def main() -> None:
         "--wrong-topic",
         action="store_true",
         help="also the wrong-topic negatives bench/answers.py asks (quote sets)",
+    )
+    d.add_argument(
+        "--without-gold",
+        action="store_true",
+        help="negatives: each question's hits with its own article taken out (squad sets)",
     )
     s = sub.add_parser("score")
     s.add_argument("dump", type=Path)

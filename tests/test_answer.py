@@ -647,3 +647,46 @@ def test_a_line_break_inside_a_sentence_reads_as_a_space_and_the_quote_stays_exa
     assert answer.text.splitlines()[1] == (
         "The plant opened on 14 March 2026, after two years of work. [1]"
     ), "the answer line is not broken by the file's wrapping"
+
+
+_FOOTBRIDGE = (
+    "The fictional town of Brackwell opened a new footbridge over the river Lode on 3 May "
+    "2026. The bridge cost four million pounds and took two years to build. Local schools "
+    "held a drawing contest on the day of the opening.\n\n[Fictional briefing written for tests.]"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answering"),
+    [
+        # Similarity alone (0.79) is under the old Italian-over-English bar; the question's
+        # tokens ("ponte", "costato") find "bridge" and "cost" in the sentences.
+        ("Quanto è costato il ponte di Brackwell?", "The bridge cost four million pounds"),
+        ("Quando è stato aperto il ponte pedonale di Brackwell?", "on 3 May 2026"),
+        ("Chi ha vinto il campionato di calcio italiano nel 1998?", None),
+        ("Qual è la capitale del Giappone?", None),
+    ],
+)
+def test_an_italian_question_over_english_text_is_answered_on_token_alignment(
+    e5, question: str, answering: str | None
+) -> None:
+    """An Italian question over an English briefing answers or refuses on similarity plus
+    the alignment of its tokens with the sentence's (from the pass that makes the
+    sentence's vector), with that pair's own bar; questions the briefing does not answer
+    are refused."""
+    from rag.answer.extractive import MIN_SENTENCE_EVIDENCE, ExtractiveAnswerer
+    from rag.embeddings import scoring_embeddings
+    from rag.query import analyse
+
+    hit = _hit(_FOOTBRIDGE)
+    hit.metadata["lang"] = "en"
+    answerer = ExtractiveAnswerer(
+        e5, has_term=lambda t: True, sentence_embeddings=scoring_embeddings(e5)
+    )
+    answer = answerer.answer(analyse(question), [hit])
+    assert answer.refused is (answering is None), answer.signals
+    if answering is not None:
+        assert answering in answer.text
+        assert answer.signals["best"] > 1.0, "the alignment is part of the evidence"
+    if question.startswith("Quanto"):
+        assert answer.signals["dense"] < MIN_SENTENCE_EVIDENCE["it>en"]

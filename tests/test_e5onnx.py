@@ -183,3 +183,31 @@ def test_int8_runs_texts_in_parallel_with_each_text_s_own_vector_and_code() -> N
         assert np.array_equal(ids, alone_ids) and np.array_equal(weights, alone_weights)
     # Vectors alone (no sparse head) come from the same pass.
     assert fast.embed_documents(texts) == vectors
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_token_states_come_from_the_vector_s_own_pass_and_align_words_across_languages(
+    onnx_fp32: OnnxE5Embeddings, precision: str
+) -> None:
+    """The general answer weighs an Italian question's token alignment with English
+    sentences: the states come with the vectors from one pass, which stay the same bit
+    for bit; the prefix, punctuation and stopwords are left out; and a translated word
+    finds its equivalent ("deterrenza" / "deterrence") closer than the other words."""
+    model = onnx_fp32 if precision == "fp32" else OnnxE5Embeddings("int8")
+    texts = TEXTS[:4] + TEXTS[5:]
+    vectors, states = model.embed_documents_states(texts)
+    assert np.array_equal(np.array(vectors), np.array(model.embed_documents(texts)))
+    assert all(
+        np.allclose(np.linalg.norm(s.astype(np.float32), axis=1), 1, atol=1e-2) for s in states
+    )
+    # "What did Rutte say about deterrence?": What, did, say, about, ? are stopwords or
+    # punctuation; "Rutte" and "deterrence" are pieces of content.
+    assert 2 <= len(states[1]) < len(model._rt.token_ids([TEXTS[1]])[0])
+    assert len(states[-1]) > 510  # every window's tokens
+    question = model.query_states("Cosa ha detto Rutte sulla deterrenza?").astype(np.float32)
+    sentence = model.embed_documents_states(
+        ["Rutte said deterrence only works if it is credible."]
+    )[1][0].astype(np.float32)
+    other = model.embed_documents_states(["The bakery opens at seven every morning."])[1][0]
+    aligned = (question @ sentence.T).max(axis=1).mean()
+    assert aligned > (question @ other.astype(np.float32).T).max(axis=1).mean() + 0.05

