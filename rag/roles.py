@@ -881,7 +881,9 @@ def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[s
                     break
                 first = s0
             if m := _PLURAL_BEFORE.search(text, sent, first):
-                office = _PLURAL_OFFICES[re.match(r"\w+", m.group(0))[0].lower()]
+                word = re.match(r"\w+", m.group(0))
+                assert word is not None  # _PLURAL_BEFORE starts at the office's word
+                office = _PLURAL_OFFICES[word[0].lower()]
                 key = normalise_role(f"{office} al {port['port']}")
                 if parse_role(key)[0]:
                     roles.setdefault(key, name)
@@ -902,9 +904,9 @@ def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[s
         office = _PLURAL_OFFICES[office_m["office"].lower()]
         # "della vicina Val Morana": the place, not its neighbourliness.
         of = re.sub(r"\b(?:vicina|vicino)\s+", "", f" {office_m['of']}") if office_m["of"] else ""
-        for port, (_, _, name) in zip(ports, names, strict=False):
-            link = "" if re.match(rf"{_LINKWORD}", port + " ", re.IGNORECASE) else "al "
-            key = normalise_role(f"{office} {link}{port}{of}")
+        for portfolio, (_, _, name) in zip(ports, names, strict=False):
+            link = "" if re.match(_LINKWORD, portfolio + " ", re.IGNORECASE) else "al "
+            key = normalise_role(f"{office} {link}{portfolio}{of}")
             if parse_role(key)[0]:
                 roles.setdefault(key, name)
 
