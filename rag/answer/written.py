@@ -62,7 +62,7 @@ MAX_TOKENS_PER_STATEMENT = 64
 # hour): so the model's tokens get 5 s (8 / 1.6). The best statement is always reported;
 # the next only when its estimated cost still fits, else it stays quoted, as the
 # extractive answer already shows it. Only the seed question with two long statements
-# ("Ukraine's resilience", ~7.3 s at these rates) then writes one report.
+# ("Ukraine's resilience", ~7.5 s estimated) then writes one report.
 WRITE_BUDGET_S = 5.0
 QUIET_PROMPT_TPS = 37.0
 QUIET_GENERATION_TPS = 14.7
