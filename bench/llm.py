@@ -2,12 +2,18 @@
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/llm.py [--llm local] [--threads 0]
         [--wires-split even|odd] [--wires-limit 20|-1] [--json out.json] [--stores DIR]
+        [--ab ROUNDS]
 
 Speed, over the seed questions (the README's, over corpus/), warm (the model loaded and
 one question answered first): the extractive part's time (question -> the quoted answer,
 the baseline run in the same process), time to the first generated token (from the
 question, and from the moment the model is asked), the whole generated part (model asked
 -> checked answer), and the process's peak RSS (e5 + the model).
+
+``--ab ROUNDS`` runs the seed questions side by side, in one process on one model: each
+question written with the time budget (``WRITE_BUDGET_S``, the default) and without it
+(every selected statement reported, as before the budget), in alternating order, so the
+machine's load falls on both alike; it prints each variant's figures and their ratio.
 
 Faithfulness, over the seed questions and the wire dev set (bench/wires/, a split by
 briefing file as bench/wires.py splits it): share of generated sentences passing the check,
@@ -37,7 +43,7 @@ from langchain_core.outputs import LLMResult  # noqa: E402
 from wires import in_split, load_set, open_assistant  # noqa: E402
 
 from rag import Answer, Assistant  # noqa: E402
-from rag.answer.written import Statement  # noqa: E402
+from rag.answer.written import WRITE_BUDGET_S, Statement  # noqa: E402
 
 SEED = [
     # (question, history, gold speaker or "" for a refusal)
@@ -102,17 +108,19 @@ def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens)
     # A model that continues a begun reply (ChatLocal) gets "X said that" shown before it
     # runs: that first text part is ours, so the model's first token is the next one.
     skip = 1 if getattr(assistant.writer.llm, "continues_reply", False) else 0
+    cpu_at = 0.0
     for part in assistant.stream(question, chat_history=history, write=True):
         now = time.perf_counter()
         if isinstance(part, Answer):
             if extractive_s is None:
-                extractive_s, asked_at = now - t0, now
+                extractive_s, asked_at, cpu_at = now - t0, now, _cpu()
             final = part
         elif skip:
             skip -= 1
         elif first_token_s is None:
             first_token_s = now - t0
     end = time.perf_counter()
+    cpu_s = _cpu() - cpu_at
     assert final is not None and extractive_s is not None and asked_at is not None
     g = final.generated
     quiet_ttft, quiet_whole = quiet_times(tokens.calls)
@@ -123,6 +131,9 @@ def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens)
         "ttft_s": first_token_s,
         "ttft_model_s": None if first_token_s is None else first_token_s - extractive_s,
         "generated_s": end - asked_at if g is not None else None,
+        # the process's CPU time over the written part: the work done, which a busy
+        # machine's scheduling stretches far less than the wall time (1 thread under load)
+        "generated_cpu_s": cpu_s if g is not None else None,
         "generated": None if g is None else g.text,
         "refused": g is None or g.refused,
         "claims": [] if g is None else [c.model_dump() for c in g.claims],
@@ -147,6 +158,11 @@ def run(assistant: Assistant, question: str, history: list[Any], tokens: Tokens)
         "quiet_ttft_model_s": quiet_ttft,
         "quiet_generated_s": quiet_whole,
     }
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def faithfulness(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -190,10 +206,69 @@ def speed(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "max": round(max(vals), 2),
         }
 
-    keys = ("extractive_s", "ttft_s", "ttft_model_s", "generated_s", "model_s")
+    keys = ("extractive_s", "ttft_s", "ttft_model_s", "generated_s", "generated_cpu_s", "model_s")
     keys += ("prompt_tokens", "prompt_evaluated", "generated_tokens")
     keys += ("quiet_ttft_model_s", "quiet_generated_s")
     return {k: stats(k) for k in keys}
+
+
+def side_by_side(assistant: Assistant, tokens: Tokens, rounds: int) -> dict[str, Any]:
+    """The seed questions with and without the time budget, alternating (``--ab``)."""
+    variants: dict[str, float | None] = {"every statement": None, "budget": WRITE_BUDGET_S}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
+    for r in range(rounds):
+        for i, (question, history, speaker) in enumerate(SEED):
+            names = list(variants) if (r + i) % 2 == 0 else list(variants)[::-1]
+            for name in names:
+                assistant.writer.budget_s = variants[name]
+                row = run(assistant, question, history, tokens)
+                rows[name].append(row | {"gold_speaker": speaker, "set": "seed", "round": r})
+                print(f"[{name}, round {r + 1}]", end="")
+                _show(row)
+    assistant.writer.budget_s = WRITE_BUDGET_S
+
+    def total(name: str, key: str) -> float:
+        return sum(row[key] or 0 for row in rows[name])
+
+    base, new = rows["every statement"], rows["budget"]
+    per_question = {}
+    for question, *_ in SEED:
+        a = [row for row in base if row["question"] == question and row["generated_s"]]
+        b = [row for row in new if row["question"] == question and row["generated_s"]]
+        if a and b:
+            per_question[question] = {
+                "every statement: written s (median)": round(
+                    statistics.median(x["generated_s"] for x in a), 2
+                ),
+                "budget: written s (median)": round(
+                    statistics.median(x["generated_s"] for x in b), 2
+                ),
+                "every statement / budget: written CPU s (median)": [
+                    round(statistics.median(x["generated_cpu_s"] for x in a), 2),
+                    round(statistics.median(x["generated_cpu_s"] for x in b), 2),
+                ],
+                "tokens evaluated + generated": [
+                    (a[0]["prompt_evaluated"], a[0]["generated_tokens"]),
+                    (b[0]["prompt_evaluated"], b[0]["generated_tokens"]),
+                ],
+            }
+    return {
+        "rows": rows,
+        "summary": {
+            **{f"speed {name}": speed(rows[name]) for name in variants},
+            **{f"faithfulness {name}": faithfulness(rows[name]) for name in variants},
+            "ratio budget / every statement, sum of written s": round(
+                total("budget", "generated_s") / total("every statement", "generated_s"), 2
+            ),
+            "ratio budget / every statement, sum of model s": round(
+                total("budget", "model_s") / total("every statement", "model_s"), 2
+            ),
+            "ratio budget / every statement, sum of written CPU s": round(
+                total("budget", "generated_cpu_s") / total("every statement", "generated_cpu_s"), 2
+            ),
+            "per question": per_question,
+        },
+    }
 
 
 def main() -> None:
@@ -205,6 +280,9 @@ def main() -> None:
         "--wires-limit", type=int, default=20, help="wire questions (0: none, -1: the whole split)"
     )
     ap.add_argument("--json", type=Path, help="write every row and the summary here")
+    ap.add_argument(
+        "--ab", type=int, default=0, help="rounds of the seed questions with/without the budget"
+    )
     ap.add_argument(
         "--stores",
         type=Path,
@@ -227,8 +305,9 @@ def main() -> None:
     print(f"model loaded in {load_s:.1f} s", flush=True)
     run(seed, "What did Rutte say about air defence?", [], tokens)  # warm: not counted
 
+    ab = side_by_side(seed, tokens, args.ab) if args.ab else None
     seed_rows = []
-    for question, history, speaker in SEED:
+    for question, history, speaker in [] if ab else SEED:
         row = run(seed, question, history, tokens) | {"gold_speaker": speaker, "set": "seed"}
         seed_rows.append(row)
         _show(row)
@@ -254,6 +333,8 @@ def main() -> None:
             if args.json:  # so far, in case a long run is stopped
                 _dump(args.json, {"summary": None, "rows": seed_rows + wire_rows})
     load1 = os.getloadavg()
+    if ab:
+        seed_rows = [row for row in ab["rows"]["budget"] if row["round"] == 0]
     summary = {
         "llm": args.llm,
         "threads": seed.writer.llm.threads or "auto",
@@ -267,10 +348,12 @@ def main() -> None:
         "wires_without_speaker_sentences_passing": faithfulness(
             [r for r in wire_rows if r.get("no_speaker")]
         )["sentences_passing"],
+        "side_by_side": ab["summary"] if ab else None,
     }
     print(json.dumps(summary, indent=2))
     if args.json:
-        _dump(args.json, {"summary": summary, "rows": seed_rows + wire_rows})
+        rows = seed_rows + wire_rows
+        _dump(args.json, {"summary": summary, "rows": rows, "side_by_side": ab and ab["rows"]})
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:

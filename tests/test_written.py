@@ -8,14 +8,17 @@ from langchain_core.messages import AIMessage
 
 from rag import Answer, Assistant
 from rag.answer.written import (
+    WRITE_BUDGET_S,
     Statement,
     WrittenAnswerer,
     _finished,
     check,
     claim_of,
     messages_for,
+    report_seconds,
     sentences,
     statements_of,
+    within_budget,
 )
 from rag.query import analyse
 
@@ -312,3 +315,45 @@ def test_the_attribution_stripped_before_comparing_is_any_reporting_verb_of_the_
     sentence: str, claim: str
 ) -> None:
     assert claim_of(sentence) == claim
+
+
+UKRAINE = "And what did he say about Ukraine's resilience?"
+
+
+def test_a_second_long_statement_stays_quoted_so_the_written_part_stays_quick(
+    assistant: Assistant,
+) -> None:
+    # Two long statements, ~7 s of the model at the quiet rates: the best one is reported,
+    # the other is left to its quote, and the written answer says which.
+    history = [("user", "What did Rutte say about deterrence?")]
+    extractive = assistant.ask(UKRAINE, chat_history=history)
+    first, second = statements_of(extractive)[:2]
+    assert report_seconds(first) + report_seconds(second) > WRITE_BUDGET_S
+    reply = "Mark Rutte said that Russia is trying to break the resilience of the population."
+    parts = list(_writing(assistant, reply).stream(UKRAINE, chat_history=history, write=True))
+    written = parts[-1].generated
+    assert written is not None and {n for c in written.claims for n in c.citations} == {first.n}
+    assert any(f"[{second.n}]" in n and "Not rewritten" in n for n in written.notes)
+    assert {s.n for s in parts[-1].sources} >= {first.n, second.n}, "both quotes stay shown"
+
+
+def _said(n: int, words: int) -> Statement:
+    text = " ".join(["la giunta di Monteraso approva il piano"] * words)[: words * 6]
+    return Statement(n=n, text=text, speaker="Remo Caldirola", outlet="", published_at="", title="")
+
+
+@pytest.mark.parametrize(
+    ("lengths", "budget", "reported"),
+    [
+        ((10, 20), WRITE_BUDGET_S, [1, 2]),
+        ((30, 25), WRITE_BUDGET_S, [1]),
+        ((60,), WRITE_BUDGET_S, [1]),
+        ((30, 25), None, [1, 2]),
+    ],
+    ids=["two-short", "two-long", "one-too-long-is-still-reported", "no-budget"],
+)
+def test_the_best_statement_is_always_reported_the_next_while_the_budget_allows(
+    lengths: tuple[int, ...], budget: float | None, reported: list[int]
+) -> None:
+    statements = [_said(i + 1, w) for i, w in enumerate(lengths)]
+    assert [s.n for s in within_budget(statements, budget)] == reported
