@@ -39,12 +39,15 @@ from typing import Any
 import numpy as np
 
 from rag.answer import extractive as ex
-from rag.answer.extractive import _candidates, _evidence, _floor, holds
+from rag.answer.extractive import _evidence, _floor, holds
 from rag.e5 import OnnxE5Embeddings
 from rag.e5.format import dequantize
 from rag.e5.runtime import _function_tokens, _strongest, runtime
 from rag.eval import contains_answer
 from rag.text import cognate, tokenize
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import general_choice  # noqa: E402
 
 Rec = tuple[dict[str, Any], Any, list[Any], list[Any], list[Any]]
 
@@ -108,18 +111,13 @@ class Vectors:
 
 
 def records(dumps: list[Path], pairs: set[str]) -> list[Rec]:
-    out = []
-    for path in dumps:
-        for row, info, hits in pickle.loads(path.read_bytes())["rows"]:
-            if info.names_a_person or (info.asks_who and info.topic):
-                continue  # not the general path
-            if not any(contains_answer(row["answer"], h.text) for h in hits[:3]):
-                continue
-            sentences = _candidates(hits[:4], sentences=True)
-            cands = [c for c in sentences if len(c.text) > 25]
-            if cands and f"{info.lang}>{hits[0].metadata.get('lang')}" in pairs:
-                out.append((row, info, hits, sentences, cands))
-    return out
+    """The general path's questions of these language pairs, as tuples (general_choice's
+    records, which this module's re-scoring reads positionally)."""
+    return [
+        (r.row, r.info, r.hits, r.sentences, r.cands)
+        for r in general_choice.records(dumps)
+        if r.pair in pairs
+    ]
 
 
 def prepare(recs: list[Rec], vec: Vectors) -> None:
