@@ -25,6 +25,8 @@ from rag.ingest import IngestReport, ingest
 from rag.metadata import HEAD_KEY
 from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
+from rag.sentence_vectors import FillReport, SentenceVectors, model_identity
+from rag.sentence_vectors import fill as fill_sentence_vectors
 from rag.sparse import has_sparse_head
 from rag.store import Store
 
@@ -132,10 +134,12 @@ class Assistant:
         with self._init_lock:
             if self._answerer is None:
                 retriever = self.retriever
+                sentences = scoring_embeddings(self.embeddings)
                 self._answerer = ExtractiveAnswerer(
                     self.embeddings,
                     has_term=lambda t: retriever.lexical.has_term(t),
-                    sentence_embeddings=scoring_embeddings(self.embeddings),
+                    sentence_embeddings=sentences,
+                    saved=SentenceVectors(self.store.dir, model_identity(sentences)),
                 )
             return self._answerer
 
@@ -208,6 +212,22 @@ class Assistant:
             progress=progress,
             on_progress=on_progress,
             dry_run=dry_run,
+        )
+
+    def fill_sentences(
+        self,
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> FillReport:
+        """Save the vector of every sentence answers may score (rag/sentence_vectors.py),
+        so that answering embeds almost nothing; resumable, and safe to kill."""
+        return fill_sentence_vectors(
+            self.store.dir,
+            self.store.iter_chunks(),
+            scoring_embeddings(self.embeddings),
+            should_stop=should_stop,
+            on_progress=on_progress,
         )
 
     def check(self, *, repair: bool = False) -> CheckReport:

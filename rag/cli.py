@@ -139,7 +139,10 @@ def ingest_cmd(
 
     Exit status: 0 all went in, 3 completed but some files failed (listed), 1 error.
     """
-    report = _assistant(store, chroma_url, embeddings).ingest(paths, prune=prune, dry_run=dry_run)
+    assistant = _assistant(store, chroma_url, embeddings)
+    report = assistant.ingest(paths, prune=prune, dry_run=dry_run)
+    if not dry_run and assistant.settings.sentence_fill:
+        _fill_in_background(assistant)
     if json_out:
         _echo_json(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -152,6 +155,58 @@ def ingest_cmd(
         _echo_undated(report)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _fill_in_background(assistant: Any) -> None:
+    """Start ``rag sentences`` for this store in its own low-priority process: the store
+    is searchable now, and answers get faster as the fill goes on (one fill at a time per
+    store; a running one goes on to what this ingest added)."""
+    import os
+    import subprocess
+
+    cmd = [sys.executable, "-m", "rag", "sentences", "--background"]
+    env = {**os.environ, "RAG_STORE": str(assistant.settings.store.resolve())}
+    if assistant.settings.chroma_url:
+        env["RAG_CHROMA_URL"] = assistant.settings.chroma_url
+    env["RAG_EMBEDDINGS"] = assistant.settings.embeddings
+    env["RAG_COLLECTION"] = assistant.settings.collection
+    subprocess.Popen(  # noqa: S603 -- our own module, by the running interpreter
+        cmd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # outlives this command, and a Ctrl-C of the terminal
+    )
+
+
+@app.command("sentences")
+def sentences_cmd(
+    background: Annotated[
+        bool, typer.Option("--background", help="print nothing, at low CPU priority")
+    ] = False,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Save the vectors of the sentences answers score (`rag ingest` starts this in the
+    background). Resumable: a killed run loses at most one batch."""
+    if background:
+        import os
+
+        os.nice(10)  # questions asked meanwhile go first
+    assistant = _assistant(store, chroma_url, embeddings)
+    total = 0
+    while True:
+        # Chunks an ingest adds while this runs are filled by another pass.
+        generation = assistant.store.generation()
+        report = assistant.fill_sentences()
+        total += report.sentences
+        if report.stopped or assistant.store.generation() == generation:
+            break
+    if not background:
+        busy = " (another fill is running)" if report.stopped else ""
+        _echo(f"{total} sentence vectors saved, {report.already} already saved{busy}")
 
 
 @app.command("ask")
