@@ -230,6 +230,34 @@ class Assistant:
             on_progress=on_progress,
         )
 
+    def start_sentence_fill(self) -> bool:
+        """Start ``rag sentences`` for this store in its own low-priority process, unless
+        ``sentence_fill`` is off: the store is searchable already, and answers get faster
+        as the fill goes on. One fill runs at a time per store, and a running one goes on
+        to what was added meanwhile. Whether one was started."""
+        if not self.settings.sentence_fill:
+            return False
+        import subprocess
+        import sys
+
+        env = {
+            **os.environ,
+            "RAG_STORE": str(Path(self.settings.store).resolve()),
+            "RAG_EMBEDDINGS": self.settings.embeddings,
+            "RAG_COLLECTION": self.settings.collection,
+        }
+        if self.settings.chroma_url:
+            env["RAG_CHROMA_URL"] = self.settings.chroma_url
+        subprocess.Popen(  # noqa: S603 -- our own module, by the running interpreter
+            [sys.executable, "-m", "rag", "sentences", "--background"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # outlives this process, and a Ctrl-C of its terminal
+        )
+        return True
+
     def check(self, *, repair: bool = False) -> CheckReport:
         """Whether registry, chunks and derived indexes agree (``rag check``); ``repair``
         fixes what can be derived (rag/check.py)."""

@@ -141,8 +141,8 @@ def ingest_cmd(
     """
     assistant = _assistant(store, chroma_url, embeddings)
     report = assistant.ingest(paths, prune=prune, dry_run=dry_run)
-    if not dry_run and assistant.settings.sentence_fill:
-        _fill_in_background(assistant)
+    if not dry_run:
+        assistant.start_sentence_fill()
     if json_out:
         _echo_json(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -155,29 +155,6 @@ def ingest_cmd(
         _echo_undated(report)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
-
-
-def _fill_in_background(assistant: Any) -> None:
-    """Start ``rag sentences`` for this store in its own low-priority process: the store
-    is searchable now, and answers get faster as the fill goes on (one fill at a time per
-    store; a running one goes on to what this ingest added)."""
-    import os
-    import subprocess
-
-    cmd = [sys.executable, "-m", "rag", "sentences", "--background"]
-    env = {**os.environ, "RAG_STORE": str(assistant.settings.store.resolve())}
-    if assistant.settings.chroma_url:
-        env["RAG_CHROMA_URL"] = assistant.settings.chroma_url
-    env["RAG_EMBEDDINGS"] = assistant.settings.embeddings
-    env["RAG_COLLECTION"] = assistant.settings.collection
-    subprocess.Popen(  # noqa: S603 -- our own module, by the running interpreter
-        cmd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # outlives this command, and a Ctrl-C of the terminal
-    )
 
 
 @app.command("sentences")
@@ -381,6 +358,7 @@ def serve_cmd(
     assistant = _assistant(store, chroma_url, embeddings)
     if ingest_path:
         report = assistant.ingest(ingest_path)
+        assistant.start_sentence_fill()
         _echo(report.summary(), err=True)
         _echo_undated(report, err=True)
         for f in report.failed:
