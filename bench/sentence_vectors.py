@@ -26,10 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from rag import Assistant
-from rag.answer.extractive import texts_to_score
 from rag.embeddings import scoring_embeddings
-from rag.retrieval import Hit
-from rag.sentence_vectors import SentenceVectors, fill, model_identity
+from rag.sentence_vectors import SentenceVectors, fill, model_identity, sentences_to_save
 
 
 def _fill(args: argparse.Namespace) -> None:
@@ -60,13 +58,7 @@ def _verify(args: argparse.Namespace) -> None:
     a = Assistant(store=args.store)
     model = scoring_embeddings(a.embeddings)
     saved = SentenceVectors(a.store.dir, model_identity(model))
-    texts = sorted(
-        {
-            t
-            for cid, text, meta in a.store.iter_chunks()
-            for t in texts_to_score(Hit(cid, text, meta, 0.0))
-        }
-    )
+    texts = sorted(sentences_to_save(a.store.iter_chunks()))
     found = saved.lookup(texts)
     sample = random.Random(args.seed).sample(sorted(found), min(args.n, len(found)))
     plain = [t for t in sample if found[t].code is None]

@@ -209,7 +209,7 @@ def _check_sentences(
     texts: list[str] = []
     if model is not None and saved.path.exists():
         for cid, text, meta in store.iter_chunks():
-            texts.extend(texts_to_score(Hit(cid, text, meta, 0.0)))
+            texts.extend(texts_to_score([Hit(cid, text, meta, 0.0)]))
             if len(texts) >= CHECK_SAMPLE * 4:
                 break
     why = saved.problem(model, texts[:: max(1, len(texts) // CHECK_SAMPLE)])

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,6 +255,40 @@ def sentence_model(embeddings: Embeddings) -> Embeddings:
     return scoring_embeddings(embeddings)
 
 
+def _retrieved_together(
+    chunks: Iterable[tuple[str, str, dict]],
+) -> Iterator[list[tuple[str, str, dict]]]:
+    """Each chunk alone, then each two neighbouring chunks of one article in both orders:
+    the answerer joins a sentence or statement cut by their boundary when both are
+    retrieved (bench/BENCHMARKS.md: 12 of 100 squad_it questions embedded such a join)."""
+    by_doc: dict[str, list[tuple[str, str, dict]]] = {}
+    for chunk in chunks:
+        yield [chunk]
+        by_doc.setdefault(str(chunk[2].get("doc_id", "")), []).append(chunk)
+    for group in by_doc.values():
+        group.sort(key=lambda c: int(c[2].get("char_start", 0) or 0))
+        for a, b in zip(group, group[1:], strict=False):
+            a_end = int(a[2].get("char_start", 0) or 0) + len(a[1])
+            if int(b[2].get("char_start", 0) or 0) <= a_end:  # they overlap or touch
+                yield [a, b]
+                yield [b, a]
+
+
+def sentences_to_save(
+    chunks: Iterable[tuple[str, str, dict]], *, codes: bool = True
+) -> dict[str, bool]:
+    """The texts a fill saves for ``chunks`` (id, text, metadata): text -> with a code."""
+    from rag.answer.extractive import texts_to_score
+    from rag.retrieval import Hit
+
+    wanted: dict[str, bool] = {}
+    for group in _retrieved_together(chunks):
+        hits = [Hit(cid, text, meta, 0.0) for cid, text, meta in group]
+        for t, code in texts_to_score(hits).items():
+            wanted[t] = wanted.get(t, False) or (code and codes)
+    return wanted
+
+
 def fill(
     store_dir: Path,
     chunks: Iterable[tuple[str, str, dict]],
@@ -267,9 +301,6 @@ def fill(
     metadata, as the store gives them), embedded by ``embeddings`` (the sentence model)
     exactly as the answerer embeds them. One fill at a time per store
     (``<store>/sentences.lock``); a second returns at once, with nothing done."""
-    from rag.answer.extractive import texts_to_score
-    from rag.retrieval import Hit
-
     vectors = SentenceVectors(store_dir, model_identity(embeddings))
     report = FillReport()
     lock = FileLock(str(Path(store_dir) / "sentences.lock"))
@@ -280,10 +311,7 @@ def fill(
         return report
     try:
         coding = has_sparse_head(embeddings)  # a model without the head gives no codes
-        wanted: dict[str, bool] = {}
-        for cid, text, meta in chunks:
-            for t, code in texts_to_score(Hit(cid, text, meta, 0.0)).items():
-                wanted[t] = wanted.get(t, False) or (code and coding)
+        wanted = sentences_to_save(chunks, codes=coding)
         with closing(vectors._writer()) as con:
             todo = vectors.missing(wanted)
             vectors.close()

@@ -622,16 +622,17 @@ def _same_person(speaker: str, info: Question) -> bool:
     return all(matches(t) for t in asked if t)
 
 
-def texts_to_score(hit: Hit) -> dict[str, bool]:
-    """Every text the answerer may embed from ``hit`` alone (text -> whether it needs a
-    latent-terms code): its sentences, as a general answer and a topic's background read
-    them, and its statements' sentences and introductions, as ``_score`` reads them.
-    What is saved from these (rag/sentence_vectors.py) is what a question embeds from the
-    chunk; only a statement or sentence joined across two retrieved chunks is not here."""
-    out = {c.text: False for c in _candidates([hit], sentences=True) if len(c.text) > 25}
-    for c in _candidates([hit]):
+def texts_to_score(hits: list[Hit]) -> dict[str, bool]:
+    """Every text the answerer may embed from ``hits`` retrieved together (text -> whether
+    it needs a latent-terms code): their sentences, as a general answer and a topic's
+    background read them, and their statements' sentences and introductions, as
+    ``_score`` reads them. For one chunk, and for two neighbouring chunks of an article
+    in either order (a sentence or statement at the boundary is joined across them),
+    these are what a question embeds (rag/sentence_vectors.py saves them)."""
+    out = {c.text: False for c in _candidates(hits, sentences=True) if len(c.text) > 25}
+    for c in _candidates(hits):
         for a, b in c.sentences + ([c.context] if c.context is not None else []):
-            out[hit.text[a:b].strip()] = True
+            out[c.hit.text[a:b].strip()] = True
     return out
 
 
