@@ -27,6 +27,8 @@ from rag.metadata import HEAD_KEY
 from rag.query import Filters, Question, analyse, condense, history_pairs
 from rag.retrieval import Hit, HybridRetriever
 from rag.roles import question_period
+from rag.sentence_vectors import FillReport, SentenceVectors, model_identity
+from rag.sentence_vectors import fill as fill_sentence_vectors
 from rag.sparse import has_sparse_head
 from rag.store import Store
 
@@ -134,10 +136,12 @@ class Assistant:
         with self._init_lock:
             if self._answerer is None:
                 retriever = self.retriever
+                sentences = scoring_embeddings(self.embeddings)
                 self._answerer = ExtractiveAnswerer(
                     self.embeddings,
                     has_term=lambda t: retriever.lexical.has_term(t),
-                    sentence_embeddings=scoring_embeddings(self.embeddings),
+                    sentence_embeddings=sentences,
+                    saved=SentenceVectors(self.store.dir, model_identity(sentences)),
                 )
             return self._answerer
 
@@ -211,6 +215,50 @@ class Assistant:
             on_progress=on_progress,
             dry_run=dry_run,
         )
+
+    def fill_sentences(
+        self,
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> FillReport:
+        """Save the vector of every sentence answers may score (rag/sentence_vectors.py),
+        so that answering embeds almost nothing; resumable, and safe to kill."""
+        return fill_sentence_vectors(
+            self.store.dir,
+            self.store.iter_chunks(),
+            scoring_embeddings(self.embeddings),
+            should_stop=should_stop,
+            on_progress=on_progress,
+        )
+
+    def start_sentence_fill(self) -> bool:
+        """Start ``rag sentences`` for this store in its own low-priority process, unless
+        ``sentence_fill`` is off: the store is searchable already, and answers get faster
+        as the fill goes on. One fill runs at a time per store, and a running one goes on
+        to what was added meanwhile. Whether one was started."""
+        if not self.settings.sentence_fill:
+            return False
+        import subprocess
+        import sys
+
+        env = {
+            **os.environ,
+            "RAG_STORE": str(Path(self.settings.store).resolve()),
+            "RAG_EMBEDDINGS": self.settings.embeddings,
+            "RAG_COLLECTION": self.settings.collection,
+        }
+        if self.settings.chroma_url:
+            env["RAG_CHROMA_URL"] = self.settings.chroma_url
+        subprocess.Popen(  # noqa: S603 -- our own module, by the running interpreter
+            [sys.executable, "-m", "rag", "sentences", "--background"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # outlives this process, and a Ctrl-C of its terminal
+        )
+        return True
 
     def check(self, *, repair: bool = False) -> CheckReport:
         """Whether registry, chunks and derived indexes agree (``rag check``); ``repair``

@@ -78,9 +78,11 @@ def check_store(
         raise TypeError("check_store(repair=True) needs the embeddings to ingest with")
     if not repair:
         try:
-            return _check(store, repair=False)
+            report = _check(store, repair=False)
         except IndexCorruptError as exc:
             return _corrupt_vectors(store, exc)
+        _check_sentences(store, report, embeddings, repair=False)
+        return report
     store.writable()
     vectors: Problem | None = None
     with store_lock(store.dir):
@@ -103,6 +105,7 @@ def check_store(
             if not p.repaired:
                 p.what += "; re-ingesting its file did not bring it back"
     _check_indexes(store, report, repair=True)
+    _check_sentences(store, report, embeddings, repair=True)
     if vectors is not None:
         vectors.repaired = all(p.repaired for p in report.problems if p is not vectors)
     return report
@@ -187,6 +190,36 @@ def _check(store: Store, *, repair: bool) -> CheckReport:
     if not repair:
         _check_indexes(store, report, repair=False)
     return report
+
+
+def _check_sentences(
+    store: Store, report: CheckReport, embeddings: Embeddings | None, *, repair: bool
+) -> None:
+    """The saved sentence vectors (rag/sentence_vectors.py): readable whole, rows that are
+    vectors, and, with the store's model, a sample of them re-embedded equal bit for bit
+    to what the answerer would compute. Repair deletes the file; the next ``rag ingest``
+    (or ``rag sentences``) fills it again, and answers embed meanwhile."""
+    from rag.answer.extractive import texts_to_score
+    from rag.embeddings import scoring_embeddings
+    from rag.retrieval import Hit
+    from rag.sentence_vectors import CHECK_SAMPLE, SentenceVectors, model_identity
+
+    model = scoring_embeddings(embeddings) if embeddings is not None else None
+    saved = SentenceVectors(store.dir, model_identity(model) if model is not None else "")
+    texts: list[str] = []
+    if model is not None and saved.path.exists():
+        for cid, text, meta in store.iter_chunks():
+            texts.extend(texts_to_score([Hit(cid, text, meta, 0.0)]))
+            if len(texts) >= CHECK_SAMPLE * 4:
+                break
+    why = saved.problem(model, texts[:: max(1, len(texts) // CHECK_SAMPLE)])
+    if not why:
+        return
+    problem = Problem(f"sentence vectors at {saved.path}: {why}")
+    if repair:
+        saved.remove()
+        problem.repaired = True
+    report.problems.append(problem)
 
 
 def _check_indexes(store: Store, report: CheckReport, *, repair: bool) -> None:

@@ -139,7 +139,10 @@ def ingest_cmd(
 
     Exit status: 0 all went in, 3 completed but some files failed (listed), 1 error.
     """
-    report = _assistant(store, chroma_url, embeddings).ingest(paths, prune=prune, dry_run=dry_run)
+    assistant = _assistant(store, chroma_url, embeddings)
+    report = assistant.ingest(paths, prune=prune, dry_run=dry_run)
+    if not dry_run:
+        assistant.start_sentence_fill()
     if json_out:
         _echo_json(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -152,6 +155,35 @@ def ingest_cmd(
         _echo_undated(report)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command("sentences")
+def sentences_cmd(
+    background: Annotated[
+        bool, typer.Option("--background", help="print nothing, at low CPU priority")
+    ] = False,
+    store: StoreOpt = None,
+    chroma_url: UrlOpt = None,
+    embeddings: EmbOpt = None,
+) -> None:
+    """Save the vectors of the sentences answers score (`rag ingest` starts this in the
+    background). Resumable: a killed run loses at most one batch."""
+    if background:
+        import os
+
+        os.nice(10)  # questions asked meanwhile go first
+    assistant = _assistant(store, chroma_url, embeddings)
+    total = 0
+    while True:
+        # Chunks an ingest adds while this runs are filled by another pass.
+        generation = assistant.store.generation()
+        report = assistant.fill_sentences()
+        total += report.sentences
+        if report.stopped or assistant.store.generation() == generation:
+            break
+    if not background:
+        busy = " (another fill is running)" if report.stopped else ""
+        _echo(f"{total} sentence vectors saved, {report.already} already saved{busy}")
 
 
 @app.command("ask")
@@ -326,6 +358,7 @@ def serve_cmd(
     assistant = _assistant(store, chroma_url, embeddings)
     if ingest_path:
         report = assistant.ingest(ingest_path)
+        assistant.start_sentence_fill()
         _echo(report.summary(), err=True)
         _echo_undated(report, err=True)
         for f in report.failed:

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         "in another language than the question), 'all', or 'off'",
     )
     batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=1024)
+    sentence_fill: bool = Field(
+        True,
+        description="after `rag ingest`, save the vectors of the sentences answers score, "
+        "in a background process (`rag sentences`): answers then embed almost nothing",
+    )
     max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10)
     max_upload_mb: int = Field(DEFAULT_MAX_UPLOAD_MB, ge=1)
     max_file_mb: int = Field(DEFAULT_MAX_FILE_MB, ge=1, description="larger files are refused")

@@ -42,6 +42,9 @@ def clean_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith("RAG_") and key != "RAG_MODEL_DIR":
             monkeypatch.delenv(key)
     monkeypatch.setenv("RAG_STORE", str(tmp_path / "store"))
+    # `rag ingest` would start filling sentence vectors in a process that outlives the
+    # test (rag/sentence_vectors.py); tests/test_sentence_vectors.py turns it on.
+    monkeypatch.setenv("RAG_SENTENCE_FILL", "0")
     monkeypatch.chdir(tmp_path)
 
 

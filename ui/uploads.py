@@ -130,6 +130,8 @@ def ingest_uploads(
             move_failed(saved[0], upload_dir)
             return None, [f"Failed {saved[0].name}: {type(err).__name__}: {err}"]
         report = _one_by_one(assistant, saved, upload_dir, lines)
+    if report is not None and report.changed:
+        assistant.start_sentence_fill()
     for f in report.failed if report is not None else []:
         moved = move_failed(Path(f.path), upload_dir)
         where = " (moved to failed-uploads)" if moved else ""

@@ -25,6 +25,7 @@ from rag.metadata import ChunkMetadata
 from rag.query import ROLE_WORDS, Question
 from rag.quotes import Quote, quotes_from_metadata
 from rag.retrieval import Hit
+from rag.sentence_vectors import SentenceVectors
 from rag.sparse import has_sparse_head
 from rag.text import cognate, fold, tokenize
 
@@ -146,7 +147,9 @@ class ExtractiveAnswerer:
     ``sentence_embeddings`` (default: ``embeddings``) embeds the candidate sentences; it
     must share ``embeddings``' vector space. Those sentences are most of an answer's time,
     and they only rank a handful of passages already retrieved, so a faster, slightly less
-    exact sibling of the model serves there (see ``scoring_embeddings``).
+    exact sibling of the model serves there (see ``scoring_embeddings``). ``saved``: the
+    store's saved sentence vectors of that model (rag/sentence_vectors.py), read before
+    embedding anything.
     """
 
     def __init__(
@@ -155,10 +158,12 @@ class ExtractiveAnswerer:
         *,
         has_term: Callable[[str], bool],
         sentence_embeddings: Embeddings | None = None,
+        saved: SentenceVectors | None = None,
     ) -> None:
         self.embeddings = embeddings
         self.sentence_embeddings = sentence_embeddings or embeddings
         self.has_term = has_term
+        self.saved = saved
         # Latent terms (the e5 sparse head) carry a topic's words into the other language
         # ("air defence" / "difesa aerea"): when the sentence model has the head, each
         # sentence's code comes from the same pass as its vector.
@@ -190,6 +195,14 @@ class ExtractiveAnswerer:
                 for t in dict.fromkeys(texts)
                 if t not in self._cache or (wants_codes and self._cache[t][1] is None)
             ]
+        if missing and self.saved is not None:
+            # Saved after ingest by the same model, one text a run: the same vectors.
+            stored = self.saved.lookup(missing, codes=wants_codes)
+            with self._lock:
+                for t, row in stored.items():
+                    code = _unit(*row.code) if row.code is not None else None
+                    self._cache[t] = (row.vector, code)
+            missing = [t for t in missing if t not in stored]
         if not missing:
             return
         found: list[_Code | None]
@@ -671,6 +684,20 @@ def _same_person(speaker: str, info: Question) -> bool:
         return t in said
 
     return all(matches(t) for t in asked if t)
+
+
+def texts_to_score(hits: list[Hit]) -> dict[str, bool]:
+    """Every text the answerer may embed from ``hits`` retrieved together (text -> whether
+    it needs a latent-terms code): their sentences, as a general answer and a topic's
+    background read them, and their statements' sentences and introductions, as
+    ``_score`` reads them. For one chunk, and for two neighbouring chunks of an article
+    in either order (a sentence or statement at the boundary is joined across them),
+    these are what a question embeds (rag/sentence_vectors.py saves them)."""
+    out = {c.text: False for c in _candidates(hits, sentences=True) if len(c.text) > 25}
+    for c in _candidates(hits):
+        for a, b in c.sentences + ([c.context] if c.context is not None else []):
+            out[c.hit.text[a:b].strip()] = True
+    return out
 
 
 def _body_start(hit: Hit) -> int:
