@@ -36,6 +36,7 @@ from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 
 from rag.embeddings import SparseCode, model_name_of
+from rag.metadata import ChunkMetadata
 from rag.sparse import has_sparse_head
 
 FILE_NAME = "sentences.sqlite3"
@@ -256,12 +257,12 @@ def sentence_model(embeddings: Embeddings) -> Embeddings:
 
 
 def _retrieved_together(
-    chunks: Iterable[tuple[str, str, dict]],
-) -> Iterator[list[tuple[str, str, dict]]]:
+    chunks: Iterable[tuple[str, str, ChunkMetadata]],
+) -> Iterator[list[tuple[str, str, ChunkMetadata]]]:
     """Each chunk alone, then each two neighbouring chunks of one article in both orders:
     the answerer joins a sentence or statement cut by their boundary when both are
     retrieved (bench/BENCHMARKS.md: 12 of 100 squad_it questions embedded such a join)."""
-    by_doc: dict[str, list[tuple[str, str, dict]]] = {}
+    by_doc: dict[str, list[tuple[str, str, ChunkMetadata]]] = {}
     for chunk in chunks:
         yield [chunk]
         by_doc.setdefault(str(chunk[2].get("doc_id", "")), []).append(chunk)
@@ -275,7 +276,7 @@ def _retrieved_together(
 
 
 def sentences_to_save(
-    chunks: Iterable[tuple[str, str, dict]], *, codes: bool = True
+    chunks: Iterable[tuple[str, str, ChunkMetadata]], *, codes: bool = True
 ) -> dict[str, bool]:
     """The texts a fill saves for ``chunks`` (id, text, metadata): text -> with a code."""
     from rag.answer.extractive import texts_to_score
@@ -291,7 +292,7 @@ def sentences_to_save(
 
 def fill(
     store_dir: Path,
-    chunks: Iterable[tuple[str, str, dict]],
+    chunks: Iterable[tuple[str, str, ChunkMetadata]],
     embeddings: Embeddings,
     *,
     should_stop: Callable[[], bool] = lambda: False,
