@@ -166,17 +166,14 @@ class Runtime:
             tokens: list[np.ndarray] = []
             for row, (_, start, ids) in enumerate(group):
                 if with_states:
-                    tokens.append(_content_states(out[1][row], ids, start, skip, function_token))
-                if not sparse:
-                    continue
-                first = 1 + max(0, skip - start)
-                last = len(ids) - 1  # </s>
-                states = out[1][row, first:last] if first < last else None
-                if states is not None and content_only and function_token is not None:
-                    keep = ~function_token[ids[first:last]]
-                    if keep.any():
-                        states = states[keep]
-                latents.append(self._latents(states) if states is not None else [])
+                    h = _content_rows(out[1][row], ids, start, skip, function_token)
+                    norms = np.linalg.norm(h, axis=1, keepdims=True)
+                    tokens.append((h / np.maximum(norms, 1e-12)).astype(np.float16))
+                if sparse:
+                    states = _content_rows(
+                        out[1][row], ids, start, skip, function_token if content_only else None
+                    )
+                    latents.append(self._latents(states) if len(states) else [])
             return out[0], latents, tokens
 
         if self.workers > 1 and len(groups) > 1:
@@ -229,11 +226,13 @@ class Runtime:
         return out
 
 
-def _content_states(
+def _content_rows(
     hidden: np.ndarray, ids: list[int], start: int, skip: int, function: np.ndarray | None
 ) -> np.ndarray:
-    """A window's content-token states, unit length, float16 (a sentence's few dozen
-    tokens at 384 dimensions: ~20 KB, cached beside its vector)."""
+    """A window's token states without ``<s>``, ``</s>`` and the first ``skip`` tokens of
+    its text (a prefix); without ``function`` tokens too, unless nothing else is left.
+    The sparse code pools these, and token states (unit length, float16: a sentence's few
+    dozen tokens at 384 dimensions, ~20 KB, cached beside its vector) are these."""
     first = 1 + max(0, skip - start)
     last = len(ids) - 1  # </s>
     h = hidden[first:last] if first < last else hidden[:0]
@@ -241,8 +240,7 @@ def _content_states(
         keep = ~function[ids[first:last]]
         if keep.any():
             h = h[keep]
-    norms = np.linalg.norm(h, axis=1, keepdims=True)
-    return (h / np.maximum(norms, 1e-12)).astype(np.float16)
+    return h
 
 
 _ACCENTED = frozenset({"perche", "piu"})
