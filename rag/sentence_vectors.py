@@ -249,13 +249,6 @@ class FillReport:
     stopped: bool = False  # left unfinished (``should_stop``), to be finished by the next
 
 
-def sentence_model(embeddings: Embeddings) -> Embeddings:
-    """The model that scores sentences at answer time for a store of ``embeddings``."""
-    from rag.embeddings import scoring_embeddings
-
-    return scoring_embeddings(embeddings)
-
-
 def _retrieved_together(
     chunks: Iterable[tuple[str, str, ChunkMetadata]],
 ) -> Iterator[list[tuple[str, str, ChunkMetadata]]]:
