@@ -392,12 +392,7 @@ class Assistant:
         name = self.retriever.resolve_role(q)
         if not name:
             return q
-        again = analyse(q.text.replace(q.role, name, 1), filters=q.filters)
-        again.asked, again.role, again.role_dates = q.asked, q.role, q.role_dates
-        if not again.speaker:  # no template reads the rest: the person all the same
-            again.speaker = name
-        again.names = list(dict.fromkeys([*again.names, *name.split()]))
-        return again
+        return _asked_about(q, q.role, name)
 
     def _extractive(self, question: Question, hits: list[Hit]) -> Answer:
         """The extractive answer, with its role note. An office that changed hands, asked
@@ -409,15 +404,7 @@ class Assistant:
             if question_period(question.text) is None:
                 earlier = [n for n, _ in reversed(question.role_dates) if n != question.speaker]
                 for name in dict.fromkeys(earlier):
-                    other = analyse(question.text.replace(question.speaker, name, 1))
-                    if not other.speaker:  # as _resolve_role: the person all the same
-                        other.speaker = name
-                    other.filters, other.asked, other.role = (
-                        question.filters,
-                        question.asked,
-                        question.role,
-                    )
-                    other.role_dates = question.role_dates
+                    other = _asked_about(question, question.speaker, name)
                     found = self.answerer.answer(other, self.hits(other))
                     if not found.refused:
                         return self._role_note(other, found)
@@ -534,3 +521,15 @@ def _chat_model(settings: Settings) -> BaseChatModel:
         return init_chat_model(model, model_provider=provider, **kwargs)
     except (ImportError, ValueError) as exc:
         raise ConfigError(f"cannot use LLM {settings.llm!r}: {exc}".splitlines()[0]) from exc
+
+
+def _asked_about(q: Question, said: str, name: str) -> Question:
+    """``q`` asked again about the person ``name`` in place of ``said`` (the role, or an
+    earlier holder's name), read (topic, templates) as that question, keeping what was
+    asked and the role it came from."""
+    again = analyse(q.text.replace(said, name, 1), filters=q.filters)
+    again.asked, again.role, again.role_dates = q.asked, q.role, q.role_dates
+    if not again.speaker:  # no template reads the rest: the person all the same
+        again.speaker = name
+    again.names = list(dict.fromkeys([*again.names, *name.split()]))
+    return again
