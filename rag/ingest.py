@@ -37,7 +37,7 @@ from rag.config import (
 )
 from rag.documents import file_doc_id, headline_title, iter_files, stream_file
 from rag.errors import DocumentError, StoreError, StoreLockedError
-from rag.metadata import HEAD_KEY, ChunkMetadata
+from rag.metadata import HEAD_KEY, INTERNAL_KEYS, ChunkMetadata
 from rag.quotes import find_quotes, find_roles, quotes_metadata, roles_metadata
 from rag.roles import with_place
 from rag.sparse import code_metadata, has_sparse_head
@@ -89,6 +89,9 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # Documents whose file is gone and whose text came back under another path in this
+    # run (a moved or renamed file): removed, their vectors reused by the new document.
+    moved: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     undated: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
@@ -103,19 +106,21 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.moved)
 
     def summary(self) -> str:
         coded = f", {self.chunks_coded} given sparse codes" if self.chunks_coded else ""
         if self.dry_run:
+            to_move = f", {len(self.moved)} to move" if self.moved else ""
             return (
                 f"dry run, nothing written: {len(self.added)} to add, "
                 f"{len(self.updated)} to update, {len(self.unchanged)} unchanged, "
-                f"{len(self.removed)} to remove, {len(self.failed)} failed"
+                f"{len(self.removed)} to remove{to_move}, {len(self.failed)} failed"
             )
+        moved = f", {len(self.moved)} moved" if self.moved else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed{moved}, "
             f"{len(self.failed)} failed; {self.chunks_embedded} chunks embedded{coded} "
             f"in {self.seconds:.1f}s"
         )
@@ -190,6 +195,7 @@ class _Pending:
     doc: Document
     chunks: list[Document]
     old: DocRecord | None
+    moved_from: tuple[DocRecord, ...] = ()  # records of this text whose file is gone
 
 
 PROGRESS_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
@@ -293,6 +299,9 @@ def ingest(
     # analyses the next one and writes the previous one (ONNX Runtime releases the GIL).
     with lock, ThreadPoolExecutor(1, thread_name_prefix="embed") as worker:
         records = store.doc_records()
+        by_content: dict[str, list[DocRecord]] = {}
+        for r in records.values():
+            by_content.setdefault(r.content_hash, []).append(r)
         seen: set[str] = set()
         read_whole: set[Path] = set()  # files every document of which was read (resolved)
         repath: list[DocRecord] = []  # unchanged records whose stored path was relative
@@ -339,8 +348,11 @@ def ingest(
                 if old.path != doc.metadata["path"]:
                     repath.append(replace(old, path=str(doc.metadata["path"])))
                 return
+            moved_from = _moved_from(doc, by_content, seen) if old is None else ()
+            seen.update(r.doc_id for r in moved_from)  # accounted for: never pruned, moved once
             if dry_run:
                 (report.updated if old is not None else report.added).append(doc_id)
+                report.moved.extend(r.doc_id for r in moved_from)
                 return
             try:
                 chunks = chunk_document(
@@ -350,7 +362,7 @@ def ingest(
             except (RecursionError, ValueError, TypeError, IndexError) as exc:
                 report.failed.append(Failure(str(path), f"{doc_id}: {_unexpected(exc)}"))
                 return
-            pending.append(_Pending(doc, chunks, old))
+            pending.append(_Pending(doc, chunks, old, moved_from))
             pending_chunks += len(chunks)
             bar.grow(len(chunks))
 
@@ -406,18 +418,52 @@ class _Group:
     pending: list[_Pending]
     existing: set[str]  # chunk ids already stored: kept, not embedded again
     texts: list[str]  # distinct texts to embed
+    reused: dict[str, _Embedded] = field(default_factory=dict)  # a moved file's vectors
 
 
 def _plan(store: Store, pending: list[_Pending]) -> _Group:
     all_ids = [str(c.metadata["chunk_id"]) for p in pending for c in p.chunks]
     existing = store.existing_chunk_ids(all_ids, where={"vector_text": VECTOR_TEXT})
+    # A moved file's chunks are new ids (ids hash the document id, which hashes the path)
+    # over the same texts: their vectors are taken from the old chunks, not embedded again.
+    reused = _reusable(store, [r for p in pending for r in p.moved_from])
     # Embed each distinct new text once, even when it repeats across documents.
     texts: dict[str, None] = {}
     for p in pending:
         for c in p.chunks:
-            if str(c.metadata["chunk_id"]) not in existing:
+            if str(c.metadata["chunk_id"]) not in existing and c.page_content not in reused:
                 texts.setdefault(c.page_content)
-    return _Group(pending, set(existing), list(texts))
+    return _Group(pending, set(existing), list(texts), reused)
+
+
+def _moved_from(
+    doc: Document, by_content: dict[str, list[DocRecord]], seen: set[str]
+) -> tuple[DocRecord, ...]:
+    """The stored documents this new one is a move of: the same text, not met in this run,
+    and a file that is no longer where the record says. A file copied (the old one still
+    there) is two documents, as the user has two files."""
+    return tuple(
+        r
+        for r in by_content.get(str(doc.metadata["content_hash"]), [])
+        if r.doc_id not in seen
+        and r.path
+        and not r.path.endswith(".jsonl")  # a jsonl line's id does not depend on the path
+        and Path(r.path).is_absolute()
+        and not Path(r.path).exists()
+    )
+
+
+def _reusable(store: Store, records: list[DocRecord]) -> dict[str, _Embedded]:
+    """Vectors (and latent-terms codes) of these records' chunks, by text."""
+    if not records:
+        return {}
+    got = store.get_vectors([c for r in records for c in r.chunk_ids])
+    out: dict[str, _Embedded] = {}
+    for text, vector, meta in got.values():
+        if meta.get("vector_text") == VECTOR_TEXT:
+            code = {k: v for k, v in dict(meta).items() if k in INTERNAL_KEYS}
+            out[text] = _Embedded(vector, cast(ChunkMetadata, code))
+    return out
 
 
 @dataclass
@@ -490,7 +536,7 @@ def _write_isolating(
     except Exception:  # noqa: BLE001
         for p in group.pending:
             try:
-                _write(store, _Group([p], group.existing, []), vectors, report)
+                _write(store, _Group([p], group.existing, [], group.reused), vectors, report)
             except StoreError:
                 raise
             except Exception as exc:  # noqa: BLE001
@@ -529,7 +575,8 @@ def _write(
     new = [
         c for p in group.pending for c in p.chunks if str(c.metadata["chunk_id"]) not in existing
     ]
-    embedded = [vectors[c.page_content] for c in new]
+    embedded = [group.reused.get(c.page_content) or vectors[c.page_content] for c in new]
+    report.chunks_reused += sum(c.page_content in group.reused for c in new)
     store.upsert_chunks(
         [str(c.metadata["chunk_id"]) for c in new],
         [e.vector for e in embedded],
@@ -544,6 +591,12 @@ def _write(
             stale |= set(p.old.chunk_ids) - keep
     store.delete_chunks(sorted(stale))
     store.put_doc_records([_record(p) for p in group.pending])
+    # Only once the new record says the document is complete: a run killed before this
+    # line leaves the old record, found again as moved by the next run.
+    for gone in (r for p in group.pending for r in p.moved_from):
+        store.delete_chunks(sorted(set(gone.chunk_ids) | store.chunk_ids_of([gone.doc_id])))
+        store.delete_doc_record(gone.doc_id)
+        report.moved.append(gone.doc_id)
     for p, doc_id in zip(group.pending, doc_ids, strict=True):
         (report.updated if p.old is not None else report.added).append(doc_id)
         if not p.doc.metadata.get("published_at"):

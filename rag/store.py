@@ -393,6 +393,17 @@ class Store:
                 out[cid] = (text, keep(meta))
         return out
 
+    def get_vectors(self, ids: Sequence[str]) -> dict[str, tuple[str, list[float], ChunkMetadata]]:
+        """Text, vector and full metadata of stored chunks (to reuse a vector elsewhere)."""
+        out: dict[str, tuple[str, list[float], ChunkMetadata]] = {}
+        for page in _batches(ids):
+            got = self._chunks.get(ids=page, include=["documents", "embeddings", "metadatas"])
+            for cid, text, vec, meta in zip(
+                got["ids"], got["documents"], got["embeddings"], got["metadatas"], strict=True
+            ):
+                out[cid] = (text, [float(x) for x in vec], _full(meta))
+        return out
+
     def iter_chunks(self) -> Iterator[tuple[str, str, ChunkMetadata]]:
         """Every chunk (id, text, metadata), paged so memory stays bounded."""
         for got in _pages(self._chunks, ["documents", "metadatas"]):

@@ -226,3 +226,48 @@ def test_every_chunk_carries_its_article_roles_and_reported_speech(
         if q.kind == "reported"
     ]
     assert "la Nato non accetterà alcuna intimidazione" in reported
+
+
+def test_a_moved_file_replaces_its_old_record_and_keeps_its_vectors(
+    tmp_path: Path, corpus: Path, e5
+) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    before = {r.title: r.doc_id for r in a.store.doc_records().values()}
+    elsewhere = tmp_path / "archive"
+    corpus.rename(elsewhere)
+    report = a.ingest([elsewhere], progress=False)
+    assert sorted(report.moved) == sorted(before.values()), "the old ids are gone"
+    assert len(report.added) == 2 and report.removed == []
+    assert report.chunks_embedded == 0, "a moved text is not embedded again"
+    assert report.chunks_coded == 0, "nor given its latent-terms code again"
+    assert "2 moved" in report.summary()
+    chunks, records = _snapshot(a)
+    assert len(records) == 2 and chunks == {c for ids in records.values() for c in ids}
+    assert {r.title for r in a.store.doc_records().values()} == set(before)
+    assert all(str(elsewhere) in r.path for r in a.store.doc_records().values())
+    again = a.ingest([elsewhere], progress=False)
+    assert len(again.unchanged) == 2 and again.moved == [] and not again.changed
+
+
+def test_a_copied_file_is_a_second_document_not_a_move(tmp_path: Path, corpus: Path, e5) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "porto-bilancio.txt").write_bytes((corpus / "porto-bilancio.txt").read_bytes())
+    report = a.ingest([copy], progress=False)
+    assert report.moved == [] and len(report.added) == 1
+    assert a.status().documents == 3
+
+
+def test_a_dry_run_names_the_moves_and_writes_nothing(tmp_path: Path, corpus: Path, e5) -> None:
+    a = Assistant(store=tmp_path / "s", embeddings=e5)
+    a.ingest([corpus], progress=False)
+    before = _snapshot(a)
+    elsewhere = tmp_path / "archive"
+    corpus.rename(elsewhere)
+    report = a.ingest([elsewhere], progress=False, dry_run=True)
+    assert len(report.moved) == 2 and len(report.added) == 2
+    assert "2 to move" in report.summary()
+    assert _snapshot(a) == before
