@@ -138,7 +138,7 @@ class Quote:
 
     start: int
     end: int
-    speaker: str  # full name as first written in the article, "" when unknown
+    speaker: str  # full name as the article writes it, "" when unknown
     # "direct": the speaker's words between quotation marks; "reported": the clause the
     # article reports them as saying ("ha dichiarato che ..."), in the article's words.
     kind: str = "direct"
@@ -261,11 +261,20 @@ def _name_matches(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
+def _same_person(a: str, b: str) -> bool:
+    """Whether two names with one surname are one person's: one is the other's tail
+    ('Van Aalst' of 'Pieter Van Aalst'), not another first name ('Elena Ferrandi')."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.endswith(" " + short)
+
+
 class _People:
     """Person names in one article, and every place each is mentioned."""
 
     def __init__(self, text: str, quoted: list[tuple[int, int]]) -> None:
-        self.full: dict[str, str] = {}  # folded surname -> full name
+        # Folded surname -> the full names that end in it, in order of first appearance:
+        # two people may share a surname ('Paolo Ferrandi' and 'Elena Ferrandi').
+        self.full: dict[str, list[str]] = {}
         self.mentions: list[tuple[int, int, str]] = []  # (start, end, full name)
 
         quoted = sorted(quoted)
@@ -326,12 +335,22 @@ class _People:
                     text, max(0, m.start(1) - 30), m.start(1)
                 ):
                     continue  # "l'associazione Binari Antichi", 'the campaign group Rails Not Runways'
-                surname = fold(tokens[-1])
-                self.full.setdefault(surname, " ".join(tokens))
+                names = self.full.setdefault(fold(tokens[-1]), [])
+                name = " ".join(tokens)
+                if not any(_same_person(name, known) for known in names):
+                    names.append(name)  # the first written of 'Pieter Van Aalst' and 'Van Aalst'
+        # A surname written in full is that person's; a bare one is whoever of that
+        # surname was last written in full before it, as a reader takes it.
+        last: dict[str, str] = {}
         for m in _WORD_CAP.finditer(text):
             key = fold(m.group(0))
-            if key in self.full and outside(m.start()):
-                self.mentions.append((m.start(), m.end(), self.full[key]))
+            if key not in self.full or not outside(m.start()):
+                continue
+            names = self.full[key]
+            written = [n for n in names if text[max(0, m.end() - len(n)) : m.end()] == n]
+            name = written[0] if written else last.get(key, names[0])
+            last[key] = name
+            self.mentions.append((m.start(), m.end(), name))
         self.mentions.sort()
 
     def last_before(self, pos: int, floor: int) -> str:

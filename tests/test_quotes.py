@@ -820,3 +820,23 @@ def test_an_office_naming_its_own_place_is_not_the_briefing_place_s() -> None:
     roles = with_place(find_roles(text), "Roccafiora", text)
     assert match_role("the mayor of Pietralba", roles) == "Nora Vetti"
     assert match_role("the mayor of Roccafiora", roles) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A surname written in full is that person's; a bare one the last written in full.
+        ('The trust will shut a ward in May, its chief executive Alan Brede said on Monday. "We cannot staff it," Brede said. '
+         'Joan Brede, a union steward, said the ward had been short of nurses for months. "We are exhausted," she told the Gazette. '
+         "According to Joan Brede, twenty nurses have left this year.",
+         [("Alan Brede", "reported", "The trust will shut a ward in May"), ("Alan Brede", "direct", "We cannot staff it,"),
+          ("Joan Brede", "reported", "the ward had been short of nurses for months"), ("Joan Brede", "direct", "We are exhausted,"),
+          ("Joan Brede", "reported", "twenty nurses have left this year")]),
+        ("Il sindaco Marco Tessari ha detto che il piano costerà 4 milioni di euro. «Non possiamo più aspettare», ha detto Tessari. "
+         "Lucia Tessari, capogruppo dell'opposizione, ha sostenuto che il piano arriva tardi. «Serve un confronto con le frazioni», ha aggiunto Tessari.",
+         [("Marco Tessari", "reported", "il piano costerà 4 milioni di euro"), ("Marco Tessari", "direct", "Non possiamo più aspettare"),
+          ("Lucia Tessari", "reported", "il piano arriva tardi"), ("Lucia Tessari", "direct", "Serve un confronto con le frazioni")]),
+    ],
+)  # fmt: skip
+def test_two_people_sharing_a_surname_are_kept_apart(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert [(q.speaker, q.kind, text[q.start : q.end]) for q in find_quotes(text)] == expected
