@@ -814,6 +814,11 @@ _OF_ORGANISATION = re.compile(
     rf"\s+(?:of|at|from|di|del|della|dell['’]\s*)\s*(?:the\s+)?(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}{_AUX}"
 )
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
+# 'Susan Pike, who represents nurses ... and is not related to the chief executive, said': a
+# relative clause is bounded by its pronoun and its comma, so it may run longer than a role.
+_RELATIVE_APPOSITION_THEN_VERB = re.compile(
+    rf",\s*(?:who|che|il quale|la quale)\s[^,.;:!?]{{2,120}},\s*{_AUX}", re.IGNORECASE
+)
 # 'Rossi, che ha poi spiegato che', 'Roe, who said that'
 _RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", re.IGNORECASE)
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
@@ -1157,6 +1162,7 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
         if (
             _APPOSITION.fullmatch(text, end, verb_at)
             or _RELATIVE_SUBJECT.fullmatch(text, end, verb_at)
+            or _RELATIVE_APPOSITION_THEN_VERB.fullmatch(text, end, verb_at)
             or _OF_ORGANISATION.fullmatch(text, end, verb_at)
         ):
             return name
@@ -1286,9 +1292,9 @@ def _reported_by_source(ctx: _Context) -> None:
             # first name is the person, what follows qualifies them.
             speaker = who[0][2]
         else:
+            # A role the article gives nobody by itself may be named right after it
+            # ('Secondo il suo presidente, Nunzio Aricò, <clause>'), below.
             speaker = _role_holder(m.group("who"), ctx.roles)
-        if not speaker:
-            continue
         sent_start = ctx.sentence_start(m.start())
         dateline = _DATELINE.match(text, sent_start, m.start())
         opens = dateline.end() if dateline else sent_start
@@ -1319,7 +1325,7 @@ def _reported_by_source(ctx: _Context) -> None:
                 if person:
                     speaker, at = person[-1][2], named.end()
             span = ctx.clause(at)
-        elif final and not m.group("initial"):
+        elif final and not m.group("initial") and speaker:
             span = _clause_before(ctx, sent_start, text.rfind(",", sent_start, m.start()))
         else:
             continue

@@ -840,3 +840,18 @@ def test_an_office_naming_its_own_place_is_not_the_briefing_place_s() -> None:
 )  # fmt: skip
 def test_two_people_sharing_a_surname_are_kept_apart(text: str, expected: list[tuple[str, str, str]]) -> None:
     assert [(q.speaker, q.kind, text[q.start : q.end]) for q in find_quotes(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "clause"),
+    [
+        # A relative clause between the subject and its verb, longer than a role.
+        ("Moira Kell, who has run the food bank on Dale Street since it opened and sits on the council's poverty panel, said demand had doubled since the winter.",
+         "Moira Kell", "demand had doubled since the winter"),
+        # 'Secondo' and a role the article gives nobody, then the name in apposition.
+        ("Contrario il comitato Salviamo il Lago. Secondo la sua portavoce, Irene Solari, il progetto cancellerà l'ultimo canneto della riva.",
+         "Irene Solari", "il progetto cancellerà l'ultimo canneto della riva"),
+    ],
+)  # fmt: skip
+def test_the_speaker_named_after_a_long_apposition(text: str, speaker: str, clause: str) -> None:
+    assert _reported(text) == [(speaker, clause)]
