@@ -1495,6 +1495,10 @@ def _insert_speaker(ctx: _Context, c1: int, v0: int, v1: int, c2: int, italian: 
     if names:
         return names[-1][2] if _only_name(ctx, v1, c2, names) else ""
     role = post.strip()
+    if italian and not role:
+        # 'Il cantiere, ha proseguito, non fermerà ...': Italian drops the subject of the
+        # one already speaking, as in 'Ha poi aggiunto che'.
+        return ctx.last_voice(v0)
     if not _ARTICLE_START.match(role) or not 1 < len(role.split()) <= 6:
         return ""
     return _role_holder(role, ctx.roles)

@@ -290,6 +290,10 @@ def test_reported_speech_continues_the_last_speaker(
          [("Dana Holt", "The footbridge, according to Dana Holt, will reopen in May")]),
         ("Il molo nord, secondo la ministra Carla Venturini, riaprirà a maggio.",
          [("Carla Venturini", "Il molo nord, secondo la ministra Carla Venturini, riaprirà a maggio")]),
+        # Italian drops the subject of the one already speaking inside the insert too.
+        ("Il sindaco Ugo Berretta ha spiegato che il piano costerà 4 milioni di euro. Il cantiere, ha proseguito, durerà fino alla fine dell'estate.",
+         [("Ugo Berretta", "il piano costerà 4 milioni di euro"),
+          ("Ugo Berretta", "Il cantiere, ha proseguito, durerà fino alla fine dell'estate")]),
         # After a name and its role, the clause before the attribution.
         ("The deal was a natural step for the group, said Tony Frome, the group's chief executive.",
          [("Tony Frome", "The deal was a natural step for the group")]),
