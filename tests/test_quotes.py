@@ -842,7 +842,9 @@ def test_an_office_naming_its_own_place_is_not_the_briefing_place_s() -> None:
           ("Lucia Tessari", "reported", "il piano arriva tardi"), ("Lucia Tessari", "direct", "Serve un confronto con le frazioni")]),
     ],
 )  # fmt: skip
-def test_two_people_sharing_a_surname_are_kept_apart(text: str, expected: list[tuple[str, str, str]]) -> None:
+def test_two_people_sharing_a_surname_are_kept_apart(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
     assert [(q.speaker, q.kind, text[q.start : q.end]) for q in find_quotes(text)] == expected
 
 
