@@ -956,7 +956,8 @@ def _headline_office(
     m = _HEADLINE_ROLE.search(headline)
     if m is None or not (office := parse_role(m["role"]))[0]:
         return
-    if any(fold(w) in fold(headline) for _, _, n in people for w in n.split()[-1:]):
+    # Whole words: 'King' is not named by 'parking', nor 'Hall' by 'shall'.
+    if {_tokens(n)[-1] for _, _, n in people if _tokens(n)} & set(_tokens(headline)):
         return  # the headline names its person: the body says what office they hold
     dl = parse_dateline(text)
     body = dl.end if dl is not None else 0

@@ -254,6 +254,9 @@ _LEDE = (
         # Not when the lede opens with something else, nor when the headline names someone.
         ("Brantfield council leader backs toll-free bridge", "BRANTFIELD, Feb 26 (Reuters) - The bridge will be free, Tobias Wrenn said.", ""),
         ("Wrenn: Brantfield council leader backs bridge", _LEDE, ""),
+        # A headline word that merely contains the surname ('parking', 'King') names nobody.
+        ("Brantfield council leader keeps parking free",
+         "BRANTFIELD, Feb 26 (Reuters) - Emma King said on Thursday that parking would stay free.", "Emma King"),
     ],
 )  # fmt: skip
 def test_a_headline_office_is_the_lede_subject(headline: str, text: str, name: str) -> None:
