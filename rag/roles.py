@@ -143,6 +143,32 @@ _RANKS: dict[str, str] = {
     # may ask for the former one ("l'ex sindaco di Pietralba", "Harwell's former CEO").
     **dict.fromkeys(("former", "ex", "previous", "onetime", "past"), "former"),
 }
+# Places English and Italian name differently, and their adjectives: "the Piedmont health
+# councillor" is "l'assessore regionale alla Sanità del Piemonte", "the Ligurian one"
+# that of Liguria.
+_PLACES: dict[str, str] = {
+    **dict.fromkeys(("piemonte", "piedmont", "piemontese", "piedmontese"), "piemonte"),
+    **dict.fromkeys(("lombardia", "lombardy", "lombardo", "lombarda", "lombard"), "lombardia"),
+    **dict.fromkeys(("toscana", "tuscany", "toscano", "tuscan"), "toscana"),
+    **dict.fromkeys(("liguria", "ligurian", "ligure"), "liguria"),
+    **dict.fromkeys(("sicilia", "sicily", "siciliano", "siciliana", "sicilian"), "sicilia"),
+    **dict.fromkeys(("sardegna", "sardinia", "sardinian"), "sardegna"),
+    **dict.fromkeys(("puglia", "apulia", "pugliese", "apulian"), "puglia"),
+    **dict.fromkeys(("calabria", "calabrese", "calabrian"), "calabria"),
+    **dict.fromkeys(("lazio", "latium", "laziale"), "lazio"),
+    **dict.fromkeys(("umbria", "umbro", "umbra", "umbrian"), "umbria"),
+    **dict.fromkeys(("abruzzo", "abruzzi", "abruzzese"), "abruzzo"),
+    **dict.fromkeys(("veneto", "veneta"), "veneto"),
+    **dict.fromkeys(("roma", "rome", "romano", "romana", "roman"), "roma"),
+    **dict.fromkeys(("milano", "milan", "milanese"), "milano"),
+    **dict.fromkeys(("torino", "turin", "torinese"), "torino"),
+    **dict.fromkeys(("genova", "genoa", "genovese", "genoese"), "genova"),
+    **dict.fromkeys(("venezia", "venice", "veneziano", "veneziana", "venetian"), "venezia"),
+    **dict.fromkeys(("firenze", "florence", "fiorentino", "fiorentina", "florentine"), "firenze"),
+    **dict.fromkeys(("napoli", "naples", "napoletano", "napoletana", "neapolitan"), "napoli"),
+    **dict.fromkeys(("padova", "padua"), "padova"),
+    **dict.fromkeys(("mantova", "mantua"), "mantova"),
+}
 # Qualifier words (folded) -> canonical form; any other qualifier word stands for itself
 # (a town, a company: "valmarina", "northwind").
 _QUALIFIERS: dict[str, str] = {
@@ -220,30 +246,7 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("sociale", "sociali", "social"), "social"),
     **dict.fromkeys(("tecnico", "tecnica", "tecnici", "technical"), "technical"),
     **dict.fromkeys(("finanziario", "finanziaria", "financial"), "economy"),
-    # Places English and Italian name differently, and their adjectives: "the Piedmont health
-    # councillor" is "l'assessore regionale alla Sanità del Piemonte", "the Ligurian one"
-    # that of Liguria.
-    **dict.fromkeys(("piemonte", "piedmont", "piemontese", "piedmontese"), "piemonte"),
-    **dict.fromkeys(("lombardia", "lombardy", "lombardo", "lombarda", "lombard"), "lombardia"),
-    **dict.fromkeys(("toscana", "tuscany", "toscano", "tuscan"), "toscana"),
-    **dict.fromkeys(("liguria", "ligurian", "ligure"), "liguria"),
-    **dict.fromkeys(("sicilia", "sicily", "siciliano", "siciliana", "sicilian"), "sicilia"),
-    **dict.fromkeys(("sardegna", "sardinia", "sardinian"), "sardegna"),
-    **dict.fromkeys(("puglia", "apulia", "pugliese", "apulian"), "puglia"),
-    **dict.fromkeys(("calabria", "calabrese", "calabrian"), "calabria"),
-    **dict.fromkeys(("lazio", "latium", "laziale"), "lazio"),
-    **dict.fromkeys(("umbria", "umbro", "umbra", "umbrian"), "umbria"),
-    **dict.fromkeys(("abruzzo", "abruzzi", "abruzzese"), "abruzzo"),
-    **dict.fromkeys(("veneto", "veneta"), "veneto"),
-    **dict.fromkeys(("roma", "rome", "romano", "romana", "roman"), "roma"),
-    **dict.fromkeys(("milano", "milan", "milanese"), "milano"),
-    **dict.fromkeys(("torino", "turin", "torinese"), "torino"),
-    **dict.fromkeys(("genova", "genoa", "genovese", "genoese"), "genova"),
-    **dict.fromkeys(("venezia", "venice", "veneziano", "veneziana", "venetian"), "venezia"),
-    **dict.fromkeys(("firenze", "florence", "fiorentino", "fiorentina", "florentine"), "firenze"),
-    **dict.fromkeys(("napoli", "naples", "napoletano", "napoletana", "neapolitan"), "napoli"),
-    **dict.fromkeys(("padova", "padua"), "padova"),
-    **dict.fromkeys(("mantova", "mantua"), "mantova"),
+    **_PLACES,
 }
 # Acronyms that stand for a whole qualifier: the ASL is the local health authority.
 _EXPAND: dict[str, tuple[str, ...]] = {
@@ -432,13 +435,7 @@ def _qualifier(word: str) -> tuple[str, ...]:
 
 
 _WEAK_KEYS = frozenset(cognate(w) for w in _WEAK)
-_PLACE_KEYS = frozenset(
-    cognate(v)
-    for v in (
-        "piemonte lombardia toscana liguria sicilia sardegna puglia calabria lazio umbria"
-        " abruzzo veneto roma milano torino genova venezia firenze napoli padova mantova"
-    ).split()
-)
+_PLACE_KEYS = frozenset(cognate(v) for v in _PLACES.values())
 # Qualifiers the lexicon knows (a ministry's field, a kind of body): any other one names a
 # particular place or body, as a place in the lexicon does.
 _COMMON_KEYS = (
