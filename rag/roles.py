@@ -299,6 +299,12 @@ _ROLE = (
     rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
     rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,5}})?)"
 )
+# After the office in a question or a headline: a link, then names and qualifier words only
+# ("the chair of the finance committee", "il presidente del Consorzio Alto Sarvo").
+_NAMED_QUALIFIER = (
+    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
+    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?"
+)
 # A role anywhere in a question ("How much will it cost, according to the council leader?",
 # "What traffic does the port authority president expect?"): an article, a few words, an
 # office, its qualifier.
@@ -312,8 +318,7 @@ ROLE_IN_QUESTION = re.compile(
     rf"|(?:(?-i:[A-ZÀ-Ö])[\w-]*\s+){{0,2}}(?-i:[A-ZÀ-Ö])[\w-]*(?:['’]s|s['’])\s+)"
     rf"(?:(?!{_Q_ARTICLE})[\w'’-]+\s+){{0,4}}?"
     rf"(?:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
-    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
-    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)",
+    rf"{_NAMED_QUALIFIER})",
     re.IGNORECASE,
 )
 # An office in a headline, which drops articles ("Stellbourne council leader backs ...",
@@ -322,8 +327,7 @@ ROLE_IN_QUESTION = re.compile(
 _HEADLINE_ROLE = re.compile(
     rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*)?(?:{_PREWORD}\s+){{0,3}}"
     rf"(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
-    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
-    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)"
+    rf"{_NAMED_QUALIFIER})"
 )
 # An office and its place or portfolio right before a name: 'il sindaco di Valmarina Vittorio
 # Abbondanza', "l'assessora al Demanio Giuliana Parodi" start the name after it. Italian
