@@ -410,9 +410,12 @@ _APPOINTED = re.compile(
     r"(?:\s+[a-zà-ÿ0-9]+){0,3}?\s+(?:(?:as|come)\s+)?"
     rf"(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|\s+(?:who|che)\s|$|\s+{_REPLACED})"
 )
-_TRAILING = frozenset(
-    "of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle the e and".split()
+_LINKS = frozenset(
+    """
+    of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle
+    """.split()
 )
+_TRAILING = _LINKS | {"the", "e", "and"}
 
 
 def _tokens(phrase: str) -> list[str]:
@@ -451,11 +454,6 @@ _COMMON_KEYS = (
 # Words after an office that hold it for now ("ad interim", "facente funzione"), read as
 # a rank before the office lexicon, where "ad" is a chief executive.
 _ACTING_AFTER = frozenset(("ad interim", "facente funzione", "facente funzioni", "pro tempore"))
-_LINKS = frozenset(
-    """
-    of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle
-    """.split()
-)
 
 
 def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
