@@ -838,6 +838,7 @@ def roles_in(
     if headline:
         _headline_office(headline, text, people, roles)
     _deputies(text, people, roles)
+    _possessed_offices(text, people, roles)
     _plural_offices(text, people, roles)
     return _without_organisations(roles)
 
@@ -943,6 +944,49 @@ def _deputies(text: str, people: list[tuple[int, int, str]], roles: dict[str, st
 
 
 _RANKED = frozenset(_RANKS.values())
+
+# "Secondo il suo presidente, Nunzio Aricò", "its chief executive Graham Pike": the office
+# of the organisation named just before, which the possessive stands for.
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:(?P<it>su[oa]|loro)|(?P<en>its|their))\s+$", re.IGNORECASE)
+_ORG_NOUNS = (
+    "associazione|comitato|consorzio|sindacato|federazione|fondazione|cooperativa|azienda"
+    "|società|societa|gruppo|istituto|ospedale|museo|comune|agenzia|autorità|autorita"
+    "|trust|council|association|committee|union|company|group|charity|board|foundation"
+    "|federation|authority|agency|club|firm|hospital|museum|university|università"
+)
+# An article, the organisation's name words and kind ("l'associazione ambientalista Onda
+# Brunea", "The Halberton and Dene hospital trust"): an Italian adjective after the kind,
+# capitalised words after it.
+_OWNER_ORG = re.compile(
+    r"(?:\b(?:the|il|lo|la)\s+|\bl['’]\s*)(?P<org>(?:(?-i:[A-ZÀ-Ö])[\w'’-]*\s+(?:and\s+|e\s+)?){0,4}"
+    rf"(?:[a-zà-ÿ-]+\s+){{0,2}}(?:{_ORG_NOUNS})\b"
+    r"(?:\s+[a-zà-ÿ]+(?:ista|iste|ale|ali|ana|ano|ica|ico|iva|ivo))?(?:\s+(?-i:[A-ZÀ-Ö])[\w'’-]*){0,3})",
+    re.IGNORECASE,
+)
+
+
+def _possessed_offices(
+    text: str, people: list[tuple[int, int, str]], roles: dict[str, str]
+) -> None:
+    """Adds to ``roles`` the office a possessive gives a person ("il suo presidente", "its
+    chief executive") as the office of the organisation named last before it, in that
+    sentence or the one before: the association's president, the trust's chief
+    executive, which a question names ("the president of Onda Brunea")."""
+    for start, _, name in people:
+        line_start = max(text.rfind("\n", 0, start) + 1, start - 120)
+        m = _ROLE_BEFORE.search(text, line_start, start)
+        if m is None:
+            continue
+        owner = _POSSESSIVE_BEFORE.search(text, max(0, m.start("role") - 10), m.start("role"))
+        if owner is None:
+            continue
+        orgs = list(_OWNER_ORG.finditer(text, max(0, owner.start() - 300), owner.start()))
+        if not orgs:
+            continue
+        link = "of" if owner["en"] else "di"
+        key = normalise_role(f"{_trim_prefix(m.group('role'))} {link} {orgs[-1]['org']}")
+        if parse_role(key)[0]:
+            roles.setdefault(key, name)
 
 
 def _headline_office(
