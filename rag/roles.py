@@ -800,6 +800,12 @@ def _trim_prefix(role: str) -> str:
     return " ".join(words)
 
 
+def _line_start(text: str, start: int) -> int:
+    """How far back from a name its role before it is looked for: its line, at most 120
+    characters."""
+    return max(text.rfind("\n", 0, start) + 1, start - 120)
+
+
 def roles_in(
     text: str, people: list[tuple[int, int, str]], *, headline: str = ""
 ) -> dict[str, str]:
@@ -813,7 +819,7 @@ def roles_in(
     for start, end, name in people:
         if text.startswith(("'s", "’s"), end):
             continue  # "Benazir Bhutto's prime minister": someone else's office
-        line_start = max(text.rfind("\n", 0, start) + 1, start - 120)
+        line_start = _line_start(text, start)
         after_name = _ROLE_AFTER.match(text, end) or _APPOINTED.match(text, end)
         found = [_ROLE_BEFORE.search(text, line_start, start), after_name]
         for m in found:
@@ -973,8 +979,7 @@ def _possessed_offices(
     sentence or the one before: the association's president, the trust's chief
     executive, which a question names ("the president of Onda Brunea")."""
     for start, _, name in people:
-        line_start = max(text.rfind("\n", 0, start) + 1, start - 120)
-        m = _ROLE_BEFORE.search(text, line_start, start)
+        m = _ROLE_BEFORE.search(text, _line_start(text, start), start)
         if m is None:
             continue
         owner = _POSSESSIVE_BEFORE.search(text, max(0, m.start("role") - 10), m.start("role"))
