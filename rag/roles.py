@@ -875,11 +875,17 @@ _RESPECTIVELY = re.compile(
 )
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    """After the last full stop or line break before ``pos``: a list of offices and their
+    holders does not run across sentences."""
+    return max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1
+
+
 def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[str, str]) -> None:
     """Adds to ``roles`` each holder of a plural office with their own portfolio."""
     for i, (start, end, name) in enumerate(people):
         if (port := _PORTFOLIO.match(text, end)) is not None:
-            sent = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
+            sent = _sentence_start(text, start)
             # The plural office before this name or before the list's first name.
             first = start
             for s0, _, _ in reversed(people[:i]):
@@ -895,7 +901,7 @@ def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[s
                     roles.setdefault(key, name)
     # "..., rispettivamente X e Y": the n-th portfolio is the n-th name's.
     for m in re.finditer(r"\brispettivamente\s+", text):
-        sent = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        sent = _sentence_start(text, m.start())
         names = [p for p in people if m.end() <= p[0] < m.end() + 80]
         office_m = _RESPECTIVELY.search(text, sent, m.start())
         if office_m is None or len(names) < 2:
