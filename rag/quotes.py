@@ -138,7 +138,7 @@ class Quote:
 
     start: int
     end: int
-    speaker: str  # full name as first written in the article, "" when unknown
+    speaker: str  # full name as the article writes it, "" when unknown
     # "direct": the speaker's words between quotation marks; "reported": the clause the
     # article reports them as saying ("ha dichiarato che ..."), in the article's words.
     kind: str = "direct"
@@ -261,11 +261,20 @@ def _name_matches(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
+def _same_person(a: str, b: str) -> bool:
+    """Whether two names with one surname are one person's: one is the other's tail
+    ('Van Aalst' of 'Pieter Van Aalst'), not another first name ('Elena Ferrandi')."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.endswith(" " + short)
+
+
 class _People:
     """Person names in one article, and every place each is mentioned."""
 
     def __init__(self, text: str, quoted: list[tuple[int, int]]) -> None:
-        self.full: dict[str, str] = {}  # folded surname -> full name
+        # Folded surname -> the full names that end in it, in order of first appearance:
+        # two people may share a surname ('Paolo Ferrandi' and 'Elena Ferrandi').
+        self.full: dict[str, list[str]] = {}
         self.mentions: list[tuple[int, int, str]] = []  # (start, end, full name)
 
         quoted = sorted(quoted)
@@ -326,12 +335,22 @@ class _People:
                     text, max(0, m.start(1) - 30), m.start(1)
                 ):
                     continue  # "l'associazione Binari Antichi", 'the campaign group Rails Not Runways'
-                surname = fold(tokens[-1])
-                self.full.setdefault(surname, " ".join(tokens))
+                names = self.full.setdefault(fold(tokens[-1]), [])
+                name = " ".join(tokens)
+                if not any(_same_person(name, known) for known in names):
+                    names.append(name)  # the first written of 'Pieter Van Aalst' and 'Van Aalst'
+        # A surname written in full is that person's; a bare one is whoever of that
+        # surname was last written in full before it, as a reader takes it.
+        last: dict[str, str] = {}
         for m in _WORD_CAP.finditer(text):
             key = fold(m.group(0))
-            if key in self.full and outside(m.start()):
-                self.mentions.append((m.start(), m.end(), self.full[key]))
+            if key not in self.full or not outside(m.start()):
+                continue
+            names = self.full[key]
+            written = [n for n in names if text[max(0, m.end() - len(n)) : m.end()] == n]
+            name = written[0] if written else last.get(key, names[0])
+            last[key] = name
+            self.mentions.append((m.start(), m.end(), name))
         self.mentions.sort()
 
     def last_before(self, pos: int, floor: int) -> str:
@@ -795,6 +814,11 @@ _OF_ORGANISATION = re.compile(
     rf"\s+(?:of|at|from|di|del|della|dell['’]\s*)\s*(?:the\s+)?(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}{_AUX}"
 )
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
+# 'Susan Pike, who represents nurses ... and is not related to the chief executive, said': a
+# relative clause is bounded by its pronoun and its comma, so it may run longer than a role.
+_RELATIVE_APPOSITION_THEN_VERB = re.compile(
+    rf",\s*(?:who|che|il quale|la quale)\s[^,.;:!?]{{2,120}},\s*{_AUX}", re.IGNORECASE
+)
 # 'Rossi, che ha poi spiegato che', 'Roe, who said that'
 _RELATIVE_SUBJECT = re.compile(rf",\s*(?:che|who|il quale|la quale)\s+{_AUX}", re.IGNORECASE)
 _AFTER_ROLE = re.compile(rf",\s*{_AUX}")
@@ -1138,6 +1162,7 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
         if (
             _APPOSITION.fullmatch(text, end, verb_at)
             or _RELATIVE_SUBJECT.fullmatch(text, end, verb_at)
+            or _RELATIVE_APPOSITION_THEN_VERB.fullmatch(text, end, verb_at)
             or _OF_ORGANISATION.fullmatch(text, end, verb_at)
         ):
             return name
@@ -1267,9 +1292,9 @@ def _reported_by_source(ctx: _Context) -> None:
             # first name is the person, what follows qualifies them.
             speaker = who[0][2]
         else:
+            # A role the article gives nobody by itself may be named right after it
+            # ('Secondo il suo presidente, Nunzio Aricò, <clause>'), below.
             speaker = _role_holder(m.group("who"), ctx.roles)
-        if not speaker:
-            continue
         sent_start = ctx.sentence_start(m.start())
         dateline = _DATELINE.match(text, sent_start, m.start())
         opens = dateline.end() if dateline else sent_start
@@ -1300,7 +1325,7 @@ def _reported_by_source(ctx: _Context) -> None:
                 if person:
                     speaker, at = person[-1][2], named.end()
             span = ctx.clause(at)
-        elif final and not m.group("initial"):
+        elif final and not m.group("initial") and speaker:
             span = _clause_before(ctx, sent_start, text.rfind(",", sent_start, m.start()))
         else:
             continue
@@ -1470,6 +1495,10 @@ def _insert_speaker(ctx: _Context, c1: int, v0: int, v1: int, c2: int, italian: 
     if names:
         return names[-1][2] if _only_name(ctx, v1, c2, names) else ""
     role = post.strip()
+    if italian and not role:
+        # 'Il cantiere, ha proseguito, non fermerà ...': Italian drops the subject of the
+        # one already speaking, as in 'Ha poi aggiunto che'.
+        return ctx.last_voice(v0)
     if not _ARTICLE_START.match(role) or not 1 < len(role.split()) <= 6:
         return ""
     return _role_holder(role, ctx.roles)

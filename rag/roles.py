@@ -143,6 +143,32 @@ _RANKS: dict[str, str] = {
     # may ask for the former one ("l'ex sindaco di Pietralba", "Harwell's former CEO").
     **dict.fromkeys(("former", "ex", "previous", "onetime", "past"), "former"),
 }
+# Places English and Italian name differently, and their adjectives: "the Piedmont health
+# councillor" is "l'assessore regionale alla Sanità del Piemonte", "the Ligurian one"
+# that of Liguria.
+_PLACES: dict[str, str] = {
+    **dict.fromkeys(("piemonte", "piedmont", "piemontese", "piedmontese"), "piemonte"),
+    **dict.fromkeys(("lombardia", "lombardy", "lombardo", "lombarda", "lombard"), "lombardia"),
+    **dict.fromkeys(("toscana", "tuscany", "toscano", "tuscan"), "toscana"),
+    **dict.fromkeys(("liguria", "ligurian", "ligure"), "liguria"),
+    **dict.fromkeys(("sicilia", "sicily", "siciliano", "siciliana", "sicilian"), "sicilia"),
+    **dict.fromkeys(("sardegna", "sardinia", "sardinian"), "sardegna"),
+    **dict.fromkeys(("puglia", "apulia", "pugliese", "apulian"), "puglia"),
+    **dict.fromkeys(("calabria", "calabrese", "calabrian"), "calabria"),
+    **dict.fromkeys(("lazio", "latium", "laziale"), "lazio"),
+    **dict.fromkeys(("umbria", "umbro", "umbra", "umbrian"), "umbria"),
+    **dict.fromkeys(("abruzzo", "abruzzi", "abruzzese"), "abruzzo"),
+    **dict.fromkeys(("veneto", "veneta"), "veneto"),
+    **dict.fromkeys(("roma", "rome", "romano", "romana", "roman"), "roma"),
+    **dict.fromkeys(("milano", "milan", "milanese"), "milano"),
+    **dict.fromkeys(("torino", "turin", "torinese"), "torino"),
+    **dict.fromkeys(("genova", "genoa", "genovese", "genoese"), "genova"),
+    **dict.fromkeys(("venezia", "venice", "veneziano", "veneziana", "venetian"), "venezia"),
+    **dict.fromkeys(("firenze", "florence", "fiorentino", "fiorentina", "florentine"), "firenze"),
+    **dict.fromkeys(("napoli", "naples", "napoletano", "napoletana", "neapolitan"), "napoli"),
+    **dict.fromkeys(("padova", "padua"), "padova"),
+    **dict.fromkeys(("mantova", "mantua"), "mantova"),
+}
 # Qualifier words (folded) -> canonical form; any other qualifier word stands for itself
 # (a town, a company: "valmarina", "northwind").
 _QUALIFIERS: dict[str, str] = {
@@ -220,30 +246,7 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("sociale", "sociali", "social"), "social"),
     **dict.fromkeys(("tecnico", "tecnica", "tecnici", "technical"), "technical"),
     **dict.fromkeys(("finanziario", "finanziaria", "financial"), "economy"),
-    # Places English and Italian name differently, and their adjectives: "the Piedmont health
-    # councillor" is "l'assessore regionale alla Sanità del Piemonte", "the Ligurian one"
-    # that of Liguria.
-    **dict.fromkeys(("piemonte", "piedmont", "piemontese", "piedmontese"), "piemonte"),
-    **dict.fromkeys(("lombardia", "lombardy", "lombardo", "lombarda", "lombard"), "lombardia"),
-    **dict.fromkeys(("toscana", "tuscany", "toscano", "tuscan"), "toscana"),
-    **dict.fromkeys(("liguria", "ligurian", "ligure"), "liguria"),
-    **dict.fromkeys(("sicilia", "sicily", "siciliano", "siciliana", "sicilian"), "sicilia"),
-    **dict.fromkeys(("sardegna", "sardinia", "sardinian"), "sardegna"),
-    **dict.fromkeys(("puglia", "apulia", "pugliese", "apulian"), "puglia"),
-    **dict.fromkeys(("calabria", "calabrese", "calabrian"), "calabria"),
-    **dict.fromkeys(("lazio", "latium", "laziale"), "lazio"),
-    **dict.fromkeys(("umbria", "umbro", "umbra", "umbrian"), "umbria"),
-    **dict.fromkeys(("abruzzo", "abruzzi", "abruzzese"), "abruzzo"),
-    **dict.fromkeys(("veneto", "veneta"), "veneto"),
-    **dict.fromkeys(("roma", "rome", "romano", "romana", "roman"), "roma"),
-    **dict.fromkeys(("milano", "milan", "milanese"), "milano"),
-    **dict.fromkeys(("torino", "turin", "torinese"), "torino"),
-    **dict.fromkeys(("genova", "genoa", "genovese", "genoese"), "genova"),
-    **dict.fromkeys(("venezia", "venice", "veneziano", "veneziana", "venetian"), "venezia"),
-    **dict.fromkeys(("firenze", "florence", "fiorentino", "fiorentina", "florentine"), "firenze"),
-    **dict.fromkeys(("napoli", "naples", "napoletano", "napoletana", "neapolitan"), "napoli"),
-    **dict.fromkeys(("padova", "padua"), "padova"),
-    **dict.fromkeys(("mantova", "mantua"), "mantova"),
+    **_PLACES,
 }
 # Acronyms that stand for a whole qualifier: the ASL is the local health authority.
 _EXPAND: dict[str, tuple[str, ...]] = {
@@ -296,6 +299,12 @@ _ROLE = (
     rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
     rf"(?:\s+(?:(?:e|and)\s+|{_LINKWORD})?{_QUAL_WORD}){{0,5}})?)"
 )
+# After the office in a question or a headline: a link, then names and qualifier words only
+# ("the chair of the finance committee", "il presidente del Consorzio Alto Sarvo").
+_NAMED_QUALIFIER = (
+    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
+    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?"
+)
 # A role anywhere in a question ("How much will it cost, according to the council leader?",
 # "What traffic does the port authority president expect?"): an article, a few words, an
 # office, its qualifier.
@@ -309,8 +318,7 @@ ROLE_IN_QUESTION = re.compile(
     rf"|(?:(?-i:[A-ZÀ-Ö])[\w-]*\s+){{0,2}}(?-i:[A-ZÀ-Ö])[\w-]*(?:['’]s|s['’])\s+)"
     rf"(?:(?!{_Q_ARTICLE})[\w'’-]+\s+){{0,4}}?"
     rf"(?:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
-    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
-    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)",
+    rf"{_NAMED_QUALIFIER})",
     re.IGNORECASE,
 )
 # An office in a headline, which drops articles ("Stellbourne council leader backs ...",
@@ -319,8 +327,7 @@ ROLE_IN_QUESTION = re.compile(
 _HEADLINE_ROLE = re.compile(
     rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*)?(?:{_PREWORD}\s+){{0,3}}"
     rf"(?i:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
-    rf"(?:\s+{_LINKWORD}(?:(?:the|il|la)\s+|l['’]\s*)?{_QUAL_WORD}"
-    rf"(?:\s+(?:{_LINKWORD})?(?:(?-i:[A-ZÀ-Ö])[\w&'’-]*|(?:{'|'.join(_MODIFIERS)})\b)){{0,3}})?)"
+    rf"{_NAMED_QUALIFIER})"
 )
 # An office and its place or portfolio right before a name: 'il sindaco di Valmarina Vittorio
 # Abbondanza', "l'assessora al Demanio Giuliana Parodi" start the name after it. Italian
@@ -403,9 +410,12 @@ _APPOINTED = re.compile(
     r"(?:\s+[a-zà-ÿ0-9]+){0,3}?\s+(?:(?:as|come)\s+)?"
     rf"(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|\s+(?:who|che)\s|$|\s+{_REPLACED})"
 )
-_TRAILING = frozenset(
-    "of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle the e and".split()
+_LINKS = frozenset(
+    """
+    of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle
+    """.split()
 )
+_TRAILING = _LINKS | {"the", "e", "and"}
 
 
 def _tokens(phrase: str) -> list[str]:
@@ -432,13 +442,7 @@ def _qualifier(word: str) -> tuple[str, ...]:
 
 
 _WEAK_KEYS = frozenset(cognate(w) for w in _WEAK)
-_PLACE_KEYS = frozenset(
-    cognate(v)
-    for v in (
-        "piemonte lombardia toscana liguria sicilia sardegna puglia calabria lazio umbria"
-        " abruzzo veneto roma milano torino genova venezia firenze napoli padova mantova"
-    ).split()
-)
+_PLACE_KEYS = frozenset(cognate(v) for v in _PLACES.values())
 # Qualifiers the lexicon knows (a ministry's field, a kind of body): any other one names a
 # particular place or body, as a place in the lexicon does.
 _COMMON_KEYS = (
@@ -450,11 +454,6 @@ _COMMON_KEYS = (
 # Words after an office that hold it for now ("ad interim", "facente funzione"), read as
 # a rank before the office lexicon, where "ad" is a chief executive.
 _ACTING_AFTER = frozenset(("ad interim", "facente funzione", "facente funzioni", "pro tempore"))
-_LINKS = frozenset(
-    """
-    of for at to di del della dello dell dei degli delle per al alla allo all ai agli alle
-    """.split()
-)
 
 
 def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
@@ -801,6 +800,12 @@ def _trim_prefix(role: str) -> str:
     return " ".join(words)
 
 
+def _line_start(text: str, start: int) -> int:
+    """How far back from a name its role before it is looked for: its line, at most 120
+    characters."""
+    return max(text.rfind("\n", 0, start) + 1, start - 120)
+
+
 def roles_in(
     text: str, people: list[tuple[int, int, str]], *, headline: str = ""
 ) -> dict[str, str]:
@@ -814,7 +819,7 @@ def roles_in(
     for start, end, name in people:
         if text.startswith(("'s", "’s"), end):
             continue  # "Benazir Bhutto's prime minister": someone else's office
-        line_start = max(text.rfind("\n", 0, start) + 1, start - 120)
+        line_start = _line_start(text, start)
         after_name = _ROLE_AFTER.match(text, end) or _APPOINTED.match(text, end)
         found = [_ROLE_BEFORE.search(text, line_start, start), after_name]
         for m in found:
@@ -839,6 +844,7 @@ def roles_in(
     if headline:
         _headline_office(headline, text, people, roles)
     _deputies(text, people, roles)
+    _possessed_offices(text, people, roles)
     _plural_offices(text, people, roles)
     return _without_organisations(roles)
 
@@ -869,11 +875,17 @@ _RESPECTIVELY = re.compile(
 )
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    """After the last full stop or line break before ``pos``: a list of offices and their
+    holders does not run across sentences."""
+    return max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1
+
+
 def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[str, str]) -> None:
     """Adds to ``roles`` each holder of a plural office with their own portfolio."""
     for i, (start, end, name) in enumerate(people):
         if (port := _PORTFOLIO.match(text, end)) is not None:
-            sent = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
+            sent = _sentence_start(text, start)
             # The plural office before this name or before the list's first name.
             first = start
             for s0, _, _ in reversed(people[:i]):
@@ -889,7 +901,7 @@ def _plural_offices(text: str, people: list[tuple[int, int, str]], roles: dict[s
                     roles.setdefault(key, name)
     # "..., rispettivamente X e Y": the n-th portfolio is the n-th name's.
     for m in re.finditer(r"\brispettivamente\s+", text):
-        sent = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        sent = _sentence_start(text, m.start())
         names = [p for p in people if m.end() <= p[0] < m.end() + 80]
         office_m = _RESPECTIVELY.search(text, sent, m.start())
         if office_m is None or len(names) < 2:
@@ -945,6 +957,48 @@ def _deputies(text: str, people: list[tuple[int, int, str]], roles: dict[str, st
 
 _RANKED = frozenset(_RANKS.values())
 
+# "Secondo il suo presidente, Nunzio Aricò", "its chief executive Graham Pike": the office
+# of the organisation named just before, which the possessive stands for.
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:(?P<it>su[oa]|loro)|(?P<en>its|their))\s+$", re.IGNORECASE)
+_ORG_NOUNS = (
+    "associazione|comitato|consorzio|sindacato|federazione|fondazione|cooperativa|azienda"
+    "|società|societa|gruppo|istituto|ospedale|museo|comune|agenzia|autorità|autorita"
+    "|trust|council|association|committee|union|company|group|charity|board|foundation"
+    "|federation|authority|agency|club|firm|hospital|museum|university|università"
+)
+# An article, the organisation's name words and kind ("l'associazione ambientalista Onda
+# Brunea", "The Halberton and Dene hospital trust"): an Italian adjective after the kind,
+# capitalised words after it.
+_OWNER_ORG = re.compile(
+    r"(?:\b(?:the|il|lo|la)\s+|\bl['’]\s*)(?P<org>(?:(?-i:[A-ZÀ-Ö])[\w'’-]*\s+(?:and\s+|e\s+)?){0,4}"
+    rf"(?:[a-zà-ÿ-]+\s+){{0,2}}(?:{_ORG_NOUNS})\b"
+    r"(?:\s+[a-zà-ÿ]+(?:ista|iste|ale|ali|ana|ano|ica|ico|iva|ivo))?(?:\s+(?-i:[A-ZÀ-Ö])[\w'’-]*){0,3})",
+    re.IGNORECASE,
+)
+
+
+def _possessed_offices(
+    text: str, people: list[tuple[int, int, str]], roles: dict[str, str]
+) -> None:
+    """Adds to ``roles`` the office a possessive gives a person ("il suo presidente", "its
+    chief executive") as the office of the organisation named last before it, in that
+    sentence or the one before: the association's president, the trust's chief
+    executive, which a question names ("the president of Onda Brunea")."""
+    for start, _, name in people:
+        m = _ROLE_BEFORE.search(text, _line_start(text, start), start)
+        if m is None:
+            continue
+        owner = _POSSESSIVE_BEFORE.search(text, max(0, m.start("role") - 10), m.start("role"))
+        if owner is None:
+            continue
+        orgs = list(_OWNER_ORG.finditer(text, max(0, owner.start() - 300), owner.start()))
+        if not orgs:
+            continue
+        link = "of" if owner["en"] else "di"
+        key = normalise_role(f"{_trim_prefix(m.group('role'))} {link} {orgs[-1]['org']}")
+        if parse_role(key)[0]:
+            roles.setdefault(key, name)
+
 
 def _headline_office(
     headline: str, text: str, people: list[tuple[int, int, str]], roles: dict[str, str]
@@ -956,7 +1010,8 @@ def _headline_office(
     m = _HEADLINE_ROLE.search(headline)
     if m is None or not (office := parse_role(m["role"]))[0]:
         return
-    if any(fold(w) in fold(headline) for _, _, n in people for w in n.split()[-1:]):
+    # Whole words: 'King' is not named by 'parking', nor 'Hall' by 'shall'.
+    if {_tokens(n)[-1] for _, _, n in people if _tokens(n)} & set(_tokens(headline)):
         return  # the headline names its person: the body says what office they hold
     dl = parse_dateline(text)
     body = dl.end if dl is not None else 0

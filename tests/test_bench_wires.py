@@ -72,7 +72,7 @@ def test_both_halves_of_the_split_hold_briefings_and_questions() -> None:
     assert all(wires.in_split(a["file"], "all") for a in annotations)
 
 
-# The held-out half as it was first written, and the blind sixth and seventh rounds: briefings added to tune on must fall in
+# The held-out half as it was first written, and the blind sixth to eighth rounds: briefings added to tune on must fall in
 # the even half, so figures on the odd half compare across changes (README, Split).
 HELD_OUT = (
     frozenset(
@@ -100,6 +100,14 @@ HELD_OUT = (
         """
     2026-03-18-ansa-valdiserchio-pronto-soccorso.txt 2026-06-23-ansa-valdiserchio-liste-attesa.txt
     italpress-pontescuro-zone30.txt lapresse-borgo-tessano-mense.txt
+    """.split()
+    )
+    | frozenset(
+        # The eighth round (bench/wires/round8.txt), written blind the same way: five of its
+        # eight fell in the odd half and joined it.
+        """
+    2026-01-20-ansa-castelgrano-rete-idrica.txt 2026-09-09-askanews-valtorbida-scuole.txt
+    dire-montefosco-tassa-soggiorno.txt ap-fenworth-water-plant.txt bridlemere-evening-classes.txt
     """.split()
     )
 )

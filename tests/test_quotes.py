@@ -290,6 +290,10 @@ def test_reported_speech_continues_the_last_speaker(
          [("Dana Holt", "The footbridge, according to Dana Holt, will reopen in May")]),
         ("Il molo nord, secondo la ministra Carla Venturini, riaprirà a maggio.",
          [("Carla Venturini", "Il molo nord, secondo la ministra Carla Venturini, riaprirà a maggio")]),
+        # Italian drops the subject of the one already speaking inside the insert too.
+        ("Il sindaco Ugo Berretta ha spiegato che il piano costerà 4 milioni di euro. Il cantiere, ha proseguito, durerà fino alla fine dell'estate.",
+         [("Ugo Berretta", "il piano costerà 4 milioni di euro"),
+          ("Ugo Berretta", "Il cantiere, ha proseguito, durerà fino alla fine dell'estate")]),
         # After a name and its role, the clause before the attribution.
         ("The deal was a natural step for the group, said Tony Frome, the group's chief executive.",
          [("Tony Frome", "The deal was a natural step for the group")]),
@@ -820,3 +824,40 @@ def test_an_office_naming_its_own_place_is_not_the_briefing_place_s() -> None:
     roles = with_place(find_roles(text), "Roccafiora", text)
     assert match_role("the mayor of Pietralba", roles) == "Nora Vetti"
     assert match_role("the mayor of Roccafiora", roles) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A surname written in full is that person's; a bare one the last written in full.
+        ('The trust will shut a ward in May, its chief executive Alan Brede said on Monday. "We cannot staff it," Brede said. '
+         'Joan Brede, a union steward, said the ward had been short of nurses for months. "We are exhausted," she told the Gazette. '
+         "According to Joan Brede, twenty nurses have left this year.",
+         [("Alan Brede", "reported", "The trust will shut a ward in May"), ("Alan Brede", "direct", "We cannot staff it,"),
+          ("Joan Brede", "reported", "the ward had been short of nurses for months"), ("Joan Brede", "direct", "We are exhausted,"),
+          ("Joan Brede", "reported", "twenty nurses have left this year")]),
+        ("Il sindaco Marco Tessari ha detto che il piano costerà 4 milioni di euro. «Non possiamo più aspettare», ha detto Tessari. "
+         "Lucia Tessari, capogruppo dell'opposizione, ha sostenuto che il piano arriva tardi. «Serve un confronto con le frazioni», ha aggiunto Tessari.",
+         [("Marco Tessari", "reported", "il piano costerà 4 milioni di euro"), ("Marco Tessari", "direct", "Non possiamo più aspettare"),
+          ("Lucia Tessari", "reported", "il piano arriva tardi"), ("Lucia Tessari", "direct", "Serve un confronto con le frazioni")]),
+    ],
+)  # fmt: skip
+def test_two_people_sharing_a_surname_are_kept_apart(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert [(q.speaker, q.kind, text[q.start : q.end]) for q in find_quotes(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "clause"),
+    [
+        # A relative clause between the subject and its verb, longer than a role.
+        ("Moira Kell, who has run the food bank on Dale Street since it opened and sits on the council's poverty panel, said demand had doubled since the winter.",
+         "Moira Kell", "demand had doubled since the winter"),
+        # 'Secondo' and a role the article gives nobody, then the name in apposition.
+        ("Contrario il comitato Salviamo il Lago. Secondo la sua portavoce, Irene Solari, il progetto cancellerà l'ultimo canneto della riva.",
+         "Irene Solari", "il progetto cancellerà l'ultimo canneto della riva"),
+    ],
+)  # fmt: skip
+def test_the_speaker_named_after_a_long_apposition(text: str, speaker: str, clause: str) -> None:
+    assert _reported(text) == [(speaker, clause)]

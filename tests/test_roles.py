@@ -254,6 +254,9 @@ _LEDE = (
         # Not when the lede opens with something else, nor when the headline names someone.
         ("Brantfield council leader backs toll-free bridge", "BRANTFIELD, Feb 26 (Reuters) - The bridge will be free, Tobias Wrenn said.", ""),
         ("Wrenn: Brantfield council leader backs bridge", _LEDE, ""),
+        # A headline word that merely contains the surname ('parking', 'King') names nobody.
+        ("Brantfield council leader keeps parking free",
+         "BRANTFIELD, Feb 26 (Reuters) - Emma King said on Thursday that parking would stay free.", "Emma King"),
     ],
 )  # fmt: skip
 def test_a_headline_office_is_the_lede_subject(headline: str, text: str, name: str) -> None:
@@ -378,3 +381,21 @@ def test_an_office_that_changed_hands_is_answered_by_its_holder(
 def test_a_dated_question_asks_the_holder_then(valsorra) -> None:
     question = "What did the president of the Valsorra consortium say in February about the bills?"
     assert valsorra.question(question).speaker == "Ermete Calvani"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "name"),
+    [
+        # A possessive office is the office of the organisation named just before it, so
+        # that the question naming the organisation finds its holder, not another
+        # president whose office shares a word with it.
+        ("Il presidente dell'Autorità portuale della Costa Verdina, Aldo Ferro, ha firmato. "
+         "Contraria l'associazione ambientalista Mare Verdina. Secondo il suo presidente, Nino Sarti, il porto è inutile.",
+         "the president of the Mare Verdina association", "Nino Sarti"),
+        ("The chief executive of Wye Water, Joan Kerr, spoke first. "
+         "The Dunholm and Wye hospital trust will close a ward, its chief executive Alan Brede said on Monday.",
+         "the chief executive of the Dunholm hospital trust", "Alan Brede"),
+    ],
+)  # fmt: skip
+def test_a_possessive_office_is_the_organisation_s(text: str, question: str, name: str) -> None:
+    assert match_role(question, find_roles(text), text) == name
