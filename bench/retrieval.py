@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,19 +137,30 @@ def load_meta(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def ingest_once(
+    ctx: dict[str, Any], sysdir: Path, name: str, build: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """A system's ingest, skipped when ``sysdir/ingest.json`` says a complete one holds
+    every article; ``build`` ingests (resuming what is stored) and returns its figures."""
+    meta_path = sysdir / "ingest.json"
+    meta = load_meta(meta_path)
+    if meta and meta.get("complete") and meta.get("docs") == len(ctx["articles"]):
+        log(f"{name}: complete ({meta['docs']} docs, {meta['chunks']} chunks), skip ingest")
+        return {**meta, "cached": True}
+    meta = build()
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return {**meta, "cached": False}
+
+
 # --------------------------------------------------------------------------- systems
 def system_ours(ctx: dict[str, Any], sysdir: Path) -> tuple[list[dict], dict]:
     from rag import Assistant
     from rag.eval import ranked_doc_ids
 
     assistant = Assistant(store=sysdir / "store", embeddings=ctx["emb"])
-    meta_path = sysdir / "ingest.json"
-    meta = load_meta(meta_path)
     n_docs = len(ctx["articles"])
-    if meta and meta.get("complete") and meta.get("docs") == n_docs:
-        log(f"ours: store complete ({meta['docs']} docs, {meta['chunks']} chunks), skip ingest")
-        meta["cached"] = True
-    else:
+
+    def build() -> dict[str, Any]:
         before = assistant.store.doc_count()
         log(f"ours: ingest {n_docs} articles ({before} already stored)")
         t0 = time.perf_counter()
@@ -166,7 +178,7 @@ def system_ours(ctx: dict[str, Any], sysdir: Path) -> tuple[list[dict], dict]:
         docs, chunks = assistant.store.doc_count(), assistant.store.chunk_count()
         if docs != n_docs:
             raise SystemExit(f"ours: store has {docs} documents, expected {n_docs}")
-        meta = {
+        return {
             "complete": True,
             "docs": docs,
             "chunks": chunks,
@@ -176,8 +188,8 @@ def system_ours(ctx: dict[str, Any], sysdir: Path) -> tuple[list[dict], dict]:
             "chunks_per_s": report.chunks_embedded / secs if secs else None,
             "resumed": before > 0,
         }
-        meta_path.write_text(json.dumps(meta, indent=2))
-        meta["cached"] = False
+
+    meta = ingest_once(ctx, sysdir, "ours", build)
     t0 = time.perf_counter()
     ranked_doc_ids(assistant, "warm up", K)  # opens Chroma, loads/builds the BM25 index
     meta["warmup_s"] = time.perf_counter() - t0
@@ -194,13 +206,9 @@ def system_tutorial(ctx: dict[str, Any], sysdir: Path) -> tuple[list[dict], dict
         path=str(sysdir / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False)
     )
     vs = Chroma(collection_name="tutorial", embedding_function=ctx["emb"], client=client)
-    meta_path = sysdir / "ingest.json"
-    meta = load_meta(meta_path)
     n_docs = len(ctx["articles"])
-    if meta and meta.get("complete") and meta.get("docs") == n_docs:
-        log(f"tutorial: collection complete ({meta['chunks']} chunks), skip ingest")
-        meta["cached"] = True
-    else:
+
+    def build() -> dict[str, Any]:
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         texts, ids, metas = [], [], []
         for a in ctx["articles"]:
@@ -225,7 +233,7 @@ def system_tutorial(ctx: dict[str, Any], sysdir: Path) -> tuple[list[dict], dict
             if (b // 64) % 8 == 0:
                 log(f"  tutorial: {b + len(batch)}/{len(todo)} chunks")
         secs = time.perf_counter() - t0
-        meta = {
+        return {
             "complete": True,
             "docs": n_docs,
             "chunks": len(texts),
@@ -235,8 +243,8 @@ def system_tutorial(ctx: dict[str, Any], sysdir: Path) -> tuple[list[dict], dict
             "chunks_per_s": len(todo) / secs if secs else None,
             "resumed": bool(have),
         }
-        meta_path.write_text(json.dumps(meta, indent=2))
-        meta["cached"] = False
+
+    meta = ingest_once(ctx, sysdir, "tutorial", build)
 
     def rank(q: str) -> list[str]:
         out: list[str] = []

@@ -11,30 +11,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
-from rag.answer.base import ChatAnswerer
-from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.models import Answer
 from rag.config import Settings
 from rag.datelines import display_date
 from rag.embeddings import get_embeddings, scoring_embeddings
 from rag.errors import ConfigError, QuestionError
-from rag.ingest import IngestReport, ingest
 from rag.metadata import HEAD_KEY
-from rag.query import Filters, Question, analyse, condense, history_pairs
-from rag.retrieval import Hit, HybridRetriever
-from rag.roles import question_period
 from rag.sentence_vectors import FillReport, SentenceVectors, model_identity
 from rag.sentence_vectors import fill as fill_sentence_vectors
 from rag.sparse import has_sparse_head
 from rag.store import Store
 
+# Answering's modules (the query reader, the retriever, the answerer, LangChain's model
+# and runnable layers) are imported where they are first used: `rag ingest`, `rag status`
+# and `rag check` processes never load them (~1.6 s of every such process's start).
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
+
+    from rag.answer.base import ChatAnswerer
+    from rag.answer.extractive import ExtractiveAnswerer
     from rag.answer.written import WrittenAnswerer
     from rag.check import CheckReport
+    from rag.ingest import IngestReport
+    from rag.query import Filters, Question
+    from rag.retrieval import Hit, HybridRetriever
 
 
 class StoreStatus(BaseModel):
@@ -122,6 +125,8 @@ class Assistant:
         """The LangChain ``BaseRetriever`` (hybrid dense + BM25)."""
         with self._init_lock:
             if self._retriever is None:
+                from rag.retrieval import HybridRetriever
+
                 self._retriever = HybridRetriever(
                     store=self.store,
                     embeddings=self.embeddings,
@@ -135,6 +140,8 @@ class Assistant:
     def answerer(self) -> ExtractiveAnswerer:
         with self._init_lock:
             if self._answerer is None:
+                from rag.answer.extractive import ExtractiveAnswerer
+
                 retriever = self.retriever
                 sentences = scoring_embeddings(self.embeddings)
                 self._answerer = ExtractiveAnswerer(
@@ -202,6 +209,8 @@ class Assistant:
     ) -> IngestReport:
         """Add new and changed files under ``paths``; ``prune`` drops vanished ones under
         them; ``dry_run`` only reports what would change."""
+        from rag.ingest import ingest
+
         return ingest(
             self.store,
             paths,
@@ -288,6 +297,7 @@ class Assistant:
 
         Runs ``self.chain``: the same LCEL chain ``build_chain`` returns and ``rag eval``
         measures."""
+        self.check_question(question)  # the chain checks too; an empty one loads nothing
         return self.chain.invoke(
             {
                 "question": question,
@@ -359,6 +369,8 @@ class Assistant:
     ) -> Question:
         """Check, condense (rules first; an LLM, when configured, for the rest) and analyse
         the question once, with its filters."""
+        from rag.query import Filters, analyse
+
         asked = " ".join(self.check_question(question).split())
         filters = Filters.of(since, until, list(sources or []))
         q = analyse(self.condense(asked, list(chat_history or [])), filters=filters)
@@ -399,6 +411,8 @@ class Assistant:
         about with no time named, means its latest holder; when the briefings do not quote
         them on the question's topic, every earlier holder is asked in turn, latest first,
         and the first one quoted on it answers (the note says who held the office when)."""
+        from rag.roles import question_period
+
         answer = self.answerer.answer(question, hits)
         if answer.refused and len(question.role_dates) >= 2 and question.speaker:
             if question_period(question.text) is None:
@@ -457,6 +471,8 @@ class Assistant:
 
     def condense(self, question: str, chat_history: Sequence[Any]) -> str:
         """A standalone question: rules first; an LLM, when configured, for the rest."""
+        from rag.query import condense, history_pairs
+
         question = " ".join(question.split())
         standalone = condense(question, chat_history)
         if standalone == question and chat_history and self.generator is not None:
@@ -475,6 +491,8 @@ class Assistant:
 
     def answer_standalone(self, question: str, *, filters: Filters | None = None) -> Answer:
         """Answer a question that needs no history (kept for callers of earlier releases)."""
+        from rag.query import analyse
+
         q = analyse(self.check_question(question), filters=filters)
         return self.answer(q, self.hits(q))
 
@@ -527,6 +545,8 @@ def _asked_about(q: Question, said: str, name: str) -> Question:
     """``q`` asked again about the person ``name`` in place of ``said`` (the role, or an
     earlier holder's name), read (topic, templates) as that question, keeping what was
     asked and the role it came from."""
+    from rag.query import analyse
+
     again = analyse(q.text.replace(said, name, 1), filters=q.filters)
     again.asked, again.role, again.role_dates = q.asked, q.role, q.role_dates
     if not again.speaker:  # no template reads the rest: the person all the same

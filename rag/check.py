@@ -199,17 +199,21 @@ def _check_sentences(
     vectors, and, with the store's model, a sample of them re-embedded equal bit for bit
     to what the answerer would compute. Repair deletes the file; the next ``rag ingest``
     (or ``rag sentences``) fills it again, and answers embed meanwhile."""
-    from rag.answer.extractive import texts_to_score
     from rag.embeddings import scoring_embeddings
-    from rag.retrieval import Hit
-    from rag.sentence_vectors import CHECK_SAMPLE, SentenceVectors, model_identity
+    from rag.sentence_vectors import (
+        CHECK_SAMPLE,
+        SentenceVectors,
+        model_identity,
+        sentences_to_save,
+    )
 
     model = scoring_embeddings(embeddings) if embeddings is not None else None
     saved = SentenceVectors(store.dir, model_identity(model) if model is not None else "")
     texts: list[str] = []
     if model is not None and saved.path.exists():
-        for cid, text, meta in store.iter_chunks():
-            texts.extend(texts_to_score([Hit(cid, text, meta, 0.0)]))
+        # A chunk at a time, as a fill saves it alone: the first chunks' texts are enough.
+        for chunk in store.iter_chunks():
+            texts.extend(sentences_to_save([chunk]))
             if len(texts) >= CHECK_SAMPLE * 4:
                 break
     why = saved.problem(model, texts[:: max(1, len(texts) // CHECK_SAMPLE)])
