@@ -700,6 +700,7 @@ _POOL = (
     "of the cost.\n\n"
     "Opposition councillor Colm Hardiman said the money would have been better spent on the "
     "town library.\n\n"
+    "Local resident Ivo Brannigan said the pool would need a bigger car park.\n\n"
     "[Fictional briefing written for tests.]"
 )
 _CANTIERE_TITLE = "Borgo Sesta, il nuovo asilo nido costerà due milioni"
@@ -728,6 +729,9 @@ def _article_hit(title: str, text: str, lang: str):
         ("What did Hardiman say about the pool money?", "en", "better spent on the town library"),
         # "i tempi": a statement about the building site that gives a date says when.
         ("Cosa ha detto Ferrandi sui tempi del cantiere?", "it", "entro settembre"),
+        # The headline says the story's subject, not what each person said about it: he
+        # spoke of the pool, not of the councils sharing it.
+        ("What did Brannigan say about the councils sharing the pool?", "en", None),
         # The headline alone is no statement on a topic: she said nothing about the bus.
         ("What did Achebe-Frost say about the pool bus?", "en", None),
         # A date answers "when" only for a topic the statement says.

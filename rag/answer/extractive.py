@@ -580,15 +580,20 @@ def _topic_words(terms: list[tuple[str, set[str]]], c: _Candidate) -> int:
     headline, which names the story every statement under it belongs to (an opposition
     councillor's "the money would have been better spent on bus routes", under "Council
     leader backs toll-free bridge", is about the bridge money), and, for a word asking
-    when ("i tempi dei bandi"), in a date the statement gives."""
+    when ("i tempi dei bandi"), in a date the statement gives. The headline says only the
+    story's subject: the statement must say a word of the topic that the headline does not
+    (a campaigner's "the plant will use the town's water", under "Battery plant brings
+    900 jobs", says "plant", not what was said about the jobs)."""
     lang = str(c.hit.metadata.get("lang", "") or "")
     own = c.text + (" " + c.hit.text[slice(*c.context)] if c.context is not None else "")
     said = set().union(*_keys(tokenize(own), lang))
-    held = [t for t, keys in terms if keys & said]
+    held = [keys for _, keys in terms if keys & said]
     if not held:
         return 0
     title = str(c.hit.metadata.get("title", "") or "")
     headline = set().union(*_keys(tokenize(title), lang))
+    if all(keys & headline for keys in held):
+        headline = set()
     dated = holds("date", c.text)
     return sum(bool(keys & (said | headline)) or (dated and t in _TIME_WORDS) for t, keys in terms)
 
