@@ -561,9 +561,10 @@ _TIME_WORDS = frozenset(
 
 
 def _keys(tokens: list[str], lang: str) -> list[set[str]]:
-    """Each word's keys for topic matching: its cognate prefix and its stem's
-    ('deterrence'/'deterrenza', 'staffing'/'staff', 'paying'/'pay')."""
-    return [{cognate(t), cognate(s)} for t, s in zip(tokens, stem_words(tokens, lang), strict=True)]
+    """Each word's keys for topic matching: its cognate prefix ('deterrence'/'deterrenza')
+    and its stem, whole ('staffing'/'staff', 'paying'/'pay'; a stem cut to a prefix would
+    make 'politics' 'police')."""
+    return [{cognate(t), s} for t, s in zip(tokens, stem_words(tokens, lang), strict=True)]
 
 
 def _topic_terms(topic: str) -> list[tuple[str, set[str]]]:
