@@ -690,3 +690,73 @@ def test_an_italian_question_over_english_text_is_answered_on_token_alignment(
         assert answer.signals["best"] > 1.0, "the alignment is part of the evidence"
     if question.startswith("Quanto"):
         assert answer.signals["dense"] < MIN_SENTENCE_EVIDENCE["it>en"]
+
+
+_POOL_TITLE = "Marlow Heath and Tenbury to share a swimming pool"
+_POOL = (
+    "MARLOW HEATH, May 4, 2026 — Two neighbouring councils agreed on Monday to build a shared "
+    "swimming pool beside the old cattle market.\n\n"
+    "The leader of Tenbury council, Rosalind Achebe-Frost, said her council would pay a third "
+    "of the cost.\n\n"
+    "Opposition councillor Colm Hardiman said the money would have been better spent on the "
+    "town library.\n\n"
+    "Local resident Ivo Brannigan said the pool would need a bigger car park.\n\n"
+    "[Fictional briefing written for tests.]"
+)
+_CANTIERE_TITLE = "Borgo Sesta, il nuovo asilo nido costerà due milioni"
+_CANTIERE = (
+    "BORGO SESTA, 3 marzo 2026 (ITALPRESS) – Il Comune di Borgo Sesta costruirà un nuovo asilo "
+    "nido in via dei Tigli.\n\n"
+    "L'assessora ai Lavori pubblici, Nadia Ferrandi, ha precisato che il cantiere aprirà entro "
+    "settembre.\n\n"
+    "[Briefing fittizio scritto per i test.]"
+)
+
+
+def _article_hit(title: str, text: str, lang: str):
+    hit = _hit(text, doc_id=f"fict-{lang}")
+    hit.metadata.update({"title": title, "lang": lang})
+    return hit
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "answering"),
+    [
+        # "pay" is the stem of "paying"; the headline names the pool every statement under
+        # it is about.
+        ("What did Achebe-Frost say about paying for the pool?", "en", "pay a third of the cost"),
+        # "the money" of an opposition councillor under that headline is the pool's money.
+        ("What did Hardiman say about the pool money?", "en", "better spent on the town library"),
+        # "i tempi": a statement about the building site that gives a date says when.
+        ("Cosa ha detto Ferrandi sui tempi del cantiere?", "it", "entro settembre"),
+        # The headline says the story's subject, not what each person said about it: he
+        # spoke of the pool, not of the councils sharing it.
+        ("What did Brannigan say about the councils sharing the pool?", "en", None),
+        # The headline alone is no statement on a topic: she said nothing about the bus.
+        ("What did Achebe-Frost say about the pool bus?", "en", None),
+        # A date answers "when" only for a topic the statement says.
+        ("Cosa ha detto Ferrandi sui tempi delle mense?", "it", None),
+    ],
+)  # fmt: skip
+def test_a_topic_is_said_by_a_word_of_its_stem_the_headline_or_a_date(
+    e5, question: str, article: str, answering: str | None
+) -> None:
+    """A statement says a topic's words as wire copy says them: any word of one stem
+    ('paying'/'pay'); once it says some of them, the rest in the headline of its story or,
+    for a word asking when, in a date it gives. It then says most of the topic, so it is
+    answered on it (coverage, not cosines); a topic it says nothing of is not."""
+    from rag.answer.extractive import MIN_TOPIC_COVERAGE, ExtractiveAnswerer
+    from rag.embeddings import scoring_embeddings
+    from rag.query import analyse
+
+    title, text = (_POOL_TITLE, _POOL) if article == "en" else (_CANTIERE_TITLE, _CANTIERE)
+    answerer = ExtractiveAnswerer(
+        e5, has_term=lambda t: True, sentence_embeddings=scoring_embeddings(e5)
+    )
+    answer = answerer.answer(analyse(question), [_article_hit(title, text, article)])
+    if answering is None:
+        assert answer.signals["coverage"] < MIN_TOPIC_COVERAGE
+        return
+    assert answer.signals["coverage"] == 1.0
+    assert not answer.refused, answer.signals
+    assert answering in answer.text

@@ -27,7 +27,7 @@ from rag.quotes import Quote, quotes_from_metadata
 from rag.retrieval import Hit
 from rag.sentence_vectors import SentenceVectors
 from rag.sparse import has_sparse_head
-from rag.text import cognate, fold, tokenize
+from rag.text import cognate, fold, question_language, stem_words, tokenize
 
 # Calibrated on the dev splits of ../shared/bench (see bench/BENCHMARKS.md).
 MIN_TOPIC_SIMILARITY = 0.82  # best quote vs. topic, for "what did X say about Y"
@@ -466,15 +466,9 @@ class ExtractiveAnswerer:
         on one article whose statements share the question's words (an English claim
         shares words with English statements, never with the Italian one that says it).
         """
-        topic_terms = {cognate(t) for t in tokenize(topic)}
+        terms = _topic_terms(topic)
         for c in candidates:
-            # A topic word in the statement or the sentence introducing it (or a cognate:
-            # deterrence/deterrenza) is direct evidence; embeddings carry the rest, across
-            # languages.
-            words = {cognate(t) for t in tokenize(c.text)}
-            if c.context is not None:
-                words |= {cognate(t) for t in tokenize(c.hit.text[slice(*c.context)])}
-            c.topic_words = len(topic_terms & words)
+            c.topic_words = _topic_words(terms, c)
         docs: dict[str, list[int]] = {}
         for i, c in enumerate(candidates):
             docs.setdefault(str(c.hit.metadata.get("doc_id", "")), []).append(i)
@@ -556,6 +550,53 @@ def _on_topic(signals: dict[str, float]) -> bool:
 
 
 _Code = dict[int, float]  # a sparse latent-terms code, unit length
+
+
+# Words of a topic that ask when ("the timing of the calls", "i tempi dei bandi"): a
+# statement that gives a date says them.
+_TIME_WORDS = frozenset(
+    "time times timing timetable timescale date dates deadline deadlines "
+    "tempi tempo tempistica tempistiche data scadenza scadenze".split()
+)
+
+
+def _keys(tokens: list[str], lang: str) -> list[set[str]]:
+    """Each word's keys for topic matching: its cognate prefix ('deterrence'/'deterrenza')
+    and its stem, whole ('staffing'/'staff', 'paying'/'pay'; a stem cut to a prefix would
+    make 'politics' 'police')."""
+    return [{cognate(t), s} for t, s in zip(tokens, stem_words(tokens, lang), strict=True)]
+
+
+def _topic_terms(topic: str) -> list[tuple[str, set[str]]]:
+    """The topic's words, each with its keys."""
+    tokens = tokenize(topic)
+    return list(zip(tokens, _keys(tokens, question_language(topic)), strict=True))
+
+
+def _topic_words(terms: list[tuple[str, set[str]]], c: _Candidate) -> int:
+    """How many of the topic's words a statement says, itself or in the sentence that
+    introduces it: direct evidence; embeddings carry the rest, across languages.
+
+    Once it says some of them, the rest count where wire copy says them for it: in the
+    headline, which names the story every statement under it belongs to (an opposition
+    councillor's "the money would have been better spent on bus routes", under "Council
+    leader backs toll-free bridge", is about the bridge money), and, for a word asking
+    when ("i tempi dei bandi"), in a date the statement gives. The headline says only the
+    story's subject: the statement must say a word of the topic that the headline does not
+    (a campaigner's "the plant will use the town's water", under "Battery plant brings
+    900 jobs", says "plant", not what was said about the jobs)."""
+    lang = str(c.hit.metadata.get("lang", "") or "")
+    own = c.text + (" " + c.hit.text[slice(*c.context)] if c.context is not None else "")
+    said = set().union(*_keys(tokenize(own), lang))
+    held = [keys for _, keys in terms if keys & said]
+    if not held:
+        return 0
+    title = str(c.hit.metadata.get("title", "") or "")
+    headline = set().union(*_keys(tokenize(title), lang))
+    if all(keys & headline for keys in held):
+        headline = set()
+    dated = holds("date", c.text)
+    return sum(bool(keys & (said | headline)) or (dated and t in _TIME_WORDS) for t, keys in terms)
 
 
 def _unit(ids: np.ndarray, vals: np.ndarray) -> _Code:
