@@ -599,14 +599,20 @@ def _write(
     # Only once the new record says the document is complete: a run killed before this
     # line leaves the old record, found again as moved by the next run.
     for gone in (r for p in group.pending for r in p.moved_from):
-        store.delete_chunks(sorted(set(gone.chunk_ids) | store.chunk_ids_of([gone.doc_id])))
-        store.delete_doc_record(gone.doc_id)
+        _delete_document(store, gone)
         report.moved.append(gone.doc_id)
     for p, doc_id in zip(group.pending, doc_ids, strict=True):
         (report.updated if p.old is not None else report.added).append(doc_id)
         if not p.doc.metadata.get("published_at"):
             path = str(p.doc.metadata.get("path", ""))
             report.undated.append(doc_id if not path or path.endswith(".jsonl") else path)
+
+
+def _delete_document(store: Store, rec: DocRecord) -> None:
+    """A document out of the store: its chunks (those its record lists, and any a killed
+    run left under its id), then its record."""
+    store.delete_chunks(sorted(set(rec.chunk_ids) | store.chunk_ids_of([rec.doc_id])))
+    store.delete_doc_record(rec.doc_id)
 
 
 def _record(p: _Pending) -> DocRecord:
@@ -684,8 +690,7 @@ def _prune(
             continue
         if not dry_run:
             store.bump_generation()
-            store.delete_chunks(sorted(set(rec.chunk_ids) | store.chunk_ids_of([doc_id])))
-            store.delete_doc_record(doc_id)
+            _delete_document(store, rec)
         report.removed.append(doc_id)
     # Chunks left by a run killed before it wrote their document's record.
     orphans = store.all_doc_ids_in_chunks() - set(records)
