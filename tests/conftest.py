@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,27 @@ DETERRENCE_STATEMENT = (
     "attaccare uno Stato membro, deve sapere che la nostra reazione sarebbe devastante. Non "
     "simbolica, non graduale: devastante. " + DETERRENCE_QUOTE
 )
+
+
+def count_readonly(db: Path, sql: str, *params: object) -> int:
+    """A count read from an SQLite file without taking its writer's lock (a process being
+    killed is writing it); 0 while the file is not created yet or locked this instant."""
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)) as con:
+            return int(con.execute(sql, params).fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def sigkill_when(proc: subprocess.Popen[bytes], ready: Callable[[], bool], what: str) -> None:
+    """SIGKILL ``proc`` once ``ready()`` says it is far enough: kill points are progress,
+    not time, as a fixed delay lands after the end on a fast machine."""
+    deadline = time.monotonic() + 300
+    while not ready() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert proc.poll() is None, f"{what} must still be running when it is killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
 
 
 @pytest.fixture(autouse=True)

@@ -3,19 +3,15 @@
 import os
 import re
 import shutil
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from rag import Assistant
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, count_readonly, sigkill_when
 
 # The heartbeat `rag ingest` writes to a non-terminal stderr every PROGRESS_EVERY seconds.
 PROGRESS_LINE = re.compile(r"ingest: \d+ files read, \d+/\d+ chunks \([a-z ]+\), \d+s")
@@ -54,12 +50,7 @@ def clean_state(tmp_path_factory: pytest.TempPathFactory, kill_corpus: Path, e5)
 
 def _rows_written(store: Path) -> int:
     """Rows Chroma has committed for the store (chunks and document records), read-only."""
-    db = store / "chroma" / "chroma.sqlite3"
-    try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)) as con:
-            return int(con.execute("SELECT count(*) FROM embeddings").fetchone()[0])
-    except sqlite3.Error:  # not created yet, or locked by the writer this instant
-        return 0
+    return count_readonly(store / "chroma" / "chroma.sqlite3", "SELECT count(*) FROM embeddings")
 
 
 # Kill points are progress, not time: a fixed delay lands after the end on a fast machine.
@@ -74,12 +65,7 @@ def test_sigkilled_ingest_then_rerun_equals_a_clean_ingest(
     env = {**os.environ, "RAG_BATCH_SIZE": "2"}
     cmd = [sys.executable, "-m", "rag", "ingest", str(kill_corpus), "--store", str(store)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    deadline = time.monotonic() + 300
-    while _rows_written(store) < target and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert proc.poll() is None, "the ingest must still be running when it is killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL
+    sigkill_when(proc, lambda: _rows_written(store) >= target, "the ingest")
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert rerun.returncode == 0, rerun.stderr
     records, ids, count = _state(store, e5)

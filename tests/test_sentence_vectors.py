@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from rag.sentence_vectors import (
     model_identity,
     sentences_to_save,
 )
-from tests.conftest import DATA, SAMPLE
+from tests.conftest import DATA, SAMPLE, count_readonly, sigkill_when
 
 QUESTIONS = [
     pytest.param("What did Rutte say about deterrence?", id="statement-topic"),
@@ -112,13 +111,7 @@ def test_a_second_fill_finds_everything_saved(
 
 
 def _rows(store: Path) -> int:
-    try:
-        with closing(
-            sqlite3.connect(f"file:{store / FILE_NAME}?mode=ro", uri=True, timeout=0.05)
-        ) as con:
-            return int(con.execute("SELECT count(*) FROM vectors").fetchone()[0])
-    except sqlite3.Error:
-        return 0
+    return count_readonly(store / FILE_NAME, "SELECT count(*) FROM vectors")
 
 
 def test_a_killed_fill_leaves_whole_rows_and_the_next_fill_completes(tmp_path: Path, e5) -> None:
@@ -139,12 +132,7 @@ def test_a_killed_fill_leaves_whole_rows_and_the_next_fill_completes(tmp_path: P
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ)
     )
-    deadline = time.monotonic() + 300
-    while _rows(store) < FILL_BATCH and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert proc.poll() is None, "the fill must still be running when it is killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL
+    sigkill_when(proc, lambda: _rows(store) >= FILL_BATCH, "the fill")
     kept = _rows(store)
     assert kept % FILL_BATCH == 0 and kept > 0, "only whole batches are committed"
     assert a.check().ok

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
-from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +13,7 @@ import pytest
 from rag import Assistant
 from rag.retrieval import DEFAULT_SPARSE_VOTE
 from rag.sparse import CODE_KEY, HEAD_KEY, decode, encode
+from tests.conftest import count_readonly, sigkill_when
 
 
 def test_code_survives_its_metadata_text() -> None:
@@ -80,15 +77,11 @@ def test_store_without_codes_answers_and_ingest_fills_them_in(
 
 def _coded(store: Path) -> int:
     """Chunks with a sparse code, read from Chroma's file without taking its lock."""
-    db = store / "chroma" / "chroma.sqlite3"
-    try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)) as con:
-            row = con.execute(
-                "SELECT count(*) FROM embedding_metadata WHERE key = ?", (HEAD_KEY,)
-            ).fetchone()
-            return int(row[0])
-    except sqlite3.Error:
-        return 0
+    return count_readonly(
+        store / "chroma" / "chroma.sqlite3",
+        "SELECT count(*) FROM embedding_metadata WHERE key = ?",
+        HEAD_KEY,
+    )
 
 
 def test_killed_filling_in_leaves_a_store_the_next_ingest_completes(tmp_path: Path, e5) -> None:
@@ -106,12 +99,7 @@ def test_killed_filling_in_leaves_a_store_the_next_ingest_completes(tmp_path: Pa
     env = {**os.environ, "RAG_BATCH_SIZE": "2"}
     cmd = [sys.executable, "-m", "rag", "ingest", str(corpus), "--store", str(store)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    deadline = time.monotonic() + 300
-    while _coded(store) < n // 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert proc.poll() is None, "the filling-in must still be running when it is killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL
+    sigkill_when(proc, lambda: _coded(store) >= n // 3, "the filling-in")
     assert 0 < _coded(store) < n
 
     killed = Assistant(store=store, embeddings=e5)
