@@ -771,6 +771,25 @@ _BARE_NEXT = {
         ),
     ),
 }
+# Verbs that drop 'that' as readily as 'said' does ('noted the plan would fail') but also
+# take a plain object ('noted the increase', 'confirmed the closure'): their bare clause
+# must show a finite verb of its own (below) before it counts as what was said.
+_BARE_IF_FINITE = re.compile(
+    r"stated|states|noted|notes|added|adds|warned|warns|explained|explains|stressed"
+    r"|stresses|acknowledged|acknowledges|admitted|admits|confirmed|confirms|announced"
+    r"|announces|agreed|agrees|suggested|suggests|revealed|reveals|reckons|reckoned"
+    r"|recalled|observed|emphasised|emphasized|reiterated|argued|contended|asserted"
+    r"|complained|replied|responded|conceded|concedes|insisted|insists|pointed\s+out"
+    r"|points\s+out",
+    re.IGNORECASE,
+)
+_FINITE_AFTER = re.compile(
+    r"(?:he|she|it|they|we|i|there|you)\s+(?-i:[a-z])"
+    r"|(?:(?!(?:that|to|of|for)\b)[\w'’-]+\s+){1,6}?"
+    r"(?:would|will|was|were|is|are|had|has|have|could|can|should|must|may|might|did|does"
+    r"|do|(?<!the\s)(?<!its\s)(?<!their\s)(?<!his\s)(?<!her\s)(?<!a\s)(?-i:[a-z])\w+ed)\b",
+    re.IGNORECASE,
+)
 _NOT_A_CLAUSE = frozenset(
     """
     in on at to during after before by with from last this yesterday today tonight earlier
@@ -1238,11 +1257,15 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
             if _TAKES_OBJECT.fullmatch(said) and len(mid) <= 4:
                 return conj.end(), ""  # 'told the committee that'
     after = _BARE_NEXT.get(said.lower())
+    finite_needed = after is None and _BARE_IF_FINITE.fullmatch(said)
+    if finite_needed:
+        after = _BARE_NEXT["said"]
     bare = after.match(text, verb.end()) if after else None
     if bare:
         word = _words(text[bare.end() : bare.end() + 30])
         if word and word[0] not in _NOT_A_CLAUSE:
-            return bare.end(), ""
+            if not finite_needed or _FINITE_AFTER.match(text, bare.end()):
+                return bare.end(), ""
     return -1, ""
 
 
@@ -1395,7 +1418,9 @@ def _reported_before_verbs(ctx: _Context) -> None:
         tail = text[v1:end]
         if "," in tail and (named := _NAME_THEN_ROLE.fullmatch(tail)):
             tail = named.group(1)  # 'said Wendy Marsh, the council's deputy leader.'
-        if "," in tail or len(tail.split()) > 8:
+        # Eight words say who spoke; more only when they all say to whom, when or where
+        # ('told reporters on Thursday after a visit to the harbour').
+        if "," in tail or (len(tail.split()) > 8 and not _TIME_ONLY.fullmatch(tail)):
             continue
         sent_start = ctx.sentence_start(v0)
         comma = text.rfind(",", sent_start, v0)

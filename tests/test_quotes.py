@@ -861,3 +861,35 @@ def test_two_people_sharing_a_surname_are_kept_apart(
 )  # fmt: skip
 def test_the_speaker_named_after_a_long_apposition(text: str, speaker: str, clause: str) -> None:
     assert _reported(text) == [(speaker, clause)]
+
+
+def _statements(text: str) -> set[tuple[str, str, str]]:
+    return {(q.speaker, q.kind, text[q.start : q.end]) for q in find_quotes(text)}
+
+
+@pytest.mark.parametrize("verb", ["stated", "noted", "pointed out", "explained", "added"])
+def test_a_that_less_clause_follows_more_verbs_than_said(verb: str) -> None:
+    # Fictional: agency copy drops 'that' after any verb of saying, not only 'said'.
+    text = f"Council leader Orla Brightwater {verb} the new bridge would open in May."
+    assert ("Orla Brightwater", "reported", "the new bridge would open in May") in (
+        _statements(text)
+    )
+
+
+def test_a_plain_object_after_such_a_verb_is_no_statement() -> None:
+    # 'noted the rise ...' has no clause of its own: nothing was reported.
+    text = "Council leader Orla Brightwater noted the rise in ferry fares since the spring."
+    assert not [q for q in find_quotes(text) if q.kind == "reported"]
+
+
+def test_a_credit_may_say_to_whom_when_and_where_at_length() -> None:
+    # Fictional: more than eight words after the verb, all of them circumstance.
+    text = (
+        "The lifeboat station at Corrowen will stay open for ten more years, the fisheries "
+        "minister, Tamsin Ellery-Voss, told reporters on Friday after a visit to the harbour."
+    )
+    assert (
+        "Tamsin Ellery-Voss",
+        "reported",
+        "The lifeboat station at Corrowen will stay open for ten more years",
+    ) in _statements(text)
