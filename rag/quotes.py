@@ -106,11 +106,16 @@ _PLACE_WORDS = frozenset(
 # Brabeck-Letmathe, Mong-koo, McCune, MacKenzie, O'Brien, D'Alema
 _CAP = r"(?:Mc|Mac|O['’]|D['’])?[A-ZÀ-Ö][a-zà-ÿ'’]+(?:-[A-ZÀ-Öa-zà-ÿ][a-zà-ÿ'’]+)*"
 _PARTICLE = r"(?:de|di|da|del|della|van|von|der|den|le|la|bin|al|ibn|mac|mc)"
-_FULL_NAME = re.compile(rf"\b({_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,2}})\b")
+# Capitalised, a particle still opens the surname rather than being a name of its own:
+# 'Sergio De Lellis', 'Luigi Di Cesare', 'Anselm Van der Merwe' are two names long.
+_CAP_PARTICLE = r"(?:De|Di|Da|Del|Della|Dal|Dalla|Van|Von)"
+_SURNAME_LEAD = rf"(?:(?:{_PARTICLE}|{_CAP_PARTICLE})\s+){{0,2}}"
+_PARTICLES_BEFORE = re.compile(rf"(?<!\S)(?:(?:{_CAP_PARTICLE}|{_PARTICLE})\s+){{1,2}}$")
+_FULL_NAME = re.compile(rf"\b({_CAP}(?:\s+{_SURNAME_LEAD}{_CAP}){{1,2}})\b")
 _LINK = r"(?!of\b|for\b|at\b|with\b|from\b|in\b|di\b|del\b|della\b|dell\b|per\b)"
 _TITLED = re.compile(
     # An abbreviation's full stop ('Dr. Kittredge'), not a sentence's ('... il ministro. Pellizzari').
-    rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
+    rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_SURNAME_LEAD}{_CAP})?)\b"
 )
 _WORD_CAP = re.compile(rf"\b{_CAP}\b")
 # An office compounded with '-master' or '-man' before a name: 'Harbourmaster Desmond
@@ -226,7 +231,8 @@ def _quote_spans(text: str) -> list[tuple[int, int, bool]]:
 
 # '«La situazione è seria - ha detto il presidente, Lamberto Ciuffreda - ma ...»': narration
 # set between dashes inside the marks; what it names is outside the quote.
-_INSERT = re.compile(r"\s[-–—]\s+([^-–—«»\"“”\n]{3,120}?)\s[-–—]\s+")
+# A hyphen inside a word ('Malvestiti-Rocca') is no dash of the insert.
+_INSERT = re.compile(r"\s[-–—]\s+((?:[^-–—«»\"“”\n]|(?<=\w)-(?=\w)){3,120}?)\s[-–—]\s+")
 
 
 def _split_at_inserts(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
@@ -261,6 +267,13 @@ def _name_matches(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
+def _parts(tokens: list[str]) -> int:
+    """How many names the tokens hold: a particle belongs to the surname after it."""
+    return sum(
+        1 for t in tokens if not (re.fullmatch(_CAP_PARTICLE, t) or re.fullmatch(_PARTICLE, t))
+    )
+
+
 def _same_person(a: str, b: str) -> bool:
     """Whether two names with one surname are one person's: one is the other's tail
     ('Van Aalst' of 'Pieter Van Aalst'), not another first name ('Elena Ferrandi')."""
@@ -291,7 +304,7 @@ class _People:
             while lead < len(tokens) and (
                 fold(tokens[lead]) in _NOT_NAMES
                 or _ELIDED_WORD.match(tokens[lead])
-                or (lead == 0 and len(tokens) == 3 and _AGENT_NOUN.fullmatch(tokens[0]))
+                or (lead == 0 and _parts(tokens) == 3 and _AGENT_NOUN.fullmatch(tokens[0]))
                 or (lead and tokens[lead].islower())  # "L'assessora al Commercio"
             ):
                 lead += 1
@@ -303,12 +316,9 @@ class _People:
         for rx in (_TITLED, _FULL_NAME):
             for m in _name_matches(rx, text):
                 tokens, lead = trimmed(m)
-                if (
-                    rx is _FULL_NAME
-                    and lead
-                    and (len(tokens) == 1 or _ELIDED_WORD.match(m.group(1)))
-                ):
-                    # 'Secretary General Mark Rutte': the name starts after the role words
+                if rx is _FULL_NAME and lead and tokens:
+                    # 'Secretary General Mark Rutte', 'alla Cultura Pier Luigi Morlacchi',
+                    # 'Secondo Sergio De Lellis': the name starts after the words that led
                     # and may run past this match.
                     at = [w.start() for w in re.finditer(r"\S+", m.group(1))][lead]
                     again = rx.match(text, m.start(1) + at)
@@ -316,17 +326,29 @@ class _People:
                     if (
                         again
                         and not lead_again
-                        and not any(fold(t) in _NOT_NAMES for t in name_again)
+                        and not any(
+                            fold(t) in _NOT_NAMES and not re.fullmatch(_CAP_PARTICLE, t)
+                            for t in name_again
+                        )
                     ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
                         m, tokens, lead = again, name_again, 0
                 if not tokens or not outside(m.start(1)):
                     continue
+                if rx is _FULL_NAME and re.fullmatch(_CAP_PARTICLE, tokens[0]):
+                    continue  # 'De Lellis', 'Van der Merwe': a surname alone, no full name
                 if (
-                    len(tokens) == 3
+                    _parts(tokens) >= 3
                     and not lead
                     and OFFICE_OF.search(text, max(0, m.start(1) - 40), m.start(1))
                 ):
+                    # The portfolio or place of the office before it ('al Demanio'), then
+                    # the name, which may run past this match ('Maria Grazia Parodi').
                     tokens = tokens[1:]
+                    at = m.start(1) + len(m.group(1)) - len(m.group(1).split(None, 1)[1])
+                    if rx is _FULL_NAME and (again := rx.match(text, at)):
+                        longer, lead_again = trimmed(again)
+                        if not lead_again and len(longer) > len(tokens):
+                            tokens = longer
                 if rx is _FULL_NAME and len(tokens) < 2:
                     continue
                 if any(fold(t) in _PLACE_WORDS for t in tokens[:-1]):
@@ -337,7 +359,12 @@ class _People:
                     continue  # "l'associazione Binari Antichi", 'the campaign group Rails Not Runways'
                 names = self.full.setdefault(fold(tokens[-1]), [])
                 name = " ".join(tokens)
-                if not any(_same_person(name, known) for known in names):
+                bare = [k for k, known in enumerate(names) if _parts(known.split()) == 1]
+                if _parts(tokens) > 1 and any(_same_person(name, names[k]) for k in bare):
+                    # 'il presidente De Lellis' before 'Ermanno De Lellis': a surname alone
+                    # gives way to the full name.
+                    names[next(k for k in bare if _same_person(name, names[k]))] = name
+                elif not any(_same_person(name, known) for known in names):
                     names.append(name)  # the first written of 'Pieter Van Aalst' and 'Van Aalst'
         # A surname written in full is that person's; a bare one is whoever of that
         # surname was last written in full before it, as a reader takes it.
@@ -350,7 +377,13 @@ class _People:
             written = [n for n in names if text[max(0, m.end() - len(n)) : m.end()] == n]
             name = written[0] if written else last.get(key, names[0])
             last[key] = name
-            self.mentions.append((m.start(), m.end(), name))
+            start = m.start()
+            # A bare 'De Lellis' / 'Van der Merwe' is mentioned from its particle on, so
+            # that the particle is not taken for a word before the name.
+            lead = _PARTICLES_BEFORE.search(text, max(0, start - 16), start)
+            if lead and f" {lead.group(0)}{m.group(0)}" in f" {name}":
+                start = lead.start()
+            self.mentions.append((start, m.end(), name))
         self.mentions.sort()
 
     def last_before(self, pos: int, floor: int) -> str:

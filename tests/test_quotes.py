@@ -893,3 +893,50 @@ def test_a_credit_may_say_to_whom_when_and_where_at_length() -> None:
         "reported",
         "The lifeboat station at Corrowen will stay open for ten more years",
     ) in _statements(text)
+
+
+def test_a_surname_with_a_particle_is_one_persons_throughout() -> None:
+    # Fictional: 'De Lellis' alone, later, is Sergio De Lellis, not a person 'Sergio De'.
+    text = (
+        "Secondo Sergio De Lellis, che guida il comitato, serve una deviazione entro marzo. "
+        "«Ogni giorno di chiusura costa caro», ha detto De Lellis. Il servizio, ha spiegato "
+        "De Lellis, costerà ai due comuni 180 mila euro l'anno."
+    )
+    found = _statements(text)
+    assert ("Sergio De Lellis", "reported", "serve una deviazione entro marzo") in found
+    assert ("Sergio De Lellis", "direct", "Ogni giorno di chiusura costa caro") in found
+    assert (
+        "Sergio De Lellis",
+        "reported",
+        "Il servizio, ha spiegato De Lellis, costerà ai due comuni 180 mila euro l'anno",
+    ) in found
+
+
+def test_a_bare_particle_surname_first_gives_way_to_the_full_name() -> None:
+    # Fictional: the shop's name comes before its owner's full name.
+    text = (
+        "The bookshop Van der Merwe & Daughters will close in March. Its owner, Winifred "
+        'Van der Merwe, said the rent had tripled. "We cannot stay," Van der Merwe said.'
+    )
+    assert {q.speaker for q in find_quotes(text)} == {"Winifred Van der Merwe"}
+
+
+def test_a_compound_first_name_after_a_portfolio_is_kept_whole() -> None:
+    # Fictional: 'al Demanio' then a two-word first name: four capitalised words in a row.
+    text = (
+        "In una nota, l'assessora al Demanio Maria Grazia Tornabuoni scrive che sette "
+        "concessioni non saranno rinnovate."
+    )
+    assert {q.speaker for q in find_quotes(text)} == {"Maria Grazia Tornabuoni"}
+
+
+def test_a_hyphenated_name_stays_inside_a_dashed_insert() -> None:
+    # Fictional: the hyphen of 'Oddone-Riva' is no dash closing the insert.
+    text = (
+        "«La situazione è seria - ha detto il presidente di Federcasse, Lamberto "
+        "Oddone-Riva - ma non c'è motivo di fare scorte»."
+    )
+    assert _statements(text) >= {
+        ("Lamberto Oddone-Riva", "direct", "La situazione è seria"),
+        ("Lamberto Oddone-Riva", "direct", "ma non c'è motivo di fare scorte"),
+    }
