@@ -380,9 +380,9 @@ class _People:
             start = m.start()
             # A bare 'De Lellis' / 'Van der Merwe' is mentioned from its particle on, so
             # that the particle is not taken for a word before the name.
-            lead = _PARTICLES_BEFORE.search(text, max(0, start - 16), start)
-            if lead and f" {lead.group(0)}{m.group(0)}" in f" {name}":
-                start = lead.start()
+            particles = _PARTICLES_BEFORE.search(text, max(0, start - 16), start)
+            if particles and f" {particles.group(0)}{m.group(0)}" in f" {name}":
+                start = particles.start()
             self.mentions.append((start, m.end(), name))
         self.mentions.sort()
 
