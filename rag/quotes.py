@@ -866,6 +866,11 @@ _OF_ORGANISATION = re.compile(
     rf"\s+(?:of|at|from|di|del|della|dell['’]\s*)\s*(?:the\s+)?(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}{_AUX}"
 )
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
+# 'Rydberg-Hale, Voltrane Cells chief executive, said': an apposition may open with its
+# organisation's name when an office follows (checked with parse_role).
+_OWNED_APPOSITION = re.compile(
+    rf",\s*(?P<role>(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}[a-zà-ÿ][^,.;:!?]{{0,60}}),\s*{_AUX}"
+)
 # 'Susan Pike, who represents nurses ... and is not related to the chief executive, said': a
 # relative clause is bounded by its pronoun and its comma, so it may run longer than a role.
 _RELATIVE_APPOSITION_THEN_VERB = re.compile(
@@ -1006,6 +1011,13 @@ _BEFORE_NEXT_ACT = re.compile(
 )
 _OPENS_RELATIVE = re.compile(
     r",\s*(?:who|whose|which|where|che|cui|il\s+quale|la\s+quale|i\s+quali|le\s+quali|dove)\b",
+    re.IGNORECASE,
+)
+# A finite verb no adverbial phrase holds: an auxiliary, a copula, a modal or a future.
+_FINITE_CUE = re.compile(
+    r"\b(?:è|sono|sarà|saranno|era|erano|ha|hanno|avrà|avranno|potrà|potranno|può|possono"
+    r"|deve|devono|dovrà|dovranno|resta|restano|\w{3,}(?:erà|irà|eranno|iranno|aranno)"
+    r"|is|are|was|were|will|would|has|have|had|could|can|should|must)\b",
     re.IGNORECASE,
 )
 _LEADING_DASH = re.compile(r"[-–—]\s")
@@ -1217,6 +1229,9 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
             or _RELATIVE_APPOSITION_THEN_VERB.fullmatch(text, end, verb_at)
             or _OF_ORGANISATION.fullmatch(text, end, verb_at)
         ):
+            return name
+        owned = _OWNED_APPOSITION.fullmatch(text, end, verb_at)
+        if owned and parse_role(owned.group("role"))[0]:
             return name
         after_role = bool(_AFTER_COMMA_ROLE.search(text, sent_start, start))
         if after_role and _AFTER_ROLE.fullmatch(text, end, verb_at):
@@ -1511,7 +1526,15 @@ def _clause_before(ctx: _Context, sent_start: int, comma: int) -> tuple[int, int
     while start < comma and ctx.text[start].isspace():
         start += 1
     words = _words(ctx.text[start:comma])
-    adverbial = words and words[0] in _ADVERBIAL_OPENERS and "," not in ctx.text[start:comma]
+    # 'After the meeting on Monday, Smith said.' is an adverbial phrase, but 'Nel frattempo
+    # le lezioni continueranno ..., ha spiegato' and 'Per alcune prestazioni i tempi sono
+    # troppo lunghi, ha riconosciuto' are clauses: their own finite verb says so.
+    adverbial = (
+        words
+        and words[0] in _ADVERBIAL_OPENERS
+        and "," not in ctx.text[start:comma]
+        and not _FINITE_CUE.search(ctx.text, start, comma)
+    )
     if len(words) < MIN_CLAUSE_WORDS or adverbial:
         return None
     return None if ctx.overlaps_direct(start, comma) else (start, comma)
@@ -1557,7 +1580,8 @@ def _insert_speaker(ctx: _Context, c1: int, v0: int, v1: int, c2: int, italian: 
         # 'Il cantiere, ha proseguito, non fermerà ...': Italian drops the subject of the
         # one already speaking, as in 'Ha poi aggiunto che'.
         return ctx.last_voice(v0)
-    if not _ARTICLE_START.match(role) or not 1 < len(role.split()) <= 6:
+    # An elided article is a word of its own: "l'assessore" is article and role.
+    if not _ARTICLE_START.match(role) or not 1 < len(_words(role)) <= 6:
         return ""
     return _role_holder(role, ctx.roles)
 
@@ -1592,11 +1616,12 @@ def _apposition(text: str) -> bool:
 def _continues(after: str) -> bool:
     """Whether ``after`` goes on with the clause an insert cut: lower-case, a few words,
     not a relative, a gerund or a name."""
-    return (
-        len(_words(after)) >= MIN_CLAUSE_WORDS
-        and after.strip()[:1].islower()
-        and not _NOT_CONTINUATION.match(after)
+    words = _words(after)
+    # Fewer words do when the first is the clause's own verb ('..., she said, was balanced').
+    long_enough = len(words) >= MIN_CLAUSE_WORDS or (
+        len(words) == MIN_CLAUSE_WORDS - 1 and bool(_FINITE_CUE.match(after.strip()))
     )
+    return long_enough and after.strip()[:1].islower() and not _NOT_CONTINUATION.match(after)
 
 
 def _around_insert(

@@ -940,3 +940,58 @@ def test_a_hyphenated_name_stays_inside_a_dashed_insert() -> None:
         ("Lamberto Oddone-Riva", "direct", "La situazione è seria"),
         ("Lamberto Oddone-Riva", "direct", "ma non c'è motivo di fare scorte"),
     }
+
+
+@pytest.mark.parametrize(
+    "sentence, clause",
+    [
+        (
+            "Nel frattempo le lezioni continueranno nei moduli del campo, ha spiegato Elmi.",
+            "Nel frattempo le lezioni continueranno nei moduli del campo",
+        ),
+        (
+            "Per alcune visite i tempi sono troppo lunghi, ha riconosciuto Elmi.",
+            "Per alcune visite i tempi sono troppo lunghi",
+        ),
+    ],
+)
+def test_a_clause_opening_like_an_adverbial_is_still_a_clause(sentence: str, clause: str) -> None:
+    # Fictional: 'Nel'/'Per' open an adverbial phrase, but these have their own verb.
+    text = f"La sindaca Corinna Elmi ha visitato la scuola. {sentence}"
+    assert ("Corinna Elmi", "reported", clause) in _statements(text)
+
+
+def test_an_adverbial_phrase_before_the_credit_is_no_statement() -> None:
+    text = "La sindaca Corinna Elmi ha visitato la scuola. Dopo la visita di ieri, ha detto Elmi."
+    assert not [q for q in find_quotes(text) if q.kind == "reported"]
+
+
+def test_an_insert_may_cut_a_short_predicate_and_name_an_elided_role() -> None:
+    # Fictional: 'was balanced' is two words, and "l'assessore" one token but two words.
+    text = (
+        "Council leader Orla Brightwater spoke on Monday. The budget, the council leader "
+        "insisted, was balanced.\n\nL'assessore Vanni Orsolato ha parlato in aula. I rimborsi "
+        "per gli abbonamenti, ha poi osservato l'assessore, saranno versati a giugno."
+    )
+    found = _statements(text)
+    assert (
+        "Orla Brightwater",
+        "reported",
+        "The budget, the council leader insisted, was balanced",
+    ) in found
+    assert (
+        "Vanni Orsolato",
+        "reported",
+        "I rimborsi per gli abbonamenti, ha poi osservato l'assessore, saranno versati a giugno",
+    ) in found
+
+
+def test_an_apposition_may_open_with_its_organisation() -> None:
+    # Fictional: 'Voltrane Cells chief executive' between the name and its verb.
+    text = (
+        "Anselm Rydberg-Hale opened the plant. Rydberg-Hale, Voltrane Cells chief executive, "
+        "said the plant would recycle most of its water."
+    )
+    assert ("Anselm Rydberg-Hale", "reported", "the plant would recycle most of its water") in (
+        _statements(text)
+    )
