@@ -65,7 +65,12 @@ ProgressFn = Callable[[int, int, str], None]
 # headline's office is not lost to a surname inside a word ('King' in 'parking'), and a
 # possessive office is its organisation's ('il suo presidente', 'its chief executive';
 # rag/roles.py).
-ANALYSIS_VERSION = 19
+# 20: a that-less clause after more verbs of saying when it has a finite verb ('noted the
+# plan would fail'), a credit's circumstance at any length, particle surnames and compound
+# first names, hyphenated names in a dashed insert, a clause that opens like an adverbial
+# but has its verb, a two-word cut predicate, an apposition opening with its organisation
+# (rag/quotes.py; found by bench/attribution_mutations.py).
+ANALYSIS_VERSION = 20
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's

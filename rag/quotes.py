@@ -106,11 +106,16 @@ _PLACE_WORDS = frozenset(
 # Brabeck-Letmathe, Mong-koo, McCune, MacKenzie, O'Brien, D'Alema
 _CAP = r"(?:Mc|Mac|O['’]|D['’])?[A-ZÀ-Ö][a-zà-ÿ'’]+(?:-[A-ZÀ-Öa-zà-ÿ][a-zà-ÿ'’]+)*"
 _PARTICLE = r"(?:de|di|da|del|della|van|von|der|den|le|la|bin|al|ibn|mac|mc)"
-_FULL_NAME = re.compile(rf"\b({_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,2}})\b")
+# Capitalised, a particle still opens the surname rather than being a name of its own:
+# 'Sergio De Lellis', 'Luigi Di Cesare', 'Anselm Van der Merwe' are two names long.
+_CAP_PARTICLE = r"(?:De|Di|Da|Del|Della|Dal|Dalla|Van|Von)"
+_SURNAME_LEAD = rf"(?:(?:{_PARTICLE}|{_CAP_PARTICLE})\s+){{0,2}}"
+_PARTICLES_BEFORE = re.compile(rf"(?<!\S)(?:(?:{_CAP_PARTICLE}|{_PARTICLE})\s+){{1,2}}$")
+_FULL_NAME = re.compile(rf"\b({_CAP}(?:\s+{_SURNAME_LEAD}{_CAP}){{1,2}})\b")
 _LINK = r"(?!of\b|for\b|at\b|with\b|from\b|in\b|di\b|del\b|della\b|dell\b|per\b)"
 _TITLED = re.compile(
     # An abbreviation's full stop ('Dr. Kittredge'), not a sentence's ('... il ministro. Pellizzari').
-    rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_CAP})?)\b"
+    rf"\b(?:(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Gov|Rep|Gen|Capt|Rev)\.|(?:{_TITLES}))(?:\s+{_LINK}[a-zà-ÿ]+){{0,3}}\s+({_CAP}(?:\s+{_SURNAME_LEAD}{_CAP})?)\b"
 )
 _WORD_CAP = re.compile(rf"\b{_CAP}\b")
 # An office compounded with '-master' or '-man' before a name: 'Harbourmaster Desmond
@@ -226,7 +231,8 @@ def _quote_spans(text: str) -> list[tuple[int, int, bool]]:
 
 # '«La situazione è seria - ha detto il presidente, Lamberto Ciuffreda - ma ...»': narration
 # set between dashes inside the marks; what it names is outside the quote.
-_INSERT = re.compile(r"\s[-–—]\s+([^-–—«»\"“”\n]{3,120}?)\s[-–—]\s+")
+# A hyphen inside a word ('Malvestiti-Rocca') is no dash of the insert.
+_INSERT = re.compile(r"\s[-–—]\s+((?:[^-–—«»\"“”\n]|(?<=\w)-(?=\w)){3,120}?)\s[-–—]\s+")
 
 
 def _split_at_inserts(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
@@ -261,6 +267,13 @@ def _name_matches(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
+def _parts(tokens: list[str]) -> int:
+    """How many names the tokens hold: a particle belongs to the surname after it."""
+    return sum(
+        1 for t in tokens if not (re.fullmatch(_CAP_PARTICLE, t) or re.fullmatch(_PARTICLE, t))
+    )
+
+
 def _same_person(a: str, b: str) -> bool:
     """Whether two names with one surname are one person's: one is the other's tail
     ('Van Aalst' of 'Pieter Van Aalst'), not another first name ('Elena Ferrandi')."""
@@ -291,7 +304,7 @@ class _People:
             while lead < len(tokens) and (
                 fold(tokens[lead]) in _NOT_NAMES
                 or _ELIDED_WORD.match(tokens[lead])
-                or (lead == 0 and len(tokens) == 3 and _AGENT_NOUN.fullmatch(tokens[0]))
+                or (lead == 0 and _parts(tokens) == 3 and _AGENT_NOUN.fullmatch(tokens[0]))
                 or (lead and tokens[lead].islower())  # "L'assessora al Commercio"
             ):
                 lead += 1
@@ -303,12 +316,9 @@ class _People:
         for rx in (_TITLED, _FULL_NAME):
             for m in _name_matches(rx, text):
                 tokens, lead = trimmed(m)
-                if (
-                    rx is _FULL_NAME
-                    and lead
-                    and (len(tokens) == 1 or _ELIDED_WORD.match(m.group(1)))
-                ):
-                    # 'Secretary General Mark Rutte': the name starts after the role words
+                if rx is _FULL_NAME and lead and tokens:
+                    # 'Secretary General Mark Rutte', 'alla Cultura Pier Luigi Morlacchi',
+                    # 'Secondo Sergio De Lellis': the name starts after the words that led
                     # and may run past this match.
                     at = [w.start() for w in re.finditer(r"\S+", m.group(1))][lead]
                     again = rx.match(text, m.start(1) + at)
@@ -316,17 +326,29 @@ class _People:
                     if (
                         again
                         and not lead_again
-                        and not any(fold(t) in _NOT_NAMES for t in name_again)
+                        and not any(
+                            fold(t) in _NOT_NAMES and not re.fullmatch(_CAP_PARTICLE, t)
+                            for t in name_again
+                        )
                     ):  # not 'Prime Minister Abdullatif', 'Conservative Party Co-Chairman'
                         m, tokens, lead = again, name_again, 0
                 if not tokens or not outside(m.start(1)):
                     continue
+                if rx is _FULL_NAME and re.fullmatch(_CAP_PARTICLE, tokens[0]):
+                    continue  # 'De Lellis', 'Van der Merwe': a surname alone, no full name
                 if (
-                    len(tokens) == 3
+                    _parts(tokens) >= 3
                     and not lead
                     and OFFICE_OF.search(text, max(0, m.start(1) - 40), m.start(1))
                 ):
+                    # The portfolio or place of the office before it ('al Demanio'), then
+                    # the name, which may run past this match ('Maria Grazia Parodi').
                     tokens = tokens[1:]
+                    at = m.start(1) + len(m.group(1)) - len(m.group(1).split(None, 1)[1])
+                    if rx is _FULL_NAME and (again := rx.match(text, at)):
+                        longer, lead_again = trimmed(again)
+                        if not lead_again and len(longer) > len(tokens):
+                            tokens = longer
                 if rx is _FULL_NAME and len(tokens) < 2:
                     continue
                 if any(fold(t) in _PLACE_WORDS for t in tokens[:-1]):
@@ -337,7 +359,12 @@ class _People:
                     continue  # "l'associazione Binari Antichi", 'the campaign group Rails Not Runways'
                 names = self.full.setdefault(fold(tokens[-1]), [])
                 name = " ".join(tokens)
-                if not any(_same_person(name, known) for known in names):
+                bare = [k for k, known in enumerate(names) if _parts(known.split()) == 1]
+                if _parts(tokens) > 1 and any(_same_person(name, names[k]) for k in bare):
+                    # 'il presidente De Lellis' before 'Ermanno De Lellis': a surname alone
+                    # gives way to the full name.
+                    names[next(k for k in bare if _same_person(name, names[k]))] = name
+                elif not any(_same_person(name, known) for known in names):
                     names.append(name)  # the first written of 'Pieter Van Aalst' and 'Van Aalst'
         # A surname written in full is that person's; a bare one is whoever of that
         # surname was last written in full before it, as a reader takes it.
@@ -350,7 +377,13 @@ class _People:
             written = [n for n in names if text[max(0, m.end() - len(n)) : m.end()] == n]
             name = written[0] if written else last.get(key, names[0])
             last[key] = name
-            self.mentions.append((m.start(), m.end(), name))
+            start = m.start()
+            # A bare 'De Lellis' / 'Van der Merwe' is mentioned from its particle on, so
+            # that the particle is not taken for a word before the name.
+            particles = _PARTICLES_BEFORE.search(text, max(0, start - 16), start)
+            if particles and f" {particles.group(0)}{m.group(0)}" in f" {name}":
+                start = particles.start()
+            self.mentions.append((start, m.end(), name))
         self.mentions.sort()
 
     def last_before(self, pos: int, floor: int) -> str:
@@ -771,6 +804,25 @@ _BARE_NEXT = {
         ),
     ),
 }
+# Verbs that drop 'that' as readily as 'said' does ('noted the plan would fail') but also
+# take a plain object ('noted the increase', 'confirmed the closure'): their bare clause
+# must show a finite verb of its own (below) before it counts as what was said.
+_BARE_IF_FINITE = re.compile(
+    r"stated|states|noted|notes|added|adds|warned|warns|explained|explains|stressed"
+    r"|stresses|acknowledged|acknowledges|admitted|admits|confirmed|confirms|announced"
+    r"|announces|agreed|agrees|suggested|suggests|revealed|reveals|reckons|reckoned"
+    r"|recalled|observed|emphasised|emphasized|reiterated|argued|contended|asserted"
+    r"|complained|replied|responded|conceded|concedes|insisted|insists|pointed\s+out"
+    r"|points\s+out",
+    re.IGNORECASE,
+)
+_FINITE_AFTER = re.compile(
+    r"(?:he|she|it|they|we|i|there|you)\s+(?-i:[a-z])"
+    r"|(?:(?!(?:that|to|of|for)\b)[\w'’-]+\s+){1,6}?"
+    r"(?:would|will|was|were|is|are|had|has|have|could|can|should|must|may|might|did|does"
+    r"|do|(?<!the\s)(?<!its\s)(?<!their\s)(?<!his\s)(?<!her\s)(?<!a\s)(?-i:[a-z])\w+ed)\b",
+    re.IGNORECASE,
+)
 _NOT_A_CLAUSE = frozenset(
     """
     in on at to during after before by with from last this yesterday today tonight earlier
@@ -814,6 +866,11 @@ _OF_ORGANISATION = re.compile(
     rf"\s+(?:of|at|from|di|del|della|dell['’]\s*)\s*(?:the\s+)?(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}{_AUX}"
 )
 _APPOSITION = re.compile(rf",\s*[a-zà-ÿ0-9][^,.;:!?]{{0,80}},\s*{_AUX}")
+# 'Rydberg-Hale, Voltrane Cells chief executive, said': an apposition may open with its
+# organisation's name when an office follows (checked with parse_role).
+_OWNED_APPOSITION = re.compile(
+    rf",\s*(?P<role>(?:[A-ZÀ-Ö][\w&'’.-]*\s+){{1,4}}[a-zà-ÿ][^,.;:!?]{{0,60}}),\s*{_AUX}"
+)
 # 'Susan Pike, who represents nurses ... and is not related to the chief executive, said': a
 # relative clause is bounded by its pronoun and its comma, so it may run longer than a role.
 _RELATIVE_APPOSITION_THEN_VERB = re.compile(
@@ -954,6 +1011,13 @@ _BEFORE_NEXT_ACT = re.compile(
 )
 _OPENS_RELATIVE = re.compile(
     r",\s*(?:who|whose|which|where|che|cui|il\s+quale|la\s+quale|i\s+quali|le\s+quali|dove)\b",
+    re.IGNORECASE,
+)
+# A finite verb no adverbial phrase holds: an auxiliary, a copula, a modal or a future.
+_FINITE_CUE = re.compile(
+    r"\b(?:è|sono|sarà|saranno|era|erano|ha|hanno|avrà|avranno|potrà|potranno|può|possono"
+    r"|deve|devono|dovrà|dovranno|resta|restano|\w{3,}(?:erà|irà|eranno|iranno|aranno)"
+    r"|is|are|was|were|will|would|has|have|had|could|can|should|must)\b",
     re.IGNORECASE,
 )
 _LEADING_DASH = re.compile(r"[-–—]\s")
@@ -1166,6 +1230,9 @@ def _subject(ctx: _Context, sent_start: int, verb_at: int, italian: bool) -> str
             or _OF_ORGANISATION.fullmatch(text, end, verb_at)
         ):
             return name
+        owned = _OWNED_APPOSITION.fullmatch(text, end, verb_at)
+        if owned and parse_role(owned.group("role"))[0]:
+            return name
         after_role = bool(_AFTER_COMMA_ROLE.search(text, sent_start, start))
         if after_role and _AFTER_ROLE.fullmatch(text, end, verb_at):
             return name
@@ -1238,11 +1305,15 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
             if _TAKES_OBJECT.fullmatch(said) and len(mid) <= 4:
                 return conj.end(), ""  # 'told the committee that'
     after = _BARE_NEXT.get(said.lower())
+    finite_needed = after is None and _BARE_IF_FINITE.fullmatch(said)
+    if finite_needed:
+        after = _BARE_NEXT["said"]
     bare = after.match(text, verb.end()) if after else None
     if bare:
         word = _words(text[bare.end() : bare.end() + 30])
         if word and word[0] not in _NOT_A_CLAUSE:
-            return bare.end(), ""
+            if not finite_needed or _FINITE_AFTER.match(text, bare.end()):
+                return bare.end(), ""
     return -1, ""
 
 
@@ -1395,7 +1466,9 @@ def _reported_before_verbs(ctx: _Context) -> None:
         tail = text[v1:end]
         if "," in tail and (named := _NAME_THEN_ROLE.fullmatch(tail)):
             tail = named.group(1)  # 'said Wendy Marsh, the council's deputy leader.'
-        if "," in tail or len(tail.split()) > 8:
+        # Eight words say who spoke; more only when they all say to whom, when or where
+        # ('told reporters on Thursday after a visit to the harbour').
+        if "," in tail or (len(tail.split()) > 8 and not _TIME_ONLY.fullmatch(tail)):
             continue
         sent_start = ctx.sentence_start(v0)
         comma = text.rfind(",", sent_start, v0)
@@ -1453,7 +1526,15 @@ def _clause_before(ctx: _Context, sent_start: int, comma: int) -> tuple[int, int
     while start < comma and ctx.text[start].isspace():
         start += 1
     words = _words(ctx.text[start:comma])
-    adverbial = words and words[0] in _ADVERBIAL_OPENERS and "," not in ctx.text[start:comma]
+    # 'After the meeting on Monday, Smith said.' is an adverbial phrase, but 'Nel frattempo
+    # le lezioni continueranno ..., ha spiegato' and 'Per alcune prestazioni i tempi sono
+    # troppo lunghi, ha riconosciuto' are clauses: their own finite verb says so.
+    adverbial = (
+        words
+        and words[0] in _ADVERBIAL_OPENERS
+        and "," not in ctx.text[start:comma]
+        and not _FINITE_CUE.search(ctx.text, start, comma)
+    )
     if len(words) < MIN_CLAUSE_WORDS or adverbial:
         return None
     return None if ctx.overlaps_direct(start, comma) else (start, comma)
@@ -1499,7 +1580,8 @@ def _insert_speaker(ctx: _Context, c1: int, v0: int, v1: int, c2: int, italian: 
         # 'Il cantiere, ha proseguito, non fermerà ...': Italian drops the subject of the
         # one already speaking, as in 'Ha poi aggiunto che'.
         return ctx.last_voice(v0)
-    if not _ARTICLE_START.match(role) or not 1 < len(role.split()) <= 6:
+    # An elided article is a word of its own: "l'assessore" is article and role.
+    if not _ARTICLE_START.match(role) or not 1 < len(_words(role)) <= 6:
         return ""
     return _role_holder(role, ctx.roles)
 
@@ -1534,11 +1616,12 @@ def _apposition(text: str) -> bool:
 def _continues(after: str) -> bool:
     """Whether ``after`` goes on with the clause an insert cut: lower-case, a few words,
     not a relative, a gerund or a name."""
-    return (
-        len(_words(after)) >= MIN_CLAUSE_WORDS
-        and after.strip()[:1].islower()
-        and not _NOT_CONTINUATION.match(after)
+    words = _words(after)
+    # Fewer words do when the first is the clause's own verb ('..., she said, was balanced').
+    long_enough = len(words) >= MIN_CLAUSE_WORDS or (
+        len(words) == MIN_CLAUSE_WORDS - 1 and bool(_FINITE_CUE.match(after.strip()))
     )
+    return long_enough and after.strip()[:1].islower() and not _NOT_CONTINUATION.match(after)
 
 
 def _around_insert(

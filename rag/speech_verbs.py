@@ -148,7 +148,7 @@ EN_REPORTING = _alternation(
     said says told tells warned warns added adds insisted insists
     explained explains stressed stresses argued argues noted notes claimed claims
     admitted admits confirmed confirms announced announces believes acknowledged conceded maintained
-    predicted predicts revealed suggested suggests pointed_out declared emphasised emphasized reiterated
+    predicted predicts revealed suggested suggests pointed_out points_out declared emphasised emphasized reiterated
     assured promised estimated concluded complained hinted indicated replied responded observed
     cautioned recalled stated states asserted contended reckons vowed pledged disclosed
     wrote writes adding saying warning insisting arguing explaining stressing noting

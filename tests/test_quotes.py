@@ -861,3 +861,137 @@ def test_two_people_sharing_a_surname_are_kept_apart(
 )  # fmt: skip
 def test_the_speaker_named_after_a_long_apposition(text: str, speaker: str, clause: str) -> None:
     assert _reported(text) == [(speaker, clause)]
+
+
+def _statements(text: str) -> set[tuple[str, str, str]]:
+    return {(q.speaker, q.kind, text[q.start : q.end]) for q in find_quotes(text)}
+
+
+@pytest.mark.parametrize("verb", ["stated", "noted", "pointed out", "explained", "added"])
+def test_a_that_less_clause_follows_more_verbs_than_said(verb: str) -> None:
+    # Fictional: agency copy drops 'that' after any verb of saying, not only 'said'.
+    text = f"Council leader Orla Brightwater {verb} the new bridge would open in May."
+    assert ("Orla Brightwater", "reported", "the new bridge would open in May") in (
+        _statements(text)
+    )
+
+
+def test_a_plain_object_after_such_a_verb_is_no_statement() -> None:
+    # 'noted the rise ...' has no clause of its own: nothing was reported.
+    text = "Council leader Orla Brightwater noted the rise in ferry fares since the spring."
+    assert not [q for q in find_quotes(text) if q.kind == "reported"]
+
+
+def test_a_credit_may_say_to_whom_when_and_where_at_length() -> None:
+    # Fictional: more than eight words after the verb, all of them circumstance.
+    text = (
+        "The lifeboat station at Corrowen will stay open for ten more years, the fisheries "
+        "minister, Tamsin Ellery-Voss, told reporters on Friday after a visit to the harbour."
+    )
+    assert (
+        "Tamsin Ellery-Voss",
+        "reported",
+        "The lifeboat station at Corrowen will stay open for ten more years",
+    ) in _statements(text)
+
+
+def test_a_surname_with_a_particle_is_one_persons_throughout() -> None:
+    # Fictional: 'De Lellis' alone, later, is Sergio De Lellis, not a person 'Sergio De'.
+    text = (
+        "Secondo Sergio De Lellis, che guida il comitato, serve una deviazione entro marzo. "
+        "«Ogni giorno di chiusura costa caro», ha detto De Lellis. Il servizio, ha spiegato "
+        "De Lellis, costerà ai due comuni 180 mila euro l'anno."
+    )
+    found = _statements(text)
+    assert ("Sergio De Lellis", "reported", "serve una deviazione entro marzo") in found
+    assert ("Sergio De Lellis", "direct", "Ogni giorno di chiusura costa caro") in found
+    assert (
+        "Sergio De Lellis",
+        "reported",
+        "Il servizio, ha spiegato De Lellis, costerà ai due comuni 180 mila euro l'anno",
+    ) in found
+
+
+def test_a_bare_particle_surname_first_gives_way_to_the_full_name() -> None:
+    # Fictional: the shop's name comes before its owner's full name.
+    text = (
+        "The bookshop Van der Merwe & Daughters will close in March. Its owner, Winifred "
+        'Van der Merwe, said the rent had tripled. "We cannot stay," Van der Merwe said.'
+    )
+    assert {q.speaker for q in find_quotes(text)} == {"Winifred Van der Merwe"}
+
+
+def test_a_compound_first_name_after_a_portfolio_is_kept_whole() -> None:
+    # Fictional: 'al Demanio' then a two-word first name: four capitalised words in a row.
+    text = (
+        "In una nota, l'assessora al Demanio Maria Grazia Tornabuoni scrive che sette "
+        "concessioni non saranno rinnovate."
+    )
+    assert {q.speaker for q in find_quotes(text)} == {"Maria Grazia Tornabuoni"}
+
+
+def test_a_hyphenated_name_stays_inside_a_dashed_insert() -> None:
+    # Fictional: the hyphen of 'Oddone-Riva' is no dash closing the insert.
+    text = (
+        "«La situazione è seria - ha detto il presidente di Federcasse, Lamberto "
+        "Oddone-Riva - ma non c'è motivo di fare scorte»."
+    )
+    assert _statements(text) >= {
+        ("Lamberto Oddone-Riva", "direct", "La situazione è seria"),
+        ("Lamberto Oddone-Riva", "direct", "ma non c'è motivo di fare scorte"),
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence, clause",
+    [
+        (
+            "Nel frattempo le lezioni continueranno nei moduli del campo, ha spiegato Elmi.",
+            "Nel frattempo le lezioni continueranno nei moduli del campo",
+        ),
+        (
+            "Per alcune visite i tempi sono troppo lunghi, ha riconosciuto Elmi.",
+            "Per alcune visite i tempi sono troppo lunghi",
+        ),
+    ],
+)
+def test_a_clause_opening_like_an_adverbial_is_still_a_clause(sentence: str, clause: str) -> None:
+    # Fictional: 'Nel'/'Per' open an adverbial phrase, but these have their own verb.
+    text = f"La sindaca Corinna Elmi ha visitato la scuola. {sentence}"
+    assert ("Corinna Elmi", "reported", clause) in _statements(text)
+
+
+def test_an_adverbial_phrase_before_the_credit_is_no_statement() -> None:
+    text = "La sindaca Corinna Elmi ha visitato la scuola. Dopo la visita di ieri, ha detto Elmi."
+    assert not [q for q in find_quotes(text) if q.kind == "reported"]
+
+
+def test_an_insert_may_cut_a_short_predicate_and_name_an_elided_role() -> None:
+    # Fictional: 'was balanced' is two words, and "l'assessore" one token but two words.
+    text = (
+        "Council leader Orla Brightwater spoke on Monday. The budget, the council leader "
+        "insisted, was balanced.\n\nL'assessore Vanni Orsolato ha parlato in aula. I rimborsi "
+        "per gli abbonamenti, ha poi osservato l'assessore, saranno versati a giugno."
+    )
+    found = _statements(text)
+    assert (
+        "Orla Brightwater",
+        "reported",
+        "The budget, the council leader insisted, was balanced",
+    ) in found
+    assert (
+        "Vanni Orsolato",
+        "reported",
+        "I rimborsi per gli abbonamenti, ha poi osservato l'assessore, saranno versati a giugno",
+    ) in found
+
+
+def test_an_apposition_may_open_with_its_organisation() -> None:
+    # Fictional: 'Voltrane Cells chief executive' between the name and its verb.
+    text = (
+        "Anselm Rydberg-Hale opened the plant. Rydberg-Hale, Voltrane Cells chief executive, "
+        "said the plant would recycle most of its water."
+    )
+    assert ("Anselm Rydberg-Hale", "reported", "the plant would recycle most of its water") in (
+        _statements(text)
+    )
