@@ -78,17 +78,21 @@ def _article(doc_id: str) -> str:
     return doc_id.rsplit("-", 1)[0]
 
 
+def _preload(assistant: Assistant, paths: list[Path] | None) -> None:
+    """Sentences already embedded (``score --save-vectors``, ``bench/general_choice.py``:
+    the answerer's own entries, each sentence embedded alone as it does): nothing is
+    embedded twice."""
+    cache = assistant.answerer._cache
+    for path in paths or []:
+        for (kind, text), entry in pickle.loads(path.read_bytes()).items():
+            if kind == "s":
+                cache[text] = entry
+
+
 def score(args: argparse.Namespace) -> None:
     data = pickle.loads(args.dump.read_bytes())
     assistant = Assistant(store=data["store"])
-    if args.vectors:
-        # Sentences already embedded by ``bench/general_choice.py`` (the answerer's own
-        # entries, each sentence embedded alone as it does): nothing is embedded twice.
-        cache = assistant.answerer._cache
-        for path in args.vectors:
-            for (kind, text), entry in pickle.loads(path.read_bytes()).items():
-                if kind == "s":
-                    cache[text] = entry
+    _preload(assistant, args.vectors)
     records = []
     t0 = time.perf_counter()
     out = args.out.open("w", encoding="utf-8") if args.out else None
@@ -138,7 +142,9 @@ def reader(records: list[dict]) -> None:
     for r in records:
         if r.get("gold_top3") and r.get("kind") == "factoid":
             groups[f"lang={r['lang']}"].append(r)
-    print(f"{'group':<10}{'n':>5}{'cont':>8}{'first':>8}{'refused':>9}  sentences 1/2/3/4+")
+    print(
+        f"{'group':<10}{'n':>5}{'cont':>8}{'first':>8}{'refused':>9}{'mean':>6}  sentences 1/2/3/4+"
+    )
     for name in sorted(groups):
         rs = groups[name]
         n = len(rs)
@@ -148,10 +154,74 @@ def reader(records: list[dict]) -> None:
         given = [r for r in rs if not r["refused"]]
         counts = Counter(min(r["sentences"], 4) for r in given)
         shares = "/".join(f"{counts[k] / (len(given) or 1):.3f}" for k in (1, 2, 3, 4))
+        mean = sum(r["sentences"] for r in given) / (len(given) or 1)
         print(
             f"{name:<10}{n:>5}{sum(bool(r['contained']) for r in rs) / n:>8.3f}{first / n:>8.3f}"
-            f"{sum(r['refused'] for r in rs) / n:>9.3f}  {shares}"
+            f"{sum(r['refused'] for r in rs) / n:>9.3f}{mean:>6.2f}  {shares}"
         )
+
+
+def misses(args: argparse.Namespace) -> None:
+    """The general-path misses whose gold is in the top-3 chunks, classified with the real
+    answerer's own ranking (``_score_sentences``, ``choose_general``): refused; the gold in
+    no single candidate sentence; a chosen sentence holds it but the answer text does not
+    (trimmed); the gold sentence not among those embedded; outranked in the chunk of the
+    answer's first sentence (its rank) or in another chunk. Only ``--lang`` questions."""
+    from rag.answer.extractive import _candidates, choose_general
+
+    data = pickle.loads(args.dump.read_bytes())
+    assistant = Assistant(store=data["store"])
+    answerer = assistant.answerer
+    _preload(assistant, args.vectors)
+    counts: Counter[str] = Counter()
+    ranks: Counter[int] = Counter()
+    for row, info, hits in data["rows"]:
+        if args.lang and row.get("lang") != args.lang:
+            continue
+        if info.names_a_person or (info.asks_who and info.topic):
+            continue
+        gold = str(row.get("answer") or "")
+        if not gold or not any(contains_answer(gold, h.text) for h in hits[: max(TOP_K)]):
+            continue
+        answer = assistant.answer(info, hits)
+        rec = score_answer(row, answer, [h.text for h in hits[: max(TOP_K)]])
+        counts["n"] += 1
+        if rec.contained:
+            counts["held"] += 1
+            continue
+        if answer.refused:
+            counts["refused"] += 1
+            continue
+        sentences = _candidates(hits[:4], sentences=True)
+        cands = [c for c in sentences if len(c.text) > 25]
+        kept = answerer._score_sentences(info, cands, hits[0])
+        chosen = choose_general(kept, sentences)
+        golds = [c for c in cands if contains_answer(gold, c.text)]
+        if not golds:
+            counts["gold in no single sentence"] += 1
+            continue
+        if any(any(g is c for g in golds) for c in chosen):
+            counts["gold sentence chosen, answer text trimmed"] += 1
+            continue
+        embedded = [g for g in golds if any(g is k for k in kept)]
+        if not embedded:
+            counts["gold sentence not embedded"] += 1
+            continue
+        ranked = sorted(kept, key=lambda c: -c.score)
+        g = min(embedded, key=lambda c: ranked.index(c))
+        rank = ranked.index(g) + 1
+        lead = max(chosen, key=lambda c: c.score)
+        where = "same chunk" if g.hit is lead.hit else "other chunk"
+        counts[f"outranked, {where}"] += 1
+        ranks[rank] += 1
+        if args.show:
+            print(
+                f"- [{where}, rank {rank}, gap {lead.score - g.score:.3f}] {info.text} "
+                f"(wants {info.wants or '-'}; gold {gold!r})\n"
+                f"  chosen: {lead.text[:200]!r}\n  gold:   {g.text[:200]!r}"
+            )
+    print(dict(counts))
+    print("gold sentence rank when outranked:", dict(sorted(ranks.items())))
 
 
 def summary(args: argparse.Namespace) -> None:
@@ -213,10 +283,17 @@ def main() -> None:
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
+    m = sub.add_parser("misses", help="the general-path misses classified")
+    m.add_argument("dump", type=Path)
+    m.add_argument("--lang", help="only the questions in this language")
+    m.add_argument("--show", action="store_true", help="print each outranked miss")
+    m.add_argument("--vectors", type=Path, nargs="*", help="sentence caches to preload")
     r = sub.add_parser("reader", help="what a reader gets, from score --out files")
     r.add_argument("jsonl", type=Path, nargs="+")
     args = ap.parse_args()
-    {"dump": dump, "score": score, "compare": compare, "reader": summary}[args.cmd](args)
+    {"dump": dump, "score": score, "compare": compare, "reader": summary, "misses": misses}[
+        args.cmd
+    ](args)
 
 
 if __name__ == "__main__":

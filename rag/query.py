@@ -310,8 +310,9 @@ _WANTS = [
     for kind, p in (
         (
             "date",
-            r"\b(?:when|what year|which year|what date|what decade|what century|quando|"
-            r"(?:in )?(?:quale|che) (?:anno|data|secolo|decennio|giorno|mese))\b",
+            r"\b(?:when|(?:what|which) (?:years?|dates?|decades?|century|centuries|months?|days?)|"
+            r"quando|(?:in )?(?:quale|quali|che) (?:anno|anni|data|date|secolo|secoli|decennio|"
+            r"decenni|giorno|giorni|mese|mesi))\b",
         ),
         (
             "number",
@@ -322,7 +323,12 @@ _WANTS = [
             "place",
             r"\b(?:where|in what (?:city|country|place|state)|dove|in quale (?:città|paese|luogo|stato))\b",
         ),
-        ("person", r"^(?:who|whom|whose|chi)\b|\b(?:which person|quale persona|da chi)\b"),
+        # "Who ..." or, after a preposition, "... by example of who?", "di chi", "a chi".
+        (
+            "person",
+            r"^(?:who|whom|whose|chi)\b|\b(?:which person|quale persona|(?:da|di|a|con|per) chi)\b"
+            r"|\b(?:of|by|to|with|for|from) (?:who|whom)\b",
+        ),
     )
 ]
 

@@ -411,6 +411,80 @@ def test_a_pronoun_subject_comes_with_the_sentence_naming_the_person(
     assert [s.quote for s in answer.sources] == shown
 
 
+def _general_answer(sims: dict[str, float], question: str, text: str):
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.query import analyse
+
+    answerer = ExtractiveAnswerer(_FixedEmbeddings(sims), has_term=lambda t: True)
+    return answerer.answer(analyse(question), [_hit(text)])
+
+
+_HULL = "Its hull is a deep shade of sea green."
+
+
+def test_every_sentence_of_the_passages_is_ranked_not_only_those_sharing_the_question_s_words() -> (
+    None
+):
+    # Fifteen sentences say "ferry" and come first by the question's words; the one that
+    # answers shares none of them, last in the passage: it is ranked all the same.
+    fillers = [f"The Ostrava ferry made crossing number {i} of the week." for i in range(15)]
+    sims = dict.fromkeys(fillers, 0.80) | {_HULL: 0.90}
+    answer = _general_answer(sims, "What colour is the Ostrava ferry?", " ".join([*fillers, _HULL]))
+    assert not answer.refused
+    assert answer.sources[0].quote == _HULL
+
+
+@pytest.mark.parametrize(
+    ("second", "shown"),
+    [
+        # The best sentence leads the next by 0.05: a reader gets both.
+        (0.85, 2),
+        # By 0.08: it answers alone (a reader pays for every extra sentence).
+        (0.82, 1),
+    ],
+)
+def test_a_second_sentence_only_when_the_best_one_s_lead_is_thin(second: float, shown: int) -> None:
+    first = "The fictional Brackwell bridge reopened to traffic last spring."
+    other = "Engineers had replaced all of the Brackwell bridge cables in the winter."
+    answer = _general_answer(
+        {first: 0.90, other: second}, "What happened to the Brackwell bridge?", f"{first} {other}"
+    )
+    from rag.eval import sentence_count
+
+    assert not answer.refused
+    assert answer.sources[0].quote.startswith(first)
+    assert sentence_count(answer.text) == shown
+
+
+_THIRD = "Last season the Eastvale Rovers finished third in the league."
+_WHITLOW = "Last season the team was led by Dana Whitlow from the bench."
+
+
+def test_a_name_the_question_already_says_is_not_the_person_it_asks_for() -> None:
+    from rag.answer.extractive import holds
+
+    question = "Who coached the Eastvale Rovers?"
+    assert holds("person", _THIRD) and not holds("person", _THIRD, question)
+    assert holds("person", _WHITLOW, question)
+    # The sentence naming someone else answers "who"; the one naming the team only repeats
+    # the question, though it holds more of its words.
+    answer = _general_answer({_THIRD: 0.84, _WHITLOW: 0.855}, question, f"{_THIRD} {_WHITLOW}")
+    assert not answer.refused
+    assert answer.sources[0].quote == _WHITLOW
+
+
+def test_a_pronoun_subject_holds_the_name_of_the_person_it_stands_for() -> None:
+    # "She" is Marta Quillon: the sentence says the name the question asks about, so it
+    # outranks a sentence as close that does not (and comes with the sentence naming her).
+    other = "A local paper called it a home for families of the valley."
+    text = f"{_FOUNDER} {_PRONOUN} {other}"
+    answer = _general_answer(
+        {_FOUNDER: 0.70, _PRONOUN: 0.85, other: 0.86}, "How did Quillon see it?", text
+    )
+    assert not answer.refused
+    assert [s.quote for s in answer.sources][:2] == [_FOUNDER, _PRONOUN]
+
+
 HARBOUR_BRIEFING = """Harbour wall repairs to start in spring
 
 KESTLEHAM, March 2, 2026 — Repairs to the fictional town's harbour wall will start in April, the council said on Monday.

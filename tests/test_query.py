@@ -92,7 +92,13 @@ def test_who_said_takes_the_claim_as_topic(question: str, claim: str) -> None:
         ("Where is the port?", "place"),
         ("Dove si trova il porto?", "place"),
         ("Who founded the company?", "person"),
+        # The question word after a preposition, and plural or month/day questions.
+        ("The harbour toll was paid by whom?", "person"),
+        ("Il restauro del faro è stato finanziato da chi?", "person"),
+        ("In which months is the Eastvale market open?", "date"),
+        ("Quali mesi dell'anno è aperto il museo di Valmarina?", "date"),
         ("What is the capital?", ""),
+        ("Which team won the cup?", ""),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question: str, wants: str) -> None:
