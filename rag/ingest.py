@@ -65,7 +65,11 @@ ProgressFn = Callable[[int, int, str], None]
 # headline's office is not lost to a surname inside a word ('King' in 'parking'), and a
 # possessive office is its organisation's ('il suo presidente', 'its chief executive';
 # rag/roles.py).
-ANALYSIS_VERSION = 19
+# 20: an office held "since" a date ('Sarti, assessora alla Salute dal 2024,'), by a copula
+# ('Madoc has been the spokesman ...', 'X è sindaca di ...'), written with 'ex-' / 'vice-',
+# and the office nouns the lexicon lacked (prefetta, dg, chairperson, member of parliament
+# ...; rag/roles.py).
+ANALYSIS_VERSION = 20
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's
