@@ -564,8 +564,10 @@ def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
 
     The office is the last office noun before the first link word: English puts whose
     office it is first ("the minister's spokeswoman" is a spokesperson, "Kelbrook council
-    leader" a council leader), Italian after a link ("la portavoce della ministra"). Any
-    other office noun says whose office it is: a qualifier, in its canonical form."""
+    leader" a council leader), Italian after a link ("la portavoce della ministra"); or
+    the phrase's last word with none before the link ("the Piana del Sarvo consortium
+    president"). Any other office noun says whose office it is: a qualifier, in its
+    canonical form."""
     words = _tokens(phrase)
     rank = ""
     offices: list[str] = []  # office nouns before the first link word
@@ -582,12 +584,12 @@ def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
         )
         if size:
             office = _HEADS[" ".join(words[i : i + size])]
-            if linked and not (not offices and i + size == len(words)):
+            # Last, with no office before it: English names a body with a link inside it
+            # before the office ("the Piana del Sarvo consortium president").
+            last_alone = not offices and i + size == len(words)
+            if linked and not last_alone:
                 quals.append(cognate(office.split()[-1]))
             else:
-                # Before any link; or last, with none before it: English names a body
-                # with a link inside it before the office ("the Piana del Sarvo
-                # consortium president").
                 offices.append(office)
             i += size
             continue
@@ -803,9 +805,10 @@ def best_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
     # A role naming a body or portfolio of its own that the question does not, and
     # agreeing with the question only through its article's words, is another office:
     # "the coastguard spokeswoman" is not "the minister's spokeswoman" of a story about a
-    # coastguard station. Each of the person's roles must be astray ("direttrice" is not,
-    # "direttrice castelvitale" is). Nobody else fits: none, rather than another office's
-    # holder (the question's passages may miss the right article; the store is searched).
+    # coastguard station. Every role of the person must be astray (an article's bare
+    # "direttrice" of its museum is not). Nobody else fits: none, rather than another
+    # office's holder (the question's passages may miss the right article; the store is
+    # searched then).
     fits = {name: fit for name, fit in fits.items() if name in plain}
     if not fits:
         return []
