@@ -70,7 +70,11 @@ ProgressFn = Callable[[int, int, str], None]
 # first names, hyphenated names in a dashed insert, a clause that opens like an adverbial
 # but has its verb, a two-word cut predicate, an apposition opening with its organisation
 # (rag/quotes.py; found by bench/attribution_mutations.py).
-ANALYSIS_VERSION = 20
+# 21: an office held "since" a date ('Sarti, assessora alla Salute dal 2024,'), by a copula
+# ('Madoc has been the spokesman ...', 'X è sindaca di ...'), written with 'ex-' / 'vice-',
+# and the office nouns the lexicon lacked (prefetta, dg, chairperson, member of parliament
+# ...; rag/roles.py).
+ANALYSIS_VERSION = 21
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's

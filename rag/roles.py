@@ -28,7 +28,18 @@ _HEADS: dict[str, str] = {
     **dict.fromkeys(("primo ministro", "prime minister", "premier"), "prime minister"),
     **dict.fromkeys(("ministro", "ministra", "minister", "secretary"), "minister"),
     **dict.fromkeys(("sindaco", "sindaca", "mayor", "primo cittadino", "prima cittadina"), "mayor"),
-    **dict.fromkeys(("presidente", "president", "chairman", "chairwoman", "chair"), "president"),
+    **dict.fromkeys(
+        (
+            "presidente",
+            "presidentessa",
+            "president",
+            "chairman",
+            "chairwoman",
+            "chairperson",
+            "chair",
+        ),
+        "president",
+    ),
     **dict.fromkeys(
         (
             "amministratore delegato",
@@ -36,6 +47,8 @@ _HEADS: dict[str, str] = {
             "chief executive officer",
             "chief executive",
             "managing director",
+            "amministratore unico",
+            "amministratrice unica",
             "ceo",
             "ad",
         ),
@@ -44,12 +57,30 @@ _HEADS: dict[str, str] = {
     # An Italian hospital's or health authority's "direttore generale" is what an English
     # hospital calls its chief executive; a ministry's is a director general (_NEAR).
     **dict.fromkeys(
-        ("direttore generale", "direttrice generale", "director general", "general director"),
+        (
+            "direttore generale",
+            "direttrice generale",
+            "director general",
+            "general director",
+            "dg",
+        ),
         "director general",
     ),
     **dict.fromkeys(("portavoce", "spokesman", "spokeswoman", "spokesperson"), "spokesperson"),
     **dict.fromkeys(
-        ("assessore", "assessora", "consigliere", "consigliera", "councillor", "councilor"),
+        (
+            "assessore",
+            "assessora",
+            "consigliere",
+            "consigliera",
+            "councillor",
+            "councilor",
+            "councilman",
+            "councilwoman",
+            "council member",
+            # An English council's cabinet member for housing is its housing assessore.
+            "cabinet member",
+        ),
         "councillor",
     ),
     **dict.fromkeys(("coordinatore", "coordinatrice", "coordinator"), "coordinator"),
@@ -70,9 +101,9 @@ _HEADS: dict[str, str] = {
         ),
         "head teacher",
     ),
-    **dict.fromkeys(("prefetto", "prefect"), "prefect"),
+    **dict.fromkeys(("prefetto", "prefetta", "prefect"), "prefect"),
     **dict.fromkeys(("comandante", "commander"), "commander"),
-    **dict.fromkeys(("capitano", "captain"), "captain"),
+    **dict.fromkeys(("capitano", "capitana", "captain"), "captain"),
     **dict.fromkeys(("leader", "guida"), "leader"),
     # Offices common in local and national news.
     **dict.fromkeys(("rettore", "rettrice", "rector", "vice chancellor"), "rector"),
@@ -116,7 +147,19 @@ _HEADS: dict[str, str] = {
     **dict.fromkeys(("council leader", "leader of the council"), "council leader"),
     # The Italian party or union secretary; an English "Secretary" is a minister (above).
     **dict.fromkeys(("segretario", "segretaria"), "secretary"),
-    **dict.fromkeys(("deputato", "deputata", "parlamentare", "mp"), "member of parliament"),
+    **dict.fromkeys(
+        ("deputato", "deputata", "parlamentare", "mp", "member of parliament"),
+        "member of parliament",
+    ),
+    **dict.fromkeys(
+        ("eurodeputato", "eurodeputata", "europarlamentare", "mep"),
+        "member of the european parliament",
+    ),
+    **dict.fromkeys(
+        ("direttore finanziario", "direttrice finanziaria", "chief financial officer", "cfo"),
+        "chief financial officer",
+    ),
+    **dict.fromkeys(("dirigente",), "manager"),
     **dict.fromkeys(("undersecretary",), "junior minister"),
     **dict.fromkeys(("governatore", "governatrice", "governor"), "governor"),
     **dict.fromkeys(("cancelliere", "chancellor"), "chancellor"),
@@ -128,6 +171,11 @@ _HEADS: dict[str, str] = {
     "viceministra": "deputy minister",
     "vicesindaco": "deputy mayor",
     "vicesindaca": "deputy mayor",
+    **dict.fromkeys(("vicedirettore", "vicedirettrice"), "deputy director"),
+    **dict.fromkeys(("vicesegretario", "vicesegretaria"), "deputy secretary"),
+    **dict.fromkeys(("vicecomandante",), "deputy commander"),
+    **dict.fromkeys(("viceprefetto", "viceprefetta"), "deputy prefect"),
+    **dict.fromkeys(("vicequestore", "vicequestora"), "deputy police chief"),
     "sottosegretario": "junior minister",
     "sottosegretaria": "junior minister",
 }
@@ -141,7 +189,9 @@ _RANKS: dict[str, str] = {
     **dict.fromkeys(("acting", "interim", "facente", "reggente"), "acting"),
     # A past holder holds another office: the former mayor is not the mayor, and a question
     # may ask for the former one ("l'ex sindaco di Pietralba", "Harwell's former CEO").
-    **dict.fromkeys(("former", "ex", "previous", "onetime", "past"), "former"),
+    **dict.fromkeys(
+        ("former", "ex", "previous", "onetime", "past", "precedente", "predecessor"), "former"
+    ),
 }
 # Places English and Italian name differently, and their adjectives: "the Piedmont health
 # councillor" is "l'assessore regionale alla Sanità del Piemonte", "the Ligurian one"
@@ -176,12 +226,31 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("salute", "sanita", "health"), "health"),
     **dict.fromkeys(("difesa", "defence", "defense"), "defence"),
     **dict.fromkeys(("esteri", "foreign"), "foreign"),
-    **dict.fromkeys(("economia", "economy", "finanze", "finance", "tesoro", "treasury"), "economy"),
+    # A council's "commissione Bilancio" is its finance committee, the "assessore al
+    # Bilancio" its finance councillor.
+    **dict.fromkeys(
+        (
+            "economia",
+            "economy",
+            "finanze",
+            "finance",
+            "tesoro",
+            "treasury",
+            "bilancio",
+            "budget",
+        ),
+        "economy",
+    ),
     **dict.fromkeys(
         ("trasporti", "transport", "transportation", "mobilita", "mobility"), "transport"
     ),
-    # A council's portfolios ("assessore al Bilancio" is the budget councillor).
-    **dict.fromkeys(("bilancio", "budget"), "budget"),
+    **dict.fromkeys(
+        ("mare", "marittimo", "marittima", "marittimi", "marittime", "maritime", "sea"),
+        "maritime",
+    ),
+    **dict.fromkeys(("guardia", "guard"), "guard"),
+    **dict.fromkeys(("costiera", "costiero", "coast", "coastal"), "coast"),
+    **dict.fromkeys(("welfare",), "social"),
     **dict.fromkeys(("commercio", "commerce", "retail", "shops"), "commerce"),
     **dict.fromkeys(("urbanistica", "planning"), "planning"),
     **dict.fromkeys(("sicurezza", "security", "safety"), "security"),
@@ -213,7 +282,8 @@ _QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(("associazione", "association"), "association"),
     **dict.fromkeys(("consumatori", "consumers", "consumer"), "consumers"),
     **dict.fromkeys(("ospedale", "hospital", "hospitals"), "hospital"),
-    **dict.fromkeys(("comitato", "committee"), "committee"),
+    # A council's or parliament's "commissione" is a committee.
+    **dict.fromkeys(("comitato", "committee", "commissione", "commissioni"), "committee"),
     **dict.fromkeys(("pendolari", "commuters"), "commuters"),
     **dict.fromkeys(("museo", "museum"), "museum"),
     **dict.fromkeys(("biblioteca", "library"), "library"),
@@ -252,6 +322,8 @@ _QUALIFIERS: dict[str, str] = {
 _EXPAND: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("asl", "ausl", "usl", "ulss"), ("health", "authority")),
     "nhs": ("health",),
+    # The Italian coastguard is the "Capitanerie di porto - Guardia costiera".
+    **dict.fromkeys(("coastguard", "coastguards", "capitaneria"), ("coast", "guard")),
 }
 # Qualifiers that say what kind of office, not whose.
 _WEAK = frozenset({"general", "regional", "provincial", "municipal", "national"})
@@ -260,7 +332,7 @@ _FILLER = frozenset(
     """
     il lo la i gli le l un una uno di del della dello dell dei degli delle da dal dalla per e ed
     al alla allo all ai agli alle
-    the a an of for at to and s affari ministero ministry department office
+    the a an of for at to and s affari affairs ministero ministry department office
     """.split()
 )
 _ARTICLES = frozenset("il lo la i gli le l un una uno the a an".split())
@@ -269,6 +341,8 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _HEAD_RX = "|".join(
     sorted((re.escape(h).replace(r"\ ", r"[\s-]+") for h in _HEADS), key=len, reverse=True)
 )
+# "ex-mayor", "vice-president", "co-founder": a rank written onto the office.
+_HEAD_RX = rf"(?:(?:ex|vice|co)-)?(?:{_HEAD_RX})"
 _CAPWORD = r"(?:[A-ZÀ-Ö][\w&-]*(?:['’]s|s['’])?)"
 # Lower-case words English puts before an office: its rank, its field, its level ("the
 # deputy mayor", "the regional transport commissioner", "opposition councillor"), and a
@@ -308,14 +382,23 @@ _NAMED_QUALIFIER = (
 # A role anywhere in a question ("How much will it cost, according to the council leader?",
 # "What traffic does the port authority president expect?"): an article, a few words, an
 # office, its qualifier.
-# A possessor may stand for the article ("New Harlow's deputy mayor"); the words between
+# A possessor may stand for the article ("New Harlow's deputy mayor", "Ravensmoor
+# council's leader"); the words between
 # the article and the office hold no other article ("Come ha definito l'aumento la
 # presidente…": the role starts at "la"); after the qualifier, names and qualifier words
 # ("the chair of the finance committee").
 _Q_ARTICLE = r"(?:the|il|lo|la|i|gli|le|a|an|un|una)\s|l['’]"
+# A possessor: a name, and the kind of body it names ("Ravensmoor council's"); not the
+# question's first word ("What did Montecelso's mayor ...").
+_Q_NAMEWORD = r"(?-i:[A-ZÀ-Ö])[\w-]*"
+_Q_POSSESSOR = (
+    r"(?!(?:what|who|how|when|where|why|which|did|does|do|and|according)\b)"
+    rf"{_Q_NAMEWORD}(?:\s+(?:{_Q_NAMEWORD}|(?:{'|'.join(_MODIFIERS)})\b)){{0,2}}"
+    r"(?:['’]s|s['’])\s+"
+)
 ROLE_IN_QUESTION = re.compile(
     rf"(?<![\w'’])(?P<role>(?:(?:the|il|lo|la)\s+|l['’]\s*"
-    rf"|(?:(?-i:[A-ZÀ-Ö])[\w-]*\s+){{0,2}}(?-i:[A-ZÀ-Ö])[\w-]*(?:['’]s|s['’])\s+)"
+    rf"|{_Q_POSSESSOR})"
     rf"(?:(?!{_Q_ARTICLE})[\w'’-]+\s+){{0,4}}?"
     rf"(?:{_HEAD_RX})\b{_ROLE_ADJ}{{0,2}}"
     rf"{_NAMED_QUALIFIER})",
@@ -341,10 +424,34 @@ _ARTICLE_RX = r"(?:(?:the|an?|il|lo|la)\s+|l['’]\s*)?"
 # Role then name: "il segretario generale della Nato, Mark Rutte" / "Health Secretary Alan
 # Birch". Matched against the text that ends where the name starts.
 _ROLE_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?i:{_ARTICLE_RX}){_ROLE}\s*,?\s*$")
+# How long, after an office: "since 2022", "for ten years", "dal 2024", "da gennaio", "dallo
+# scorso anno".
+_SINCE = (
+    r"(?:(?:since|for|from|dal|dalla|dallo|da|per)\b\s*|dall['’]\s*)(?:[\w'’]+\s+){0,2}?"
+    r"(?:\d{4}|[\w'’]+)"
+)
+# How long an office has been held, after it: "dal 2024", "since March", "da tre anni"; a
+# time, not a portfolio ("per la ricostruzione", "for the region").
+_TIME_WORDS = (
+    r"\d{4}|anno|anni|mese|mesi|year|years|month|months|gennaio|febbraio|marzo|aprile|maggio"
+    r"|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre|january|february|march|april"
+    r"|may|june|july|august|september|october|november|december"
+)
+_HOW_LONG = (
+    r"(?:since|for|from|dal|dalla|dallo|da|dall['’])\s+(?:[\w'’]+\s+){0,2}?"
+    rf"(?i:{_TIME_WORDS})\b"
+)
+# Where an apposition's office ends: punctuation, a relative clause, or how long it has
+# been held ("Sarti, assessora regionale alla Salute dal 2024,").
+_ROLE_END = rf"(?:\s+{_HOW_LONG})?(?=\s*[,.;:)]|\s+(?:who|che)\s|$)"
 # Name then role: "Carla Venturini, ministra del Turismo," / "Jane Roe, chief executive of X."
 # "Theo Vanza, a teacher who leads a local group,": a relative clause
 # may follow the office.
-_ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}(?=\s*[,.;:)]|\s+(?:who|che)\s|$)")
+_ROLE_AFTER = re.compile(rf"\s*,\s*(?i:{_ARTICLE_RX}){_ROLE}{_ROLE_END}")
+# Name, copula, office: "Sarti è assessora regionale alla Salute dal 2024", "Madoc has been
+# the authority's spokesman since 2023", "Pike is chief executive of the trust". Present
+# only: "è stato sindaco", "was mayor" are past offices the sentence does not date.
+_ROLE_IS = re.compile(rf"\s+(?:è|is|has\s+been)\s+(?i:{_ARTICLE_RX}){_ROLE}{_ROLE_END}")
 # Name, then the office as a verb: "Bernard Achterberg, who chairs the finance committee,"
 # is the chair of the finance committee; "X, che presiede il consorzio," its president.
 # In the present or, with how long ("who has led Stellbourne council since 2022", "che
@@ -363,12 +470,6 @@ _OFFICE_VERBS: dict[str, str] = {
     **dict.fromkeys(("ha fondato",), "fondatore"),
 }
 _OFFICE_VERB_RX = "|".join(sorted(_OFFICE_VERBS, key=len, reverse=True)).replace(" ", r"\s+")
-# How long, after an office held as a verb: "since 2022", "for ten years", "dal 2024", "da
-# gennaio", "dallo scorso anno".
-_SINCE = (
-    r"(?:since|for|from|dal|dalla|dallo|dall['’]|da|per)\s*(?:[\w'’]+\s+){0,2}?"
-    r"(?:\d{4}|[\w'’]+)"
-)
 _ROLE_WHO = re.compile(
     rf"\s*,?\s*(?:who|che)\s+(?P<verb>{_OFFICE_VERB_RX})\s+"
     rf"(?:(?:the|an?|il|lo|la|i|gli|le|un|una)\s+|l['’]\s*)?(?P<org>[\w'’&-]+"
@@ -402,6 +503,8 @@ _REPLACED = (
     r"|succeeding|replacing|after\s+the\s+resignation)\b"
 )
 _SUCCESSION = re.compile(rf"\s+{_REPLACED}.*$", re.DOTALL)
+# "sindaca di Pietralba dal 2024": how long is no qualifier of the office.
+_SINCE_TAIL = re.compile(rf"\s+{_HOW_LONG}$")
 # "Lucia Rabagliati, eletta a settembre presidente del consorzio,": an appointment between
 # the name and the office, with when it happened.
 _APPOINTED = re.compile(
@@ -461,8 +564,10 @@ def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
 
     The office is the last office noun before the first link word: English puts whose
     office it is first ("the minister's spokeswoman" is a spokesperson, "Kelbrook council
-    leader" a council leader), Italian after a link ("la portavoce della ministra"). Any
-    other office noun says whose office it is: a qualifier, in its canonical form."""
+    leader" a council leader), Italian after a link ("la portavoce della ministra"); or
+    the phrase's last word with none before the link ("the Piana del Sarvo consortium
+    president"). Any other office noun says whose office it is: a qualifier, in its
+    canonical form."""
     words = _tokens(phrase)
     rank = ""
     offices: list[str] = []  # office nouns before the first link word
@@ -479,7 +584,10 @@ def parse_role(phrase: str) -> tuple[str, frozenset[str]]:
         )
         if size:
             office = _HEADS[" ".join(words[i : i + size])]
-            if linked:
+            # Last, with no office before it: English names a body with a link inside it
+            # before the office ("the Piana del Sarvo consortium president").
+            last_alone = not offices and i + size == len(words)
+            if linked and not last_alone:
                 quals.append(cognate(office.split()[-1]))
             else:
                 offices.append(office)
@@ -645,9 +753,9 @@ def _fit(phrase: str, holder: Holder) -> tuple[int, int, int] | None:
     heads = {head, "secretary"} if head == "minister" and "secretary" in _tokens(phrase) else {head}
     if role_head in heads:
         office = 2
-    elif any(frozenset((h, role_head)) in _NEAR for h in heads):
+    elif _near(heads, role_head):
         office = 1
-    elif role_head.startswith("acting ") and role_head.removeprefix("acting ") in heads:
+    elif role_head.startswith("acting ") and _near(heads, role_head.removeprefix("acting ")):
         # The acting holder holds the office for now: the question for the office finds
         # them, below anyone holding it outright; a question for the acting one needs them.
         office = 1
@@ -667,19 +775,68 @@ def _fit(phrase: str, holder: Holder) -> tuple[int, int, int] | None:
     return len(strong), len(found), office
 
 
+def _near(heads: set[str], role_head: str) -> bool:
+    """Whether ``role_head`` is one of ``heads`` or a neighbour of one, of the same rank
+    ("la comandante facente funzione" is "the acting chief")."""
+    if role_head in heads:
+        return True
+    rank, _, base = role_head.rpartition(" ")
+    for h in heads:
+        h_rank, _, h_base = h.rpartition(" ")
+        if frozenset((h, role_head)) in _NEAR:
+            return True
+        if rank and rank == h_rank and rank in _RANKED and frozenset((h_base, base)) in _NEAR:
+            return True
+    return False
+
+
 def best_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
     """The holders with the most of the question's qualifiers found, in their role or in
-    its article (one per person, the best fitting first)."""
+    its article, less those whose role names another body (one per person, the best
+    fitting first)."""
     fits: dict[str, tuple[tuple[int, int, int], Holder]] = {}
+    plain: set[str] = set()  # people with a fitting role that is not astray
     for holder in holders:
         fit = _fit(phrase, holder)
         if fit is not None and (holder.name not in fits or fit > fits[holder.name][0]):
             fits[holder.name] = (fit, holder)
+        if fit is not None and not _astray(phrase, holder):
+            plain.add(holder.name)
+    # A role naming a body or portfolio of its own that the question does not, and
+    # agreeing with the question only through its article's words, is another office:
+    # "the coastguard spokeswoman" is not "the minister's spokeswoman" of a story about a
+    # coastguard station. Every role of the person must be astray (an article's bare
+    # "direttrice" of its museum is not). Nobody else fits: none, rather than another
+    # office's holder (the question's passages may miss the right article; the store is
+    # searched then).
+    fits = {name: fit for name, fit in fits.items() if name in plain}
     if not fits:
         return []
     top = max(fit[1] for fit, _ in fits.values())
     best = [(fit, holder) for fit, holder in fits.values() if fit[1] == top]
     return [holder for _, holder in sorted(best, key=lambda b: (-b[0][0], -b[0][2]))]
+
+
+# Qualifiers the lexicon knows as a portfolio, a kind of body or an office ("transport",
+# "committee", "minister"), not how wide an office is ("regional").
+_KNOWN_KEYS = (
+    _COMMON_KEYS | frozenset(cognate(h.split()[-1]) for h in _HEADS.values())
+) - _WEAK_KEYS
+
+
+def _astray(phrase: str, holder: Holder) -> bool:
+    """Whether ``holder``'s role names a portfolio, body or office of its own the question
+    does not, while some qualifier of the question is another the lexicon knows, or only
+    in the role's article: "il presidente della commissione Trasporti" for "the chair of
+    the finance committee". Not when the two name one body or place by its name ("Asl
+    Valle del Celso", "Onda Brunea"): the words around the name differ by language."""
+    quals = parse_role(phrase)[1]
+    own = parse_role(holder.role)[1]
+    if (quals & own) - _COMMON_KEYS - _KNOWN_KEYS:
+        return False
+    return bool((own - quals) & _KNOWN_KEYS) and bool(
+        (quals - own) & (holder.context | _KNOWN_KEYS)
+    )
 
 
 def qualified_holders(phrase: str, holders: Iterable[Holder]) -> list[Holder]:
@@ -820,7 +977,9 @@ def roles_in(
         if text.startswith(("'s", "’s"), end):
             continue  # "Benazir Bhutto's prime minister": someone else's office
         line_start = _line_start(text, start)
-        after_name = _ROLE_AFTER.match(text, end) or _APPOINTED.match(text, end)
+        after_name = (
+            _ROLE_AFTER.match(text, end) or _APPOINTED.match(text, end) or _ROLE_IS.match(text, end)
+        )
         found = [_ROLE_BEFORE.search(text, line_start, start), after_name]
         for m in found:
             if m is None:
@@ -830,6 +989,7 @@ def roles_in(
                 _ENDS_IN_LINK.search(text, m.start("role"), start) or role != m.group("role")
             ):
                 continue  # the name is whom the office is of, or whom its holder replaced
+            role = _SINCE_TAIL.sub("", role)
             key = normalise_role(_trim_prefix(role))
             lead = text[max(line_start, m.start("role") - 12) : m.end("role")]
             if _FORMER.search(lead) and parse_role(key)[0].split()[0] != "former":
