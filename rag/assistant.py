@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rag.ingest import IngestReport
     from rag.query import Filters, Question
     from rag.retrieval import Hit, HybridRetriever
+    from rag.statement_search import StatementSearch
 
 
 class StoreStatus(BaseModel):
@@ -86,6 +87,7 @@ class Assistant:
         self._store: Store | None = None
         self._retriever: HybridRetriever | None = None
         self._answerer: ExtractiveAnswerer | None = None
+        self._statements: StatementSearch | None = None
         self._llm = None if llm is None or isinstance(llm, str) else llm
         self._generator: ChatAnswerer | None = None
         self._writer: WrittenAnswerer | None = None
@@ -446,8 +448,34 @@ class Assistant:
         return answer.model_copy(update={"notes": [*answer.notes, note]})
 
     def hits(self, question: Question) -> list[Hit]:
-        """What the answer is built on: the hybrid retriever's hits for ``question``."""
-        return self.retriever.search(question)
+        """What the answer is built on: the hybrid retriever's hits for ``question``; for
+        "who said <claim>?", first the chunks holding the statements closest to the claim
+        (rag/statement_search.py), which the passage search ranks far down across
+        languages."""
+        hits = self.retriever.search(question)
+        if not (question.asks_who and question.topic):
+            return hits
+        import numpy as np
+
+        from rag.embeddings import cached_query_vector
+
+        vector = np.asarray(cached_query_vector(self.embeddings, question.topic), np.float32)
+        first = self.statements.search(vector, question.topic)
+        seen = {h.chunk_id for h in first}
+        return first + [h for h in hits if h.chunk_id not in seen]
+
+    @property
+    def statements(self) -> StatementSearch:
+        """The store's statements, searched by what they say (from the saved vectors)."""
+        with self._init_lock:
+            if self._statements is None:
+                from rag.statement_search import StatementSearch
+
+                model = scoring_embeddings(self.embeddings)
+                self._statements = StatementSearch(
+                    self.store, SentenceVectors(self.store.dir, model_identity(model)), model
+                )
+            return self._statements
 
     def answer(self, question: Question, hits: list[Hit]) -> Answer:
         """The answer from ``hits``: the LLM's (checked) when configured, else extractive

@@ -65,13 +65,18 @@ _SPEAKER_PATTERNS = [
     rf"^(?:and\s+|so\s+)?what\s+(?:did|does|do|has|have|will|would)\s+{_NAME}\s+{_VERBS}\s+(?:(?:about|on|regarding|concerning|over)\s+)?{_TOPIC}{_END}",
     rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:ha|hanno|aveva)\s+{_VERBI}\s+{_NAME}\s+(?:(?:sulla|sullo|sulle|sugli|sull['’]|sul|sui|su|della|del|di|a proposito d\w*|riguardo a\w*|in merito a\w*|per)\s*)?{_TOPIC}{_END}",
     rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:pensa|vuole|chiede|propone|teme|prevede|spera)\s+{_NAME}\s+(?:(?:della|dello|delle|degli|del|dei|di|sulla|sul|su|per)\s*)?{_TOPIC}{_END}",
+    # What the person said about something, asked by another question word: "How long did
+    # Pike say the closures would last?", "When does Orsini expect the refunds?".
+    # A pronoun there is read only once a follow-up named the person (``condense``).
+    rf"^(?:and\s+|so\s+)?(?:how(?:\s+(?:long|much|many|soon|often|far))?|when|where|why)\s+(?:did|does|do|has|have|will|would)\s+{_NAME}\s+{_VERBS}\s+(?:that\s+)?{_TOPIC}{_END}",
 ]
 _SPEAKER_RX = [re.compile(p, re.IGNORECASE) for p in _SPEAKER_PATTERNS]
 # The "according to X" / "secondo X" patterns: X may as well be an organisation.
 _SOURCE_RX = frozenset(
     rx for rx in _SPEAKER_RX if "according" in rx.pattern or "secondo" in rx.pattern
 )
-_FIRST_GENERIC = len(_SPEAKER_PATTERNS) - 3  # the last three: any verb, not one of saying
+_FIRST_GENERIC = len(_SPEAKER_PATTERNS) - 4  # any verb, not one of saying (the last four)
+_NAMED_ONLY = _SPEAKER_RX[-1]  # "How long did he say...?" reads "he" only once condensed
 # A person asked about by role ("the NATO Secretary General", "la ministra del Turismo"):
 # resolved against the roles the briefings give people (rag/quotes.py) at retrieval.
 _ROLE = r"(?P<role>(?:the|il|lo|la|l['’])\s*[^?]{3,80}?)"
@@ -82,14 +87,41 @@ _ROLE_PATTERNS = [
     rf"^(?:e\s+)?(?:che\s+)?cosa\s+(?:ha|aveva)\s+detto\s+{_ROLE}{_END}",
 ]
 _ROLE_RX = [re.compile(p, re.IGNORECASE) for p in _ROLE_PATTERNS]
-# "Who said that NATO's reaction would be devastating?": the claim is the topic.
+# "Who said that NATO's reaction would be devastating?": the claim is the topic. Asked
+# what someone wanted or asked for ("Who wants to know where the money went?", "Chi ha
+# chiesto un'ispezione?"), the wish is the topic, its verb with it: the statement says
+# the wanting ("Vogliamo sapere...").
 _WHO_PATTERNS = [
     r"^(?:and\s+)?who\s+(?:said|says|stated|declared|warned|claimed|argued|insisted|promised|announced|predicted|explained|added|told\s+\w+)\s+(?:that\s+)?(?P<topic>.+?)\s*[?.!]*\s*$",
     r"^(?:e\s+)?chi\s+(?:ha\s+|aveva\s+)?(?:detto|dichiarato|affermato|sostenuto|avvertito|annunciato|spiegato|sottolineato|promesso|ribadito|previsto|sostiene|dice|afferma)\s+(?:che\s+)?(?P<topic>.+?)\s*[?.!]*\s*$",
+    r"^(?:and\s+)?who\s+(?P<topic>(?:wants?|wanted|asks?|asked|calls?\s+for|called\s+for|demands?|demanded|proposes?|proposed|urges?|urged|requests?|requested)\b.+?)\s*[?.!]*\s*$",
+    r"^(?:e\s+)?chi\s+(?P<topic>(?:vuole|voleva|chiede|chiedeva|propone|pretende|sollecita|(?:ha|aveva)\s+(?:chiesto|proposto|preteso|sollecitato))\b.+?)\s*[?.!]*\s*$",
 ]
 _WHO_RX = [re.compile(p, re.IGNORECASE) for p in _WHO_PATTERNS]
+# "When was the plan presented?", "When did the cable car reopen, and where was this
+# reported from?", "Quando è stato approvato il dragaggio?": the event, which the article
+# reporting it dates and places in its dateline.
+_WHEN_PATTERNS = [
+    r"^(?:and\s+)?(?:when|where)(?:\s+and\s+(?:when|where))?\s+(?:was|were|did|does|do|is|are|has|have|had|will|would)\s+(?P<topic>.+?)(?:,?\s+and\s+(?:when|where|in\s+which|in\s+what|from\s+where)\b.*)?\s*[?.!]*\s*$",
+    r"^(?:e\s+)?(?:quando|dove)(?:\s+e\s+(?:quando|dove))?\s+(?:(?:è|e|sono|ha|hanno|aveva|era|erano|fu|viene|verrà|sarà)\s+)?(?:stat[oaie]\s+)?(?P<topic>.+?)(?:,?\s+e\s+(?:quando|dove|in\s+quale|da\s+dove)\b.*)?\s*[?.!]*\s*$",
+]
+_WHEN_RX = [re.compile(p, re.IGNORECASE) for p in _WHEN_PATTERNS]
+# A preposition at the end of the topic is the question word's ("what did she ask the port
+# authority for?"), not part of what was said.
+_STRANDED = re.compile(r"\s+(?:for|about|on|of|to|with|from|over)$", re.IGNORECASE)
+# "What did she ask the port authority for?": after a verb of asking, the noun phrase is
+# who was asked; what was asked for is the question word.
+_ADDRESSEE = re.compile(
+    r"\b(?:ask|asks|asked|urge|urges|urged|beg|begs|begged|press|pressed)\s+(?P<whom>.+?)\s+for\s*[?.!]*$",
+    re.IGNORECASE,
+)
 _TIMELINE = re.compile(
     r"\b(changed|evolved|shifted|over time|timeline|cambiat[oa]|evolut[oa]|nel tempo)\b", re.I
+)
+# "he"/"she" after an auxiliary or opening the question: the subject, not "her" the object.
+_SUBJECT_PRONOUN = re.compile(
+    r"(?:\b(?:did|does|do|has|have|had|was|is|will|would|can|could)\s+|^)(?P<pronoun>he|she)\b",
+    re.IGNORECASE,
 )
 _BARE = frozenset("about on of for over regarding su di per".split())
 _PRONOUNS = frozenset("he she they him her lui lei egli essa".split())
@@ -224,6 +256,9 @@ class Question:
     # (holder, ISO date of the article) of an office that changed hands, oldest first.
     role_dates: list[tuple[str, str]] = field(default_factory=list)
     asks_who: bool = False  # "Who said that ...?": the topic is the claim
+    # "When was the plan presented?": the event asked about, which the dateline of the
+    # article reporting it dates and places (a person asked about still reads the topic).
+    event: str = ""
     wants: str = ""  # what kind of thing answers it: "person", "date", "number", "place"
     of_saying: bool = True  # "what did X say/think..." (not "what did X ask for/want")
     # X only as the source of the rest ("…, according to X?"): X may be an organisation,
@@ -271,14 +306,19 @@ def _parse(q: str) -> Question:
     for i, rx in enumerate(_SPEAKER_RX):
         m = rx.match(q)
         if m:
+            name = re.sub(r"['’]s?$", "", (m.groupdict().get("name") or "").strip())
+            if rx is _NAMED_ONLY and fold(name) in _PRONOUNS:
+                continue
             info.of_saying = i < _FIRST_GENERIC
             info.by_source = rx in _SOURCE_RX
-            name = re.sub(r"['’]s?$", "", (m.groupdict().get("name") or "").strip())
             # IGNORECASE lets "the minister" match the name slot: only names and pronouns count.
             info.speaker = name if name[:1].isupper() or fold(name) in _PRONOUNS else ""
             info.topic = (m.groupdict().get("topic") or "").strip(" ?.!")
             if fold(info.topic) in _BARE:  # "What did X warn about?": no topic
                 info.topic = ""
+            info.topic = _STRANDED.sub("", info.topic)
+            if (m2 := _ADDRESSEE.search(q)) and m2.group("whom") == info.topic:
+                info.topic = ""  # "ask the port authority for?": whom, not what about
             break
     if not info.speaker:
         for rx in _ROLE_RX:
@@ -291,6 +331,11 @@ def _parse(q: str) -> Question:
             if m := rx.match(q):
                 info.asks_who = True
                 info.topic = m.group("topic").strip(" ?.!")
+                break
+    if not info.speaker and not info.role and not info.asks_who:
+        for rx in _WHEN_RX:
+            if m := rx.match(q):
+                info.event = m.group("topic").strip(" ?.!")
                 break
     if not info.speaker and not info.role and not info.asks_who:
         # A role anywhere else in the question: resolved like the templates' roles, and
@@ -430,4 +475,8 @@ def condense(question: str, history: Sequence[Any]) -> str:
             return f"What did {previous} say about {topic}?"
         if re.match(r"^(?:ha|hanno)\s+(?:parlato|accennato|menzionato)\b", q, re.I):
             return f"{previous} {q[0].lower()}{q[1:]}"
+        # A person's pronoun in a question no template reads ("How long did he say the
+        # closures would last?") is still the person asked about before.
+        if m := _SUBJECT_PRONOUN.search(q):
+            return f"{q[: m.start('pronoun')]}{previous}{q[m.end('pronoun') :]}"
     return q

@@ -834,3 +834,106 @@ def test_a_topic_is_said_by_a_word_of_its_stem_the_headline_or_a_date(
     assert answer.signals["coverage"] == 1.0
     assert not answer.refused, answer.signals
     assert answering in answer.text
+
+
+# -- "who said <claim>?" across languages, dated events, follow-ups by pronoun ------------
+MERCATO_BRIEFING = """(ANSA) - PIEVECORTA, 3 MAR - La giunta di Pievecorta ha presentato oggi il piano per il nuovo mercato ittico, che costerà quattro milioni di euro.
+
+L'assessora al Commercio, Graziella Montevago, ha spiegato che i banchi saranno assegnati con un bando pubblico. «I pescatori del porto avranno la precedenza», ha detto Montevago.
+
+Il presidente della cooperativa dei pescatori, Amedeo Scarsella, ha avvertito che le barche piccole rischiano di sparire senza un aiuto per il gasolio. (ANSA).
+
+[Briefing fittizio scritto per i test.]
+"""
+QUAY_BRIEFING = """Harlow Quay fish market to close for repairs
+
+DUNSWICK, May 4, 2026 — The fish market on Harlow Quay will close in June while its roof is replaced, the harbour board said on Monday.
+
+The board's chair, Martin Elsworth, said the market would stay closed for six weeks at most. "Nobody will lose a day of trading," he said.
+
+A fishmonger, Carol Penhallow, said the temporary hall on the car park was too far from the town centre. "We want the market back on the quay before the summer," she said.
+
+[Fictional briefing written for tests.]
+"""
+
+
+@pytest.fixture(scope="module")
+def markets_assistant(tmp_path_factory: pytest.TempPathFactory, e5) -> Assistant:
+    corpus = tmp_path_factory.mktemp("markets")
+    (corpus / "2026-03-03-ansa-pievecorta-mercato.txt").write_text(
+        MERCATO_BRIEFING, encoding="utf-8"
+    )
+    (corpus / "dunswick-fish-market.txt").write_text(QUAY_BRIEFING, encoding="utf-8")
+    a = Assistant(store=tmp_path_factory.mktemp("markets-store") / "s", embeddings=e5)
+    assert a.ingest([corpus], progress=False).ok
+    a.fill_sentences()  # the statement search reads the saved sentence vectors
+    return a
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker", "statement"),
+    [
+        # English claims, Italian statements: a direct quote and reported speech.
+        ("Who said the port's fishermen would get priority?", "Graziella Montevago", "I pescatori del porto avranno la precedenza"),
+        ("Who warned that small boats could disappear without help with fuel?", "Amedeo Scarsella", "le barche piccole rischiano di sparire senza un aiuto per il gasolio"),
+        # A wish asked about by its verb: the statement says the wanting.
+        ("Chi vuole il mercato di nuovo sulla banchina prima dell'estate?", "Carol Penhallow", "We want the market back on the quay before the summer"),
+    ],
+)  # fmt: skip
+def test_who_said_finds_the_statement_that_says_the_claim_in_either_language(
+    markets_assistant: Assistant, question: str, speaker: str, statement: str
+) -> None:
+    answer = markets_assistant.ask(question)
+    assert not answer.refused
+    assert answer.speaker == speaker
+    assert statement in answer.text
+    assert answer.sources[0].speaker == speaker
+
+
+def test_the_statement_search_ranks_statements_not_passages(markets_assistant: Assistant) -> None:
+    """The chunk holding the statement that says the claim comes first, from the saved
+    vectors; a store whose vectors are not saved yet has nothing to search."""
+    import numpy as np
+
+    from rag.embeddings import cached_query_vector
+    from rag.sentence_vectors import SentenceVectors
+    from rag.statement_search import StatementSearch
+
+    claim = "small boats could disappear without help with fuel"
+    vector = np.asarray(cached_query_vector(markets_assistant.embeddings, claim), np.float32)
+    [first, *_] = markets_assistant.statements.search(vector, claim)
+    assert "Amedeo Scarsella" in first.text
+    search = markets_assistant.statements
+    empty = StatementSearch(
+        search.store, SentenceVectors(search.store.dir, "another model"), search.sentence_model
+    )
+    assert empty.search(vector, claim) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "dateline"),
+    [
+        ("When was the plan for the new fish market presented, and where?", "ANSA, Pievecorta, 3 Mar 2026:"),
+        ("Quando è stata annunciata la chiusura del mercato del pesce di Harlow Quay?", "Dunswick, 4 maggio 2026:"),
+    ],
+)  # fmt: skip
+def test_a_dated_event_is_answered_with_its_articles_dateline(
+    markets_assistant: Assistant, question: str, dateline: str
+) -> None:
+    """The event's article dates it ("ha presentato oggi", "said on Monday"): the answer
+    gives the dateline's date and place and the sentence reporting it, across languages."""
+    answer = markets_assistant.ask(question)
+    assert not answer.refused
+    assert answer.text.splitlines()[0].endswith(dateline)
+    assert len(answer.sources) == 1 and not answer.sources[0].quote.startswith("«")
+
+
+def test_a_follow_ups_pronoun_is_the_person_asked_about_before(
+    markets_assistant: Assistant,
+) -> None:
+    answer = markets_assistant.ask(
+        "How long did he say the market would stay closed?",
+        chat_history=[("user", "What did Martin Elsworth say about the traders?")],
+    )
+    assert not answer.refused and answer.speaker == "Martin Elsworth"
+    assert "six weeks at most" in answer.text

@@ -12,7 +12,12 @@ from rag.query import Filters, analyse, history_pairs
     [
         ("What did Rutte say about deterrence?", "Rutte", "deterrence"),
         ("Cosa ha detto Rutte sulla deterrenza?", "Rutte", "deterrenza"),
-        ("What did Ciaravolo say the extra money would be spent on?", "Ciaravolo", "the extra money would be spent on"),
+        # The preposition left at the end is the question word's, not the topic's.
+        ("What did Ciaravolo say the extra money would be spent on?", "Ciaravolo", "the extra money would be spent"),
+        # After a verb of asking, who was asked; what they asked for is the question.
+        ("What did Fonsato ask the port authority for?", "Fonsato", ""),
+        # Another question word before "did X say".
+        ("How long did Pike say the closures would last?", "Pike", "the closures would last"),
         ("What does Quagliarini think every province needs?", "Quagliarini", "every province needs"),
         ("Cosa ha chiesto Fonsato all'autorità portuale?", "Fonsato", "all'autorità portuale"),
         ("What did Rutte say?", "Rutte", ""),
@@ -75,11 +80,28 @@ def test_a_person_asked_about_by_role(question: str, role: str, speaker: str) ->
     [
         ("Who said that NATO's reaction would be devastating?", "NATO's reaction would be devastating"),
         ("Chi ha detto che la Nato non accetterà intimidazioni?", "la Nato non accetterà intimidazioni"),
+        # A wish or a request: its verb is part of what the statement says.
+        ("Who wants to know where the money went?", "wants to know where the money went"),
+        ("Chi ha chiesto un'ispezione sui conti?", "ha chiesto un'ispezione sui conti"),
     ],
 )  # fmt: skip
 def test_who_said_takes_the_claim_as_topic(question: str, claim: str) -> None:
     q = analyse(question)
     assert q.asks_who and q.topic == claim and not q.speaker
+
+
+@pytest.mark.parametrize(
+    ("question", "event"),
+    [
+        ("When was the plan for small villages presented?", "the plan for small villages presented"),
+        ("When did the cable car reopen, and where was this reported from?", "the cable car reopen"),
+        ("Where and when was the tariff increase announced?", "the tariff increase announced"),
+        ("Quando è stato approvato il dragaggio del canale?", "approvato il dragaggio del canale"),
+        ("What did Rutte say about deterrence?", ""),
+    ],
+)  # fmt: skip
+def test_a_when_or_where_question_names_the_event(question: str, event: str) -> None:
+    assert analyse(question).event == event
 
 
 @pytest.mark.parametrize(
@@ -112,6 +134,11 @@ def test_the_kind_of_answer_a_question_wants(question: str, wants: str) -> None:
         ("Did he mention air defence?", "Did Mark Rutte mention air defence?"),
         ("And what did he ask the allies for?", "And what did Mark Rutte ask the allies for?"),
         ("And on Ukraine?", "What did Mark Rutte say about Ukraine?"),
+        # A pronoun in a question no template reads is the person all the same.
+        (
+            "How soon did he expect the talks to end?",
+            "How soon did Mark Rutte expect the talks to end?",
+        ),
         ("What is the capital of Peru?", "What is the capital of Peru?"),
     ],
 )
