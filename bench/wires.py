@@ -531,9 +531,13 @@ def open_assistant(store: Path, root: Path = ROOT) -> Any:
     report = assistant.ingest([root / "briefings"], progress=False)
     if not report.ok:
         raise SystemExit(f"ingest failed: {report.failed}")
+    # What a user's store holds once `rag ingest` has run its background fill: answers
+    # (who-said's statement search among them) read the saved sentence vectors.
+    filled = assistant.fill_sentences()
     print(
         f"store {store}: {len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged ({report.seconds:.1f}s)"
+        f"{len(report.unchanged)} unchanged ({report.seconds:.1f}s); "
+        f"{filled.sentences} sentence vectors saved"
     )
     return assistant
 
