@@ -381,7 +381,8 @@ class ExtractiveAnswerer:
         signals = (
             self._signals(topic, candidates, hits, info.lang) if info.topic else {"best": best}
         )
-        if info.topic and self.aligns:
+        # Only where the topic's own words are not found (across languages they rarely are).
+        if info.topic and self.aligns and signals["coverage"] < MIN_TOPIC_COVERAGE:
             words = self._words_across(topic, candidates, info.lang)
             if words is not None:
                 signals["words"] = words
