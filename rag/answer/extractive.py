@@ -1062,20 +1062,21 @@ def _pick(
     did X say about Y" shows each of X's quotes that say Y, best first, up to ``limit``.
     """
     # Across languages, a statement whose words say the topic's leads (WORD_WEIGHT), and
-    # each that says all of them is shown; which others are as close is still decided on
+    # the one that says them best is shown; which others are as close is still decided on
     # the scores alone.
     ranked = sorted(candidates, key=lambda c: -(c.score + WORD_WEIGHT * (c.words or 0.0)))
     most_words = max((min(c.topic_words, 3) for c in ranked), default=0) if by_topic_words else 0
     # With latent terms, a statement near the best by similarity but holding little of the
     # topic's latent terms is the speaker's other subject, not more on this one.
     most_latent = max((c.latent for c in ranked), default=0.0) if by_topic_words else 0.0
+    aligned = max(MIN_WORD_ALIGNMENT, max((c.words or 0.0 for c in ranked), default=0.0))
     return [
         c
         for i, c in enumerate(ranked)
         if i == 0
         or (c.score >= best - KEEP_WITHIN and c.latent >= LATENT_KEEP * most_latent)
         or (most_words and min(c.topic_words, 3) >= most_words)
-        or (c.words or 0.0) >= MIN_WORD_ALIGNMENT
+        or (c.words or 0.0) >= aligned
     ][:limit]
 
 
