@@ -937,3 +937,58 @@ def test_a_follow_ups_pronoun_is_the_person_asked_about_before(
     )
     assert not answer.refused and answer.speaker == "Martin Elsworth"
     assert "six weeks at most" in answer.text
+
+
+_FRAGOLE_TITLE = "Valmorana, la grandine dimezza le fragole"
+_FRAGOLE = (
+    "VALMORANA, 12 maggio 2026 (ITALPRESS) – La grandinata di domenica ha colpito le campagne "
+    "intorno a Valmorana.\n\n"
+    "«La produzione di fragole potrebbe dimezzarsi quest'anno», ha detto l'assessora "
+    "all'Agricoltura, Ginevra Toscolani.\n\n"
+    "Toscolani ha poi annunciato che il mercato coperto riaprirà a ottobre.\n\n"
+    "[Briefing fittizio scritto per i test.]"
+)
+
+
+@pytest.mark.parametrize(
+    ("topic", "answering"),
+    [
+        # No shared stem, few shared latent terms: her statement's words say the topic's.
+        ("strawberries", "La produzione di fragole"),
+        ("the strawberry crop", "La produzione di fragole"),
+        # Spelled like "fragole", meaning something else: spelling is no counterpart.
+        ("fragrances", None),
+        # Words she never said, in either language.
+        ("parking fines", None),
+        ("school buses", None),
+    ],
+)
+def test_an_english_topic_is_found_among_the_words_of_an_italian_statement(
+    e5, topic: str, answering: str | None
+) -> None:
+    """Across languages, a statement is on the topic when every word of the topic finds
+    its counterpart among the statement's words (e5 token states, pooled per word and
+    centred): "strawberries" / "fragole". A word that only opens like one of the
+    statement's is not its counterpart."""
+    from rag.answer.extractive import MIN_WORD_ALIGNMENT, ExtractiveAnswerer
+    from rag.embeddings import scoring_embeddings
+    from rag.query import analyse
+
+    answerer = ExtractiveAnswerer(
+        e5, has_term=lambda t: True, sentence_embeddings=scoring_embeddings(e5)
+    )
+    hit = _article_hit(_FRAGOLE_TITLE, _FRAGOLE, "it")
+    answer = answerer.answer(analyse(f"What did Toscolani say about {topic}?"), [hit])
+    assert answer.refused is (answering is None), answer.signals
+    assert (answer.signals["words"] >= MIN_WORD_ALIGNMENT) is (answering is not None)
+    if answering is not None:
+        assert answering in answer.text
+
+
+def test_words_spelled_alike_are_not_counterparts() -> None:
+    from rag.answer.extractive import _spelled_alike
+
+    assert _spelled_alike("pomegranates", "pomodoro")
+    assert _spelled_alike("Granite", "grano")
+    assert not _spelled_alike("tomatoes", "pomodoro")
+    assert not _spelled_alike("deterrence", "deterrenza"), "one word's forms: a cognate"

@@ -211,3 +211,19 @@ def test_token_states_come_from_the_vector_s_own_pass_and_align_words_across_lan
     other = model.embed_documents_states(["The bakery opens at seven every morning."])[1][0]
     aligned = (question @ sentence.T).max(axis=1).mean()
     assert aligned > (question @ other.astype(np.float32).T).max(axis=1).mean() + 0.05
+
+
+def test_content_words_name_the_word_of_each_token_state(onnx_fp32: OnnxE5Embeddings) -> None:
+    """Each content-token state belongs to one word, spelled whole: a word cut into pieces
+    is one word, and one whose first piece is a stopword ("can" of "canteens") keeps the
+    rest of its pieces under its own spelling."""
+    text = "The school canteens, «finally», reopened in 2026."
+    _, states = onnx_fp32.embed_documents_states([text])
+    words, spelled = onnx_fp32.content_words(text)
+    assert len(words) == len(states[0])
+    said = [spelled[w] for w in dict.fromkeys(words)]
+    assert "canteens," in said or "canteens" in said
+    assert "school" in said and "The" not in said, "a stopword's state is left out"
+    q_words, q_spelled = onnx_fp32.content_words("the wheat harvest", query=True)
+    assert len(q_words) == len(onnx_fp32.query_states("the wheat harvest"))
+    assert [q_spelled[w] for w in dict.fromkeys(q_words)] == ["wheat", "harvest"]

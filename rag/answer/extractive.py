@@ -85,6 +85,20 @@ NEUTRAL_SENTENCES = (
 # terms at 0.5 (17 at 0.3, 18 at 1.0), 14 with the word bonus and no latent terms, 18 with
 # both (bench/BENCHMARKS.md).
 CLAIM_LATENT_WEIGHT = 0.5
+
+# Across languages a topic's words are rarely the statement's (no shared stem, few shared
+# latent terms): each topic word is looked for among the statement's words by e5's token
+# states (a word: the mean of its pieces' states, centred on the mean state of
+# NEUTRAL_SENTENCES, since last-layer states share one large common direction that puts
+# any two tokens at ~0.7). A statement holds the topic when its weakest topic word finds a
+# counterpart this close ("tomatoes" / "pomodoro", "nurses" / "infermieri": 0.45-0.5; an
+# off-topic's weakest word stays under 0.37). Set on the even half of the wire set, where
+# it separated the person-topic questions it answers from the off-topic ones by 0.04.
+MIN_WORD_ALIGNMENT = 0.40
+WORD_ALIGNED_SENTENCES = 6  # the person's best-scored statements' sentences read so (~4 ms each)
+# ...and it orders those statements: a statement naming the topic's words outranks one a
+# few hundredths closer by sentence similarity alone (same half).
+WORD_WEIGHT = 0.15
 MIN_TOPIC_COVERAGE = 0.6  # share of the topic's words a statement (or its intro) holds
 TOPIC_WORD_BONUS = 0.02
 # A sentence that holds the kind of thing the question asks for (a date for "when", a
@@ -160,6 +174,7 @@ class _Candidate:
     topic_words: int = 0  # words of the question's topic found in the statement
     best_sentence: int = 0  # index into ``sentences``
     aligned: float | None = None  # token alignment with the question (general path)
+    words: float | None = None  # word alignment with a topic in another language
 
 
 class ExtractiveAnswerer:
@@ -194,6 +209,7 @@ class ExtractiveAnswerer:
         # gives them (the e5 ONNX runtime); kept apart, for the few sentences that use them.
         self.aligns = hasattr(self.sentence_embeddings, "embed_documents_states")
         self._states: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._centre: np.ndarray | None = None  # mean token state of NEUTRAL_SENTENCES
         self._topics: OrderedDict[str, _Code] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -243,6 +259,13 @@ class ExtractiveAnswerer:
         content tokens of their best cosine among the text's (SimAlign's similarity
         matrix, read as late interaction). The texts' states come from the pass that makes
         their vectors (texts cached without them run again); the question's from one run."""
+        q, states = self._token_states(question, texts)
+        if not len(q):
+            return [0.0] * len(texts)
+        return [float((q @ s.T).max(axis=1).mean()) if len(s) else 0.0 for s in states]
+
+    def _token_states(self, question: str, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The question's content-token states (as a query) and each text's (as a passage)."""
         with self._lock:
             missing = [t for t in dict.fromkeys([question, *texts]) if t not in self._states]
         if missing:
@@ -257,9 +280,39 @@ class ExtractiveAnswerer:
         with self._lock:
             q = self._states[question].astype(np.float32)
             states = [self._states[t].astype(np.float32) for t in texts]
-        if not len(q):
+        return q, states
+
+    def _word_aligned(self, topic: str, texts: list[str]) -> list[float]:
+        """Each text's word alignment with ``topic``: over the topic's words, the weakest
+        one's best cosine among the text's words (see MIN_WORD_ALIGNMENT). Every word of
+        the topic must be found: "ticket prices" is not said by a statement on tickets.
+        A word spelled like the topic's ("pomegranates" / "pomodoro", "granite" / "grano")
+        is no counterpart: token states carry spelling, so such a pair is close whatever
+        it means, and a word that is the topic's own (a cognate) is counted by
+        ``_topic_words`` already."""
+        if self._centre is None:
+            _, states = self._token_states(topic, list(NEUTRAL_SENTENCES))
+            self._centre = np.concatenate(states).mean(axis=0)
+        q, states = self._token_states(topic, texts)
+        e = self.sentence_embeddings
+        words, spelled = e.content_words(topic, query=True)  # type: ignore[attr-defined]
+        asked = _word_vectors(q, words, spelled, self._centre)
+        if asked is None:
             return [0.0] * len(texts)
-        return [float((q @ s.T).max(axis=1).mean()) if len(s) else 0.0 for s in states]
+        out = []
+        for text, s in zip(texts, states, strict=True):
+            words, spelled = e.content_words(text)  # type: ignore[attr-defined]
+            said = _word_vectors(s, words, spelled, self._centre)
+            if said is None:
+                out.append(0.0)
+                continue
+            sims = asked[0] @ said[0].T
+            for i, a in enumerate(asked[1]):
+                for j, b in enumerate(said[1]):
+                    if _spelled_alike(a, b):
+                        sims[i, j] = -1.0
+            out.append(float(sims.max(axis=1).min()))
+        return out
 
     def _embed_states(self, texts: list[str]) -> list[np.ndarray]:
         """Token states of ``texts``, with their vectors cached from the same pass (the
@@ -440,6 +493,11 @@ class ExtractiveAnswerer:
         signals = (
             self._signals(topic, candidates, hits, info.lang) if info.topic else {"best": best}
         )
+        # Only where the topic's own words are not found (across languages they rarely are).
+        if info.topic and self.aligns and signals["coverage"] < MIN_TOPIC_COVERAGE:
+            words = self._words_across(topic, candidates, info.lang)
+            if words is not None:
+                signals["words"] = words
         # Without latent terms, one topic word in a statement is taken as evidence; with
         # them, the evidence is weighed (a shared common word, "plant", "town", is not).
         if info.topic and not (on_topic and not self.latent) and not _on_topic(signals):
@@ -451,6 +509,32 @@ class ExtractiveAnswerer:
         answer.confidence = best
         answer.signals = signals
         return answer
+
+    def _words_across(self, topic: str, candidates: list[_Candidate], lang: str) -> float | None:
+        """The word alignment (``_word_aligned``) of the person's best-scored statements in
+        another language than the question's, each by its best sentence (set on them, for
+        ``_pick``); the best one, or None when no statement is in another language."""
+        across = [
+            c
+            for c in sorted(candidates, key=lambda c: -c.score)
+            if str(c.hit.metadata.get("lang", "") or lang) != lang
+        ]
+        read: list[_Candidate] = []
+        texts: list[str] = []
+        for c in across:
+            own = [c.hit.text[a:b].strip() for a, b in c.sentences]
+            if texts and len(texts) + len(own) > WORD_ALIGNED_SENTENCES:
+                break
+            read.append(c)
+            texts.extend(own)
+        if not read:
+            return None
+        scores = self._word_aligned(topic, texts)
+        pos = 0
+        for c in read:
+            c.words = max(scores[pos : pos + len(c.sentences)])
+            pos += len(c.sentences)
+        return max(c.words or 0.0 for c in read)
 
     def _signals(
         self, topic: str, candidates: list[_Candidate], hits: list[Hit], lang: str
@@ -669,6 +753,8 @@ def _on_topic(signals: dict[str, float]) -> bool:
         return True  # it says (or its introduction says) most of the topic's words
     if signals.get("elsewhere", 0.0) - signals["best"] > MAX_BELOW_ELSEWHERE:
         return False
+    if signals.get("words", 0.0) >= MIN_WORD_ALIGNMENT:
+        return True  # every word of the topic has its counterpart in the other language
     if "latent" in signals:
         pair = "same" if signals.get("same_lang") else "cross"
         evidence = (
@@ -681,6 +767,29 @@ def _on_topic(signals: dict[str, float]) -> bool:
 
 
 _Code = dict[int, float]  # a sparse latent-terms code, unit length
+
+
+def _word_vectors(
+    states: np.ndarray, words: list[int], spelled: list[str], centre: np.ndarray
+) -> tuple[np.ndarray, list[str]] | None:
+    """One unit vector per word, with its spelling: the mean of its pieces' centred
+    states (a word cut into pieces, "▁pomo" "dor" "o", is compared whole, not by its first
+    piece). None when there is nothing to compare (no content token, or states and pieces
+    that do not line up)."""
+    if not len(states) or len(words) != len(states):
+        return None
+    x = states - centre
+    kept, groups = np.unique(np.asarray(words), return_inverse=True)
+    pooled = np.zeros((len(kept), x.shape[1]), dtype=np.float32)
+    np.add.at(pooled, groups, x)
+    unit = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return unit, [spelled[int(k)] for k in kept]
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    """Two words that open alike (three letters) without being one word's forms."""
+    a, b = fold(a), fold(b)
+    return len(a) >= 3 and a[:3] == b[:3] and cognate(a) != cognate(b)
 
 
 # Words of a topic that ask when ("the timing of the calls", "i tempi dei bandi"): a
@@ -1149,16 +1258,22 @@ def _pick(
     noise (0.85 vs 0.87); a quote that says the topic word is direct evidence, so "what
     did X say about Y" shows each of X's quotes that say Y, best first, up to ``limit``.
     """
-    ranked = sorted(candidates, key=lambda c: -c.score)
+    # Across languages, a statement whose words say the topic's leads (WORD_WEIGHT), and
+    # the one that says them best is shown; which others are as close is still decided on
+    # the scores alone.
+    ranked = sorted(candidates, key=lambda c: -(c.score + WORD_WEIGHT * (c.words or 0.0)))
     most_words = max((min(c.topic_words, 3) for c in ranked), default=0) if by_topic_words else 0
     # With latent terms, a statement near the best by similarity but holding little of the
     # topic's latent terms is the speaker's other subject, not more on this one.
     most_latent = max((c.latent for c in ranked), default=0.0) if by_topic_words else 0.0
+    aligned = max(MIN_WORD_ALIGNMENT, max((c.words or 0.0 for c in ranked), default=0.0))
     return [
         c
         for i, c in enumerate(ranked)
-        if (c.score >= best - KEEP_WITHIN and (i == 0 or c.latent >= LATENT_KEEP * most_latent))
+        if i == 0
+        or (c.score >= best - KEEP_WITHIN and c.latent >= LATENT_KEEP * most_latent)
         or (most_words and min(c.topic_words, 3) >= most_words)
+        or (c.words or 0.0) >= aligned
     ][:limit]
 
 

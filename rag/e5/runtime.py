@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rag.e5.format import Precision, dequantize, ensure_converted, model_files
-from rag.e5.tokenizer import UnigramTokenizer
+from rag.e5.tokenizer import META, UnigramTokenizer
 from rag.embeddings import SparseCode
 
 # Above 8 texts per run, padding and cache misses cost more than batching gains on CPU
@@ -71,6 +71,7 @@ class Runtime:
         self._sae_file = files["sae"]
         self._sae: Any = None  # loaded on first use: a process may never code a text
         self._function_token: np.ndarray | None = None  # likewise (~0.3 s over 250k pieces)
+        self._pieces: list[str] | None = None  # each id's piece (the same)
         width = self.session.get_outputs()[0].shape[-1]
         self.dim = width if isinstance(width, int) else 384
         # One run at a time per worker: a run of the fp32 model already uses every core,
@@ -86,6 +87,36 @@ class Runtime:
         """How many tokens ``prefix + " "`` adds before any text: the tokenizer segments
         space-separated words one by one, so that count never depends on the text."""
         return len(self.tokenizer.encode(prefix))
+
+    def content_words(self, text: str, skip: int) -> tuple[list[int], list[str]]:
+        """For each content-token state ``encode_states`` returns for ``text`` (its first
+        ``skip`` tokens a prefix), the index of the word its piece belongs to (the pieces
+        of one word share it, and a word whose first piece is a stopword piece keeps the
+        rest of its pieces: the "can" of "canteens"); and the text's words, as its pieces
+        spell them, by index."""
+        if self._function_token is None:
+            self._function_token = _function_tokens(self.tokenizer)
+        if self._pieces is None:
+            pieces = [""] * len(self.tokenizer.scores)
+            for piece, i in self.tokenizer.ids.items():
+                pieces[i] = piece
+            self._pieces = pieces
+        ids = self.token_ids([text])[0]
+        spelled: list[str] = []
+        words: list[int] = []
+        for i in ids:
+            piece = self._pieces[i]
+            if piece.startswith(META) or not spelled:
+                spelled.append("")
+            spelled[-1] += piece.lstrip(META)
+            words.append(len(spelled) - 1)
+        out: list[int] = []
+        for start in range(0, max(len(ids), 1), _MAX_CONTENT):
+            first = start + max(0, skip - start)
+            span = list(range(first, min(len(ids), start + _MAX_CONTENT)))
+            kept = [k for k in span if not self._function_token[ids[k]]]
+            out.extend(words[k] for k in (kept or span))
+        return out, spelled
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised mean-pooled vectors; texts over 510 tokens are embedded in windows
