@@ -46,11 +46,9 @@ def article_count(path: Path) -> int:
 
 
 def ready_store(assistant: Assistant, articles: Path) -> None:
-    """Ingest ``articles`` unless the store already holds that many documents."""
+    """Ingest ``articles``: only what is missing is embedded, and documents analysed by an
+    older ANALYSIS_VERSION are analysed again (a count check alone measured old analysis)."""
     want, have = article_count(articles), assistant.status().documents
-    if have == want:
-        log(f"store {assistant.settings.store} holds all {want} articles: reused")
-        return
     log(f"store {assistant.settings.store} holds {have} of {want} articles: ingesting")
     t0 = time.perf_counter()
     report = assistant.ingest([articles], progress=False)
