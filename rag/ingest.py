@@ -74,7 +74,9 @@ ProgressFn = Callable[[int, int, str], None]
 # ('Madoc has been the spokesman ...', 'X è sindaca di ...'), written with 'ex-' / 'vice-',
 # and the office nouns the lexicon lacked (prefetta, dg, chairperson, member of parliament
 # ...; rag/roles.py).
-ANALYSIS_VERSION = 21
+# 22: an office word before a full name is a title ('Superintendent X Y'), 'A renderlo noto è
+# stato' credits the lede, 'said about 300 people would' is a clause (rag/quotes.py).
+ANALYSIS_VERSION = 22
 # What a chunk's vector embeds, recorded in its metadata; a chunk stored under another
 # recipe is embedded again by the next ingest (bump ANALYSIS_VERSION with it, so that
 # ingest looks at every document). 2: the chunk's text alone. Recipe 1 put the article's

@@ -18,6 +18,7 @@ from functools import cached_property
 
 from rag.roles import (
     OFFICE_OF,
+    is_office,
     match_role,
     parse_role,
     roles_from_metadata,
@@ -304,7 +305,11 @@ class _People:
             while lead < len(tokens) and (
                 fold(tokens[lead]) in _NOT_NAMES
                 or _ELIDED_WORD.match(tokens[lead])
-                or (lead == 0 and _parts(tokens) == 3 and _AGENT_NOUN.fullmatch(tokens[0]))
+                or (
+                    lead == 0
+                    and _parts(tokens) == 3
+                    and (_AGENT_NOUN.fullmatch(tokens[0]) or is_office(tokens[0]))
+                )
                 or (lead and tokens[lead].islower())  # "L'assessora al Commercio"
             ):
                 lead += 1
@@ -823,6 +828,10 @@ _FINITE_AFTER = re.compile(
     r"|do|(?<!the\s)(?<!its\s)(?<!their\s)(?<!his\s)(?<!her\s)(?<!a\s)(?-i:[a-z])\w+ed)\b",
     re.IGNORECASE,
 )
+_NUMBER_WORD = re.compile(
+    r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
+    r"|thirty|forty|fifty|hundred|thousand|half|dozen"
+)
 _NOT_A_CLAUSE = frozenset(
     """
     in on at to during after before by with from last this yesterday today tonight earlier
@@ -1311,8 +1320,13 @@ def _clause_after_verb(ctx: _Context, verb: re.Match[str], italian: bool) -> tup
     bare = after.match(text, verb.end()) if after else None
     if bare:
         word = _words(text[bare.end() : bare.end() + 30])
-        if word and word[0] not in _NOT_A_CLAUSE:
-            if not finite_needed or _FINITE_AFTER.match(text, bare.end()):
+        # 'said about 300 students would': before a number 'about' is 'roughly', the
+        # clause's subject, not what was talked about ('said about the plan').
+        roughly = word[:1] in (["about"], ["over"], ["around"]) and _NUMBER_WORD.fullmatch(
+            (word[1:] or [""])[0]
+        )
+        if word and (word[0] not in _NOT_A_CLAUSE or roughly):
+            if not (finite_needed or roughly) or _FINITE_AFTER.match(text, bare.end()):
                 return bare.end(), ""
     return -1, ""
 

@@ -525,6 +525,12 @@ def _tokens(phrase: str) -> list[str]:
     return _TOKEN.findall(fold(phrase).replace("’", "'"))
 
 
+def is_office(word: str) -> bool:
+    """Whether one word names an office on its own ('Superintendent', 'Prefetto'): before
+    a first name and surname it is a title, not a third name."""
+    return fold(word) in _HEADS
+
+
 def normalise_role(phrase: str) -> str:
     """The role phrase as a key: folded, lower case, without articles or a possessive 's."""
     words = [w for w in _tokens(phrase) if w != "s"]

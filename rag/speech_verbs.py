@@ -110,8 +110,19 @@ IT_PARTICIPLES = _alternation({forms[2] for forms in _TABLE.values()})
 IT_FINITE = _alternation({f for forms in _TABLE.values() for f in forms[:2]})
 IT_GERUNDS = _alternation({forms[3] for forms in _TABLE.values()})
 IT_INFINITIVE = _alternation(set(IT_INFINITIVES))
-# 'Ad annunciarlo è stata la direttrice': the infinitive with its clitic.
-IT_CLITIC_INFINITIVE = _alternation({i[:-1] + "lo" for i in IT_INFINITIVES if " " not in i})
+
+
+def _with_clitic(infinitive: str) -> str:
+    """The clitic joins the verb, not the phrase: 'renderlo noto', 'farlo sapere',
+    'metterlo in chiaro', as 'dirlo'."""
+    verb, *rest = infinitive.split()
+    verb = verb[:-1] + "lo" if verb.endswith("e") else verb + "lo"
+    return " ".join([verb, *rest])
+
+
+# 'Ad annunciarlo è stata la direttrice', 'A renderlo noto è stato il presidente': the
+# infinitive with its clitic.
+IT_CLITIC_INFINITIVE = _alternation({_with_clitic(i) for i in IT_INFINITIVES})
 IT_ADVERBS = r"poi|anche|inoltre|quindi|infine|già|però|invece|ancora|subito|oggi|ieri|pure"
 _AUXILIARY = r"ha|aveva|avrebbe|hanno|avevano|avrà|avranno"
 # 'ha voluto sottolineare', 'ha tenuto a precisare', 'vuole ricordare': the modal carries

@@ -995,3 +995,40 @@ def test_an_apposition_may_open_with_its_organisation() -> None:
     assert ("Anselm Rydberg-Hale", "reported", "the plant would recycle most of its water") in (
         _statements(text)
     )
+
+
+def test_a_multiword_verb_takes_its_clitic_in_a_credit_after_the_lede() -> None:
+    # Fictional: 'A renderlo noto è stato' credits the sentence before, as 'Ad annunciarlo'.
+    text = (
+        "Il mercato coperto di Serbaiola riaprirà a settembre dopo i lavori al tetto. A "
+        "renderlo noto è stata l'assessora al Commercio, Livia Tarantelli, in consiglio."
+    )
+    assert (
+        "Livia Tarantelli",
+        "reported",
+        "Il mercato coperto di Serbaiola riaprirà a settembre dopo i lavori al tetto",
+    ) in _statements(text)
+
+
+def test_an_office_before_a_full_name_is_a_title_not_a_first_name() -> None:
+    # Fictional: 'Prefect' is an office, so 'Prefect Odile Varnay' is Odile Varnay.
+    text = (
+        "The ferry will stop running in January because the pier is unsafe, Prefect Odile "
+        "Varnay said on Friday."
+    )
+    assert (
+        "Odile Varnay",
+        "reported",
+        "The ferry will stop running in January because the pier is unsafe",
+    ) in _statements(text)
+
+
+def test_about_before_a_number_opens_a_bare_clause() -> None:
+    # Fictional: 'said about 40 stalls would' reports a clause; 'said about the plan' does not.
+    text = (
+        "Market warden Piers Galloway spoke at the hall. He said about 40 stalls would move "
+        "to the car park. Later he said about the plan that it was late."
+    )
+    found = _statements(text)
+    assert ("Piers Galloway", "reported", "about 40 stalls would move to the car park") in found
+    assert not any(span.startswith("about the plan") for _, _, span in found)
