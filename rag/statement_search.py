@@ -28,7 +28,7 @@ from scipy import sparse
 from rag.answer.extractive import CLAIM_LATENT_WEIGHT, statement_sentences
 from rag.retrieval import Hit
 from rag.sentence_vectors import SentenceVectors
-from rag.sparse import has_sparse_head
+from rag.sparse import FEATURES, has_sparse_head
 from rag.store import Store, StoreKey
 
 # Statements whose chunks are handed to the answerer per claim: the best few, as the gold
@@ -108,6 +108,6 @@ class StatementSearch:
             width = int(max((int(c.max()) for c in cols if len(c)), default=0)) + 1
             codes = sparse.csr_matrix(
                 (np.concatenate(data), np.concatenate(cols), np.asarray(ptr)),
-                shape=(len(rows), max(width, 1 << 16)),
+                shape=(len(rows), max(width, FEATURES)),
             )
         return _Index(key, [r[0] for r in rows], [r[1] for r in rows], vectors, codes)

@@ -326,6 +326,13 @@ class ExtractiveAnswerer:
                     self._cache[t] = (np.asarray(v, dtype=np.float32), None)
         return list(states)
 
+    def _dense_latent(self, topic: str, texts: list[str]) -> tuple[np.ndarray, list[float]]:
+        """Each text's similarity to ``topic`` (as a query) and its latent-terms overlap
+        with it: the two signals a statement or sentence is scored by, vectors and codes
+        from one pass."""
+        qv = np.asarray(cached_query_vector(self.embeddings, topic), dtype=np.float32)
+        return self._vectors(texts, codes=True) @ qv, self._latent_overlap(topic, texts)
+
     def _latent_overlap(self, topic: str, texts: list[str]) -> list[float]:
         """Cosine of the topic's latent terms with each text's: 0.10-0.18 for a sentence on
         the topic in either language, under ~0.07 for one that is not (bench/BENCHMARKS.md)."""
@@ -388,9 +395,7 @@ class ExtractiveAnswerer:
             c.topic_words = _topic_words(terms, c)
             kept.append(c)
             texts.extend(c.hit.text[a:b].strip() for a, b in c.sentences)
-        qv = np.asarray(cached_query_vector(self.embeddings, claim), dtype=np.float32)
-        sims = self._vectors(texts, codes=True) @ qv
-        latent = self._latent_overlap(claim, texts)
+        sims, latent = self._dense_latent(claim, texts)
         pos = 0
         for c in kept:
             n = len(c.sentences)
@@ -436,12 +441,9 @@ class ExtractiveAnswerer:
             return None
         heads = list(dict.fromkeys(titles[d] for d in {_doc(c) for c in sentences} if titles[d]))
         texts = [c.text for c in sentences] + heads
-        qv = np.asarray(cached_query_vector(self.embeddings, info.event), dtype=np.float32)
-        sims = (self._vectors(texts, codes=True) @ qv).tolist()
-        scores = [
-            claim_score(d, x)
-            for d, x in zip(sims, self._latent_overlap(info.event, texts), strict=True)
-        ]
+        dense, latent = self._dense_latent(info.event, texts)
+        sims = dense.tolist()
+        scores = [claim_score(d, x) for d, x in zip(sims, latent, strict=True)]
         n = len(sentences)
         of_head = dict(zip(heads, zip(scores[n:], sims[n:], strict=True), strict=True))
         for c, score, sim in zip(sentences, scores[:n], sims[:n], strict=True):
@@ -558,12 +560,12 @@ class ExtractiveAnswerer:
         # Only articles in the best statement's language: across languages e5's cosines run
         # lower (an English topic is closer to any English sentence than to the Italian
         # statement that says it), so only those compare.
-        own = {str(c.hit.metadata.get("doc_id")) for c in candidates}
+        own = {_doc(c) for c in candidates}
         lang_of = str(ranked[0].hit.metadata.get("lang", "") or "")
         elsewhere = [
             c.text
             for c in _candidates(hits[:ELSEWHERE_HITS], sentences=True)
-            if str(c.hit.metadata.get("doc_id")) not in own
+            if _doc(c) not in own
             and len(c.text) > 25
             and str(c.hit.metadata.get("lang", "") or "") == lang_of
         ][:ELSEWHERE_SENTENCES]
@@ -686,7 +688,7 @@ class ExtractiveAnswerer:
             c.topic_words = _topic_words(terms, c)
         docs: dict[str, list[int]] = {}
         for i, c in enumerate(candidates):
-            docs.setdefault(str(c.hit.metadata.get("doc_id", "")), []).append(i)
+            docs.setdefault(_doc(c), []).append(i)
         turn: dict[int, tuple[int, int]] = {}
         for d, (_, members) in enumerate(docs.items()):
             members.sort(key=lambda i: (-min(candidates[i].topic_words, 3), i))
@@ -703,9 +705,7 @@ class ExtractiveAnswerer:
             texts.extend(c.hit.text[a:b].strip() for a, b in spans)
         if not kept:
             return []
-        qv = np.asarray(cached_query_vector(self.embeddings, topic), dtype=np.float32)
-        sims = self._vectors(texts, codes=True) @ qv  # one pass for vectors and codes
-        latent = self._latent_overlap(topic, texts)
+        sims, latent = self._dense_latent(topic, texts)
         pos = 0
         for c in kept:
             n = len(c.sentences) + (c.context is not None)
@@ -943,12 +943,8 @@ def _antecedent(c: _Candidate, sentences: Sequence[_Candidate]) -> _Candidate | 
     ("Egli descrive ..."): the one that names the person, shown with it."""
     if not _PRONOUN_SUBJECT.match(c.text):
         return None
-    doc = str(c.hit.metadata.get("doc_id"))
-    before = [
-        s
-        for s in sentences
-        if str(s.hit.metadata.get("doc_id")) == doc and s.end <= c.start and not s.speaker
-    ]
+    doc = _doc(c)
+    before = [s for s in sentences if _doc(s) == doc and s.end <= c.start and not s.speaker]
     if not before:
         return None
     prev = max(before, key=lambda s: s.end)
@@ -1064,7 +1060,7 @@ def _candidates(hits: list[Hit], *, sentences: bool = False) -> list[_Candidate]
     seen: set[tuple[str, int]] = set()
     for hit in hits:
         base = int(hit.metadata.get("char_start", 0) or 0)
-        doc_id = str(hit.metadata.get("doc_id", ""))
+        doc_id = _doc_of(hit)
         body = _body_start(hit)
         quotes = quotes_from_metadata(hit.metadata.get("quotes"))
         if sentences:
@@ -1126,12 +1122,12 @@ def _join_continued(cands: list[_Candidate]) -> list[_Candidate]:
     marks and spaces separate them, from a hit that holds all of them."""
     order = {id(c): i for i, c in enumerate(cands)}
     out: list[_Candidate] = []
-    for c in sorted(cands, key=lambda c: (str(c.hit.metadata.get("doc_id")), c.start)):
+    for c in sorted(cands, key=lambda c: (_doc(c), c.start)):
         prev = out[-1] if out else None
         if (
             prev is None
             or not (prev.quoted and c.quoted and prev.speaker == c.speaker)
-            or str(prev.hit.metadata.get("doc_id")) != str(c.hit.metadata.get("doc_id"))
+            or _doc(prev) != _doc(c)
             or not 0 <= c.start - prev.end <= 8
         ):
             out.append(c)
@@ -1170,12 +1166,12 @@ def _drop_contained(cands: list[_Candidate]) -> list[_Candidate]:
     whole statement. Keep the whole one, at the better rank of the two."""
     kept: list[_Candidate] = []
     for c in cands:
-        doc = str(c.hit.metadata.get("doc_id"))
+        doc = _doc(c)
         outer = next(
             (
                 i
                 for i, k in enumerate(kept)
-                if str(k.hit.metadata.get("doc_id")) == doc
+                if _doc(k) == doc
                 and (k.start <= c.start and c.end <= k.end or c.start <= k.start and k.end <= c.end)
             ),
             None,
@@ -1223,7 +1219,7 @@ def _merge_split_statements(
     order = {id(c): i for i, c in enumerate(cands)}
     out: list[_Candidate] = []
     tail: dict[int, Hit] = {}  # with ``sentences``: the chunk a joined sentence ends in
-    for c in sorted(cands, key=lambda c: (str(c.hit.metadata.get("doc_id")), c.start)):
+    for c in sorted(cands, key=lambda c: (_doc(c), c.start)):
         prev = out[-1] if out else None
         last = tail.get(id(prev), prev.hit) if prev is not None else None
         if (
@@ -1232,7 +1228,7 @@ def _merge_split_statements(
             and prev.hit is not c.hit
             and prev.speaker == c.speaker
             and prev.quoted == c.quoted
-            and str(prev.hit.metadata.get("doc_id")) == str(c.hit.metadata.get("doc_id"))
+            and _doc(prev) == _doc(c)
             and c.start <= prev.end + 1 < c.end
             and prev.end - int(last.metadata.get("char_start", 0) or 0) >= len(last.text)
         ):
@@ -1291,7 +1287,7 @@ def _compose(info: Question, chosen: list[_Candidate], *, by_date: bool = True) 
         else chosen
     )
     for c in order:
-        groups.setdefault(str(c.hit.metadata.get("doc_id")), []).append(c)
+        groups.setdefault(_doc(c), []).append(c)
     lines: list[str] = []
     sources: list[Source] = []
     claims: list[Claim] = []
