@@ -1020,48 +1020,28 @@ def mutate_split(b: Briefing, rng: random.Random) -> Iterator[Mutant]:
             if not post:
                 continue
             first, rest = parts[0].rstrip("."), " ".join(parts[1:])
+            # The continuation closes the second part: ', ha aggiunto X.' after its closing
+            # mark in Italian, inside the quote before the credit in English.
             if it:
+                second = rest.rstrip(".")
+                head = f"{o}{first}{c}{post.group(1)}. "
                 conts = [("ha aggiunto", "split_pronoun"), (f"ha aggiunto {sur}", "split_name")]
-                for cont, kind in conts:
-                    head = f"{o}{first}{c}{post.group(1)}. "
-                    new = head + f"{o}{rest.rstrip('.')}{c}, {cont}."
-                    yield from _one(
-                        b,
-                        kind,
-                        s,
-                        e,
-                        new,
-                        [
-                            (g.speaker, "direct", 1, 1 + len(first)),
-                            (
-                                g.speaker,
-                                "direct",
-                                len(head) + 1,
-                                len(head) + 1 + len(rest.rstrip(".")),
-                            ),
-                        ],
-                    )
+                ends = [f"{c}, {cont}." for cont, _ in conts]
             else:
                 if not clause.endswith(","):
                     continue
-                rest = rest.rstrip(",").rstrip(".")
+                second = rest.rstrip(",").rstrip(".")
+                head = f"{o}{first},{c}{post.group(1)}. "
                 conts = ([(f"{pron} added", "split_pronoun")] if pron else []) + [
                     (f"{sur} added", "split_name")
                 ]
-                for cont, kind in conts:
-                    head = f"{o}{first},{c}{post.group(1)}. "
-                    new = head + f"{o}{rest},{c} {cont}."
-                    yield from _one(
-                        b,
-                        kind,
-                        s,
-                        e,
-                        new,
-                        [
-                            (g.speaker, "direct", 1, 1 + len(first)),
-                            (g.speaker, "direct", len(head) + 1, len(head) + 1 + len(rest)),
-                        ],
-                    )
+                ends = [f",{c} {cont}." for cont, _ in conts]
+            golds = [
+                (g.speaker, "direct", 1, 1 + len(first)),
+                (g.speaker, "direct", len(head) + 1, len(head) + 1 + len(second)),
+            ]
+            for (_, kind), end in zip(conts, ends, strict=True):
+                yield from _one(b, kind, s, e, head + f"{o}{second}{end}", golds)
 
 
 # ---------------------------------------------------------------- scoring

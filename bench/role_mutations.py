@@ -1,7 +1,7 @@
 """Role resolution under rewording: the even briefings' role questions asked in the other
 phrasings people use, each keeping its gold person (bench/wires/, even half only).
 
-    PYTHONPATH=. python bench/role_mutations.py --root /work/main/bench/wires --store DIR
+    PYTHONPATH=. python bench/role_mutations.py --store DIR
                                                 [--samples 3] [--json out.json] [-v]
 
 Question side: each role question (type ``role``, gold speaker) is asked again with its
